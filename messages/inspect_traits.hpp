@@ -1,0 +1,51 @@
+// Type traits shared by the inspect-driven codecs.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <caf/meta/annotation.hpp>
+
+#include "messages/decimal.hpp"
+#include "messages/enums.hpp"
+
+namespace engine::detail {
+
+template <class T>
+struct is_decimal : std::false_type {};
+template <class Tag, int D>
+struct is_decimal<decimal<Tag, D>> : std::true_type {};
+
+template <class T>
+struct is_vector : std::false_type {};
+template <class T, class A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
+
+template <class T, class = void>
+struct is_named_enum : std::false_type {};
+template <class T>
+struct is_named_enum<T, std::void_t<decltype(enum_names<T>::values)>> : std::true_type {};
+
+template <class T>
+constexpr bool is_annotation_v = caf::meta::is_annotation<std::decay_t<T>>::value;
+
+/// Counts the fields an inspect overload lists (msgpack writes structs as arrays).
+struct field_counter {
+  using result_type = void;
+  size_t count = 0;
+  template <class... Ts>
+  void operator()(Ts&&...) {
+    count += (0 + ... + (is_annotation_v<Ts> ? 0 : 1));
+  }
+};
+
+template <class T>
+size_t field_count(const T& x) {
+  field_counter c;
+  inspect(c, const_cast<T&>(x));
+  return c.count;
+}
+
+} // namespace engine::detail

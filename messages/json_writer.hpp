@@ -1,0 +1,123 @@
+// A JSON writer driven by the messages' inspect lists (decimals as exact strings).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include <caf/meta/type_name.hpp>
+
+#include "messages/field.hpp"
+#include "messages/inspect_traits.hpp"
+
+namespace engine {
+
+/// Appends JSON to a string. Usable as a CAF-style inspector (for a message's
+/// fields) and directly (journal records add seq, ts, event around them).
+class json_writer {
+public:
+  using result_type = void;
+
+  explicit json_writer(std::string& out) : out_(out) {}
+
+  template <class... Ts>
+  void operator()(Ts&&... xs) {
+    (consume(xs), ...);
+  }
+
+  void begin_object() {
+    comma();
+    out_ += '{';
+    need_comma_ = false;
+  }
+  void end_object() {
+    out_ += '}';
+    need_comma_ = true;
+  }
+  void key(std::string_view k) {
+    comma();
+    write_string(k);
+    out_ += ':';
+    need_comma_ = false;
+  }
+
+  /// Writes one value: decimals and enums as strings, structs as objects.
+  template <class T>
+  void value(const T& x) {
+    using type = std::decay_t<T>;
+    if constexpr (detail::is_decimal<type>::value) {
+      comma();
+      out_ += '"';
+      out_ += x.to_string();
+      out_ += '"';
+      need_comma_ = true;
+    } else if constexpr (detail::is_named_enum<type>::value) {
+      comma();
+      write_string(enum_name(x));
+      need_comma_ = true;
+    } else if constexpr (std::is_same_v<type, bool>) {
+      comma();
+      out_ += x ? "true" : "false";
+      need_comma_ = true;
+    } else if constexpr (std::is_integral_v<type>) {
+      comma();
+      out_ += std::to_string(x);
+      need_comma_ = true;
+    } else if constexpr (std::is_same_v<type, std::string>
+                         || std::is_same_v<type, std::string_view>) {
+      comma();
+      write_string(x);
+      need_comma_ = true;
+    } else if constexpr (detail::is_vector<type>::value) {
+      comma();
+      out_ += '[';
+      need_comma_ = false;
+      for (const auto& e : x)
+        value(e);
+      out_ += ']';
+      need_comma_ = true;
+    } else {
+      begin_object();
+      inspect(*this, const_cast<type&>(x));
+      end_object();
+    }
+  }
+
+  /// Writes a message's fields into the currently open object.
+  template <class T>
+  void fields(const T& x) {
+    inspect(*this, const_cast<T&>(x));
+  }
+
+private:
+  template <class T>
+  void consume(T& x) {
+    using type = std::decay_t<T>;
+    if constexpr (std::is_same_v<type, field_t>)
+      key(x.name);
+    else if constexpr (!detail::is_annotation_v<type>)
+      value(x);
+  }
+
+  void comma() {
+    if (need_comma_)
+      out_ += ',';
+  }
+
+  void write_string(std::string_view s);
+
+  std::string& out_;
+  bool need_comma_ = false;
+};
+
+/// Serialises one message as a JSON object.
+template <class T>
+std::string to_json(const T& x) {
+  std::string out;
+  json_writer w{out};
+  w.value(x);
+  return out;
+}
+
+} // namespace engine

@@ -1,0 +1,157 @@
+// Order messages: requests from strategies, updates and fills back to them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/decimal.hpp"
+#include "messages/enums.hpp"
+#include "messages/field.hpp"
+
+namespace engine {
+
+/// Nanoseconds since the Unix epoch, on the engine's clock (wall or simulated).
+using timestamp_ns = int64_t;
+
+/// A new order. Optional prices are zero when not set (a limit order's price
+/// must be positive; a market order's must be zero).
+struct OrderRequest {
+  std::string order_id;        // assigned by the order manager; empty from a strategy
+  std::string ticker;
+  OrderSide side = OrderSide::buy;
+  OrderType order_type = OrderType::market;
+  Quantity quantity;
+  Price price;                 // limit price (limit, stop_limit)
+  Price stop_price;            // trigger (stop, stop_limit)
+  TimeInForce time_in_force = TimeInForce::day;
+  std::string client_order_id; // the submitter's idempotency key
+  timestamp_ns timestamp = 0;
+  Price trail_amount;          // trailing_stop by amount
+  Rate trail_percent;          // trailing_stop by fraction (0.01 = 1%)
+  timestamp_ns expire_time = 0; // gtd
+  std::string strategy;        // who submitted: receives updates and fills
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, OrderRequest& x) {
+  return f(caf::meta::type_name("OrderRequest"), ENGINE_FIELD(x, order_id),
+           ENGINE_FIELD(x, ticker), ENGINE_FIELD(x, side), ENGINE_FIELD(x, order_type),
+           ENGINE_FIELD(x, quantity), ENGINE_FIELD(x, price), ENGINE_FIELD(x, stop_price),
+           ENGINE_FIELD(x, time_in_force), ENGINE_FIELD(x, client_order_id),
+           ENGINE_FIELD(x, timestamp), ENGINE_FIELD(x, trail_amount),
+           ENGINE_FIELD(x, trail_percent), ENGINE_FIELD(x, expire_time),
+           ENGINE_FIELD(x, strategy));
+}
+
+struct CancelRequest {
+  std::string order_id;
+  std::string client_order_id;
+  std::string reason;
+  timestamp_ns timestamp = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, CancelRequest& x) {
+  return f(caf::meta::type_name("CancelRequest"), ENGINE_FIELD(x, order_id),
+           ENGINE_FIELD(x, client_order_id), ENGINE_FIELD(x, reason),
+           ENGINE_FIELD(x, timestamp));
+}
+
+/// Changes quantity and/or prices of a resting order (zero keeps the old value).
+struct ReplaceRequest {
+  std::string order_id;
+  Quantity quantity;
+  Price price;
+  Price stop_price;
+  timestamp_ns timestamp = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ReplaceRequest& x) {
+  return f(caf::meta::type_name("ReplaceRequest"), ENGINE_FIELD(x, order_id),
+           ENGINE_FIELD(x, quantity), ENGINE_FIELD(x, price), ENGINE_FIELD(x, stop_price),
+           ENGINE_FIELD(x, timestamp));
+}
+
+/// One execution against an order.
+struct Fill {
+  std::string exec_id; // unique per fill: the dedup key of the journal
+  std::string order_id;
+  std::string client_order_id;
+  std::string ticker;
+  OrderSide side = OrderSide::buy;
+  Quantity quantity;
+  Price price;
+  Money commission;
+  timestamp_ns timestamp = 0;
+  std::string broker;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Fill& x) {
+  return f(caf::meta::type_name("Fill"), ENGINE_FIELD(x, exec_id), ENGINE_FIELD(x, order_id),
+           ENGINE_FIELD(x, client_order_id), ENGINE_FIELD(x, ticker), ENGINE_FIELD(x, side),
+           ENGINE_FIELD(x, quantity), ENGINE_FIELD(x, price), ENGINE_FIELD(x, commission),
+           ENGINE_FIELD(x, timestamp), ENGINE_FIELD(x, broker));
+}
+
+/// A change of an order's state, sent to the submitter and monitors.
+struct OrderUpdate {
+  std::string order_id;
+  std::string client_order_id;
+  std::string ticker;
+  OrderSide side = OrderSide::buy;
+  OrderStatus status = OrderStatus::pending_new;
+  Quantity executed_quantity;
+  Quantity leaves_quantity;
+  Price average_price;
+  Money commission;
+  std::string reason; // why rejected, canceled or expired
+  timestamp_ns timestamp = 0;
+  std::string strategy;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, OrderUpdate& x) {
+  return f(caf::meta::type_name("OrderUpdate"), ENGINE_FIELD(x, order_id),
+           ENGINE_FIELD(x, client_order_id), ENGINE_FIELD(x, ticker), ENGINE_FIELD(x, side),
+           ENGINE_FIELD(x, status), ENGINE_FIELD(x, executed_quantity),
+           ENGINE_FIELD(x, leaves_quantity), ENGINE_FIELD(x, average_price),
+           ENGINE_FIELD(x, commission), ENGINE_FIELD(x, reason), ENGINE_FIELD(x, timestamp),
+           ENGINE_FIELD(x, strategy));
+}
+
+/// The full state of an order with its fills (the seed's OrderExecution).
+struct OrderExecution {
+  std::string order_id;
+  std::string client_order_id;
+  std::string ticker;
+  OrderSide side = OrderSide::buy;
+  OrderType order_type = OrderType::market;
+  Quantity quantity;
+  Price price;
+  Price stop_price;
+  TimeInForce time_in_force = TimeInForce::day;
+  Quantity executed_quantity;
+  Price average_price;
+  Money commission;
+  timestamp_ns timestamp = 0;
+  OrderStatus status = OrderStatus::pending_new;
+  std::string reason;
+  std::string strategy;
+  std::vector<Fill> fills;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, OrderExecution& x) {
+  return f(caf::meta::type_name("OrderExecution"), ENGINE_FIELD(x, order_id),
+           ENGINE_FIELD(x, client_order_id), ENGINE_FIELD(x, ticker), ENGINE_FIELD(x, side),
+           ENGINE_FIELD(x, order_type), ENGINE_FIELD(x, quantity), ENGINE_FIELD(x, price),
+           ENGINE_FIELD(x, stop_price), ENGINE_FIELD(x, time_in_force),
+           ENGINE_FIELD(x, executed_quantity), ENGINE_FIELD(x, average_price),
+           ENGINE_FIELD(x, commission), ENGINE_FIELD(x, timestamp), ENGINE_FIELD(x, status),
+           ENGINE_FIELD(x, reason), ENGINE_FIELD(x, strategy), ENGINE_FIELD(x, fills));
+}
+
+} // namespace engine
