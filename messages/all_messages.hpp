@@ -16,6 +16,9 @@
   X(Fill)                                                                      \
   X(OrderUpdate)                                                               \
   X(OrderExecution)                                                            \
+  X(ExecutionReport)                                                           \
+  X(ReasonCount)                                                               \
+  X(OrderStats)                                                                \
   X(Quote)                                                                     \
   X(QuoteBatch)                                                                \
   X(Trade)                                                                     \

@@ -7,27 +7,6 @@
 
 namespace engine {
 
-/// What can happen to an order.
-enum class OrderEvent : uint8_t {
-  submit,         // accepted by the engine, sent towards a broker
-  accept,         // the broker acknowledged it
-  reject,         // risk or broker refused it
-  partial_fill,   // an execution that leaves quantity open
-  fill,           // the execution that completes the quantity
-  cancel_request, // someone asked to cancel
-  cancel_reject,  // the broker refused the cancel (too late, unknown)
-  cancel,         // the broker canceled it
-  expire,         // its time in force ran out
-  replace,        // the broker replaced it with a new order
-};
-
-template <>
-struct enum_names<OrderEvent> {
-  static constexpr std::array<std::string_view, 10> values{
-    "submit", "accept",        "reject", "partial_fill", "fill",
-    "cancel_request", "cancel_reject", "cancel", "expire", "replace"};
-};
-
 /// The outcome of applying an event: the new status, or why it is illegal.
 struct transition_result {
   bool ok = false;

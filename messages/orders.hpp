@@ -154,4 +154,49 @@ typename Inspector::result_type inspect(Inspector& f, OrderExecution& x) {
            ENGINE_FIELD(x, reason), ENGINE_FIELD(x, strategy), ENGINE_FIELD(x, fills));
 }
 
+/// What a broker reports about an order: the event, the order's state after
+/// it, and the execution when the event is a fill.
+struct ExecutionReport {
+  OrderEvent event = OrderEvent::accept;
+  OrderUpdate update;
+  Fill fill; // set for partial_fill and fill
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ExecutionReport& x) {
+  return f(caf::meta::type_name("ExecutionReport"), ENGINE_FIELD(x, event),
+           ENGINE_FIELD(x, update), ENGINE_FIELD(x, fill));
+}
+
+/// How many orders ended how, for the status line and the run report.
+struct ReasonCount {
+  std::string reason;
+  int64_t count = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ReasonCount& x) {
+  return f(caf::meta::type_name("ReasonCount"), ENGINE_FIELD(x, reason), ENGINE_FIELD(x, count));
+}
+
+struct OrderStats {
+  int64_t submitted = 0;
+  int64_t filled = 0;
+  int64_t partially_filled = 0;
+  int64_t canceled = 0;
+  int64_t rejected = 0;
+  int64_t expired = 0;
+  int64_t open = 0;
+  int64_t fills = 0;
+  std::vector<ReasonCount> rejects_by_reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, OrderStats& x) {
+  return f(caf::meta::type_name("OrderStats"), ENGINE_FIELD(x, submitted), ENGINE_FIELD(x, filled),
+           ENGINE_FIELD(x, partially_filled), ENGINE_FIELD(x, canceled),
+           ENGINE_FIELD(x, rejected), ENGINE_FIELD(x, expired), ENGINE_FIELD(x, open),
+           ENGINE_FIELD(x, fills), ENGINE_FIELD(x, rejects_by_reason));
+}
+
 } // namespace engine
