@@ -26,6 +26,12 @@ typename Inspector::result_type inspect(Inspector& f, Quote& x) {
            ENGINE_FIELD(x, timestamp));
 }
 
+/// The mid of a quote, rounded half-even to the price scale (a mark, never a fill price).
+inline Price mid_price(const Quote& q) {
+  __int128 sum = static_cast<__int128>(q.bid.raw()) + q.ask.raw();
+  return Price::from_raw(*detail::div_round(sum, 2, rounding::half_even));
+}
+
 /// Many quotes in one message: one CAF message per quote caps throughput.
 struct QuoteBatch {
   std::vector<Quote> quotes;

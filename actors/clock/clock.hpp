@@ -1,25 +1,18 @@
-// The engine's time source (wall or simulated), deadline queue, replay pacer and ISO 8601 text.
+// The engine's time source (wall or simulated), deadline queue and replay pacer.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <string>
-#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
-#include "messages/orders.hpp" // timestamp_ns
+#include "actors/clock/iso8601.hpp" // parse_iso8601, format_iso8601, civil::
+#include "messages/orders.hpp"       // timestamp_ns
 
 namespace engine {
-
-inline constexpr int64_t ns_per_us = 1000;
-inline constexpr int64_t ns_per_ms = 1000 * ns_per_us;
-inline constexpr int64_t ns_per_second = 1000 * ns_per_ms;
-inline constexpr int64_t ns_per_minute = 60 * ns_per_second;
-inline constexpr int64_t ns_per_day = 1440 * ns_per_minute;
 
 /// Nanoseconds since the Unix epoch (UTC). Logic asks a clock, never the OS.
 class clock {
@@ -110,41 +103,5 @@ private:
   timestamp_ns sim_anchor_;
   timestamp_ns wall_anchor_;
 };
-
-/// Parses "2026-11-24T09:30:00-05:00", "2026-11-24T14:30:00Z", with optional
-/// fractional seconds (up to 9 digits) and a 'T' or ' ' separator. Offsets:
-/// "Z", "+HH:MM", "-HH:MM" or "+HHMM"; an offset is required (a local time
-/// without one is ambiguous). Throws std::invalid_argument quoting the text.
-timestamp_ns parse_iso8601(std::string_view text);
-
-/// Prints t at the given UTC offset: "2026-11-24T09:30:00-05:00", "Z" for 0,
-/// fractional seconds only when non-zero (trailing zeros trimmed), so
-/// parse_iso8601(format_iso8601(t, o)) == t.
-std::string format_iso8601(timestamp_ns t, int utc_offset_minutes = 0);
-
-/// Calendar helpers shared with the session calendar (proleptic Gregorian).
-namespace civil {
-
-/// Days since 1970-01-01 of a date; the date must be valid.
-int64_t days_from_date(int64_t year, int month, int day);
-
-struct date {
-  int64_t year;
-  int month; // 1..12
-  int day;   // 1..31
-};
-
-/// The date of a day number (days since 1970-01-01, may be negative).
-date date_from_days(int64_t days);
-/// 0 = Sunday ... 6 = Saturday.
-int weekday(int64_t days);
-int days_in_month(int64_t year, int month);
-/// Floor division, for negative timestamps.
-inline int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-} // namespace civil
 
 } // namespace engine

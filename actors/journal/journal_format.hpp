@@ -1,0 +1,74 @@
+// The journal's on-disk format in one place: streams, segment file names and the record line.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "messages/orders.hpp"
+
+namespace engine {
+
+/// The two files of the journal: order events and fills.
+enum class journal_stream : uint8_t { order_book, trade_log };
+
+/// "order_book" or "trade_log": the stem of the stream's file names.
+std::string_view journal_stream_name(journal_stream s);
+
+/// A journal that cannot be opened or read as it stands (bad options, damage
+/// in the middle of a file). Messages read `file:line: what is wrong`.
+class journal_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// One file of a stream: `<stream>.<index, 6+ digits>[.<YYYYMMDD>].jsonl`.
+/// The index orders the files of a stream; the day is only a label.
+struct journal_segment {
+  journal_stream stream = journal_stream::order_book;
+  uint64_t index = 0;
+  int64_t day = 0; // 0 when the segment carries no day label
+  std::string path;
+};
+
+std::string segment_file_name(journal_stream s, uint64_t index, int64_t day);
+
+/// Recognises a segment file name (no directory); false for anything else
+/// (torn-*, quarantine and temporary files are not segments).
+bool parse_segment_file_name(std::string_view name, journal_segment& out);
+
+/// The segments of one stream in dir, in index order (none if dir is missing).
+/// Throws journal_error when two files claim the same index.
+std::vector<journal_segment> list_segments(const std::string& dir, journal_stream s);
+
+/// `,"crc":"xxxxxxxx"}`: the fixed tail after the bytes the checksum covers.
+constexpr size_t record_crc_suffix_size = 18;
+
+/// Event names are written and read unescaped, so they are limited to [A-Za-z0-9_.-].
+bool valid_event_name(std::string_view event);
+
+/// Appends one record line, newline included:
+/// `{"seq":N,"ts":T,"event":"E",<fields_json>,"crc":"hhhhhhhh"}` where the crc
+/// (CRC32C, 8 lowercase hex digits) covers every byte before `,"crc"`.
+/// fields_json is the inside of an object (`"a":1,"b":"x"`) and may be empty.
+void append_record_line(std::string& out, uint64_t seq, timestamp_ns ts,
+                        std::string_view event, std::string_view fields_json);
+
+/// The header of a verified line.
+struct parsed_record_line {
+  uint64_t seq = 0;
+  timestamp_ns ts = 0;
+  std::string_view event;
+};
+
+/// Checks one line (without its newline): crc first, then the header. On
+/// failure returns false and says what is wrong in why.
+bool parse_record_line(std::string_view line, parsed_record_line& out, std::string& why);
+
+/// Reads just the seq at the start of a possibly damaged line (0 if unreadable).
+uint64_t peek_record_seq(std::string_view line);
+
+} // namespace engine

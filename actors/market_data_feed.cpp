@@ -1,0 +1,158 @@
+// The market data actor: publishes quote batches to subscribers and, in simulated time, drives the clock.
+#include "actors/market_data_feed.hpp"
+
+#include <chrono>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+
+#include "actors/actor_directory.hpp"
+#include "actors/clock/clock.hpp"
+#include "actors/clock/session_calendar.hpp"
+#include "actors/quote_source.hpp"
+#include "config/logging.hpp"
+#include "messages/type_ids.hpp"
+
+namespace engine {
+
+namespace {
+
+constexpr auto step_timeout = std::chrono::seconds(60);
+
+struct market_data_state {
+  static inline const char* name = "market_data";
+  market_data_options opts;
+  std::unique_ptr<quote_source> source;
+  std::unique_ptr<pacer> pace;
+  std::vector<caf::actor> subscribers;
+  std::unordered_map<std::string, Quote> last;
+  std::shared_ptr<spdlog::logger> log;
+  wall_clock wall;
+  size_t outstanding = 0;
+  bool running = false;
+  bool finished = false;
+  uint64_t batches = 0;
+  uint64_t quotes = 0;
+};
+
+using md_actor = caf::stateful_actor<market_data_state>;
+
+void publish(md_actor* self);
+
+void finish(md_actor* self, const char* why) {
+  auto& st = self->state;
+  if (st.finished)
+    return;
+  st.finished = true;
+  st.running = false;
+  st.log->info("market data ended ({}): {} quotes in {} batches", why, st.quotes, st.batches);
+  if (st.opts.on_end)
+    self->send(st.opts.on_end, done_atom::value);
+}
+
+/// Schedules the next batch: at once, or when the pacer says it is due.
+void schedule_next(md_actor* self) {
+  auto& st = self->state;
+  if (!st.running)
+    return;
+  auto next = st.source->peek_time();
+  if (!next) {
+    finish(self, "end of data");
+    return;
+  }
+  auto wait = st.pace ? st.pace->wait_ns(*next, st.wall.now()) : 0;
+  if (wait > 0)
+    self->delayed_send(self, std::chrono::nanoseconds(wait), tick_atom::value);
+  else
+    self->send(self, tick_atom::value);
+}
+
+void publish(md_actor* self) {
+  auto& st = self->state;
+  if (!st.running || st.outstanding > 0)
+    return;
+  QuoteBatch batch;
+  st.source->next_batch(static_cast<size_t>(st.opts.market_data.batch_size), batch.quotes);
+  if (batch.quotes.empty()) {
+    finish(self, "end of data");
+    return;
+  }
+  ++st.batches;
+  st.quotes += batch.quotes.size();
+  for (auto& q : batch.quotes)
+    st.last[q.ticker] = q;
+  if (st.opts.sim_clock)
+    st.opts.sim_clock->advance_to(batch.quotes.back().timestamp);
+  st.outstanding = st.subscribers.size();
+  if (st.outstanding == 0) {
+    schedule_next(self);
+    return;
+  }
+  auto on_done = [=] {
+    if (--self->state.outstanding == 0)
+      schedule_next(self);
+  };
+  for (auto& s : st.subscribers)
+    self->request(s, step_timeout, step_atom::value, batch)
+      .then([=](done_atom) { on_done(); },
+            [=](caf::error& e) {
+              self->state.log->error("subscriber did not take a batch: {}",
+                                     self->system().render(e));
+              on_done();
+            });
+}
+
+caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  st.log = logger("market_data");
+  st.source = make_quote_source(st.opts.market_data, st.opts.clock, st.opts.session);
+  return {
+    [=](start_atom) {
+      auto& s = self->state;
+      if (s.running || s.finished)
+        return;
+      for (auto& name : s.opts.subscribers) {
+        if (auto h = s.opts.directory->get(name))
+          s.subscribers.push_back(h);
+        else
+          s.log->error("market data subscriber {} is not registered", name);
+      }
+      if (s.opts.clock.kind == clock_kind::wall || s.opts.clock.speed > 0) {
+        auto first = s.source->peek_time().value_or(s.wall.now());
+        auto speed = s.opts.clock.kind == clock_kind::wall ? 1.0 : s.opts.clock.speed;
+        s.pace = std::make_unique<pacer>(speed, first, s.wall.now());
+      }
+      s.running = true;
+      s.log->info("market data started for {} subscribers", s.subscribers.size());
+      schedule_next(self);
+    },
+    [=](tick_atom) { publish(self); },
+    [=](stop_atom) {
+      self->state.running = false;
+      finish(self, "stopped");
+    },
+    [=](market_atom, const std::string& ticker) -> MarketData {
+      MarketData md;
+      auto i = self->state.last.find(ticker);
+      if (i == self->state.last.end())
+        return md;
+      auto& q = i->second;
+      md.ticker = q.ticker;
+      md.bid = q.bid;
+      md.ask = q.ask;
+      md.last = mid_price(q);
+      md.timestamp = q.timestamp;
+      md.spread = q.ask - q.bid;
+      return md;
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_market_data(caf::actor_system& sys, market_data_options opts) {
+  return sys.spawn(market_data_impl, std::move(opts));
+}
+
+} // namespace engine

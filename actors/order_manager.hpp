@@ -1,0 +1,35 @@
+// The order manager actor: ids, idempotency, the state machine, risk, journal, routing, fan-out.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+namespace engine {
+
+class actor_directory;
+
+/// Protocol (dynamically typed so that a remote proxy can stand in for any peer):
+///   OrderRequest                 -> OrderUpdate   new order; status pending_new or rejected
+///                                                 (a known client_order_id returns the existing order)
+///   CancelRequest                -> OrderUpdate   status pending_cancel, or the reason it cannot be
+///   ReplaceRequest               -> OrderUpdate
+///   ExecutionReport              (from the broker) state machine, journal, then fan-out
+///   (get_atom, order_id)         -> OrderExecution (empty order_id when unknown)
+///   (orders_atom)                -> std::vector<OrderExecution> of open orders
+///   (stats_atom)                 -> OrderStats
+///   (subscribe_atom, actor)      the actor receives every OrderUpdate and Fill from now on
+/// Every accepted order and every fill is durable in the journal before it is
+/// acknowledged or reported to anyone (the trade logger replies when it is).
+struct order_manager_options {
+  std::shared_ptr<actor_directory> directory;
+  std::string id_prefix = "O";  // order ids are <prefix>-<n>
+  uint64_t first_id = 1;        // continues after recovery
+  std::string broker_name = "simulator"; // directory name of the broker to route to
+};
+
+caf::actor spawn_order_manager(caf::actor_system& sys, order_manager_options opts);
+
+} // namespace engine

@@ -1,0 +1,51 @@
+// Where quotes come from: synthetic random walks or a CSV replay, behind one interface.
+#include "actors/quote_source.hpp"
+
+#include <stdexcept>
+
+#include "actors/clock/clock.hpp"
+#include "actors/clock/session_calendar.hpp"
+#include "actors/market_data/synthetic_quotes.hpp"
+
+namespace engine {
+
+namespace {
+
+/// Synthetic quotes from the configured start until the session closes.
+class synthetic_source final : public quote_source {
+public:
+  synthetic_source(const market_data_config& md, timestamp_ns start, timestamp_ns end)
+    : gen_(md.tickers, md.seed, start, md.quote_interval_ms), end_(end) {}
+
+  std::optional<timestamp_ns> peek_time() override {
+    auto t = gen_.peek_time();
+    if (t >= end_)
+      return std::nullopt;
+    return t;
+  }
+
+  void next_batch(size_t n, std::vector<Quote>& out) override {
+    out.clear();
+    while (out.size() < n && gen_.peek_time() < end_)
+      out.push_back(gen_.next());
+  }
+
+private:
+  synthetic_quotes gen_;
+  timestamp_ns end_;
+};
+
+} // namespace
+
+std::unique_ptr<quote_source> make_quote_source(const market_data_config& md,
+                                                const clock_config& clock,
+                                                const session_config& session) {
+  auto start = parse_iso8601(clock.start);
+  if (md.source == "synthetic") {
+    session_calendar cal{session};
+    return std::make_unique<synthetic_source>(md, start, cal.next_close(start));
+  }
+  throw std::invalid_argument("market_data.source " + md.source + " is not supported by this node");
+}
+
+} // namespace engine

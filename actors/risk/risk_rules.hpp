@@ -1,0 +1,89 @@
+// Pre-trade risk checks on new orders, each rejection carrying a named reason (docs/RISK_AND_PNL.md).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "actors/portfolio/position_book.hpp"
+#include "messages/control.hpp"
+#include "messages/decimal.hpp"
+#include "messages/orders.hpp"
+
+namespace engine {
+
+/// Why a new order was refused: `reason` is one of the names in risk_reason, `detail` is for
+/// people (it names the numbers that failed the check).
+struct risk_reject {
+  std::string reason;
+  std::string detail;
+};
+
+/// The exact reason strings; clients and dashboards match on them.
+namespace risk_reason {
+inline constexpr const char* trading_halted = "trading_halted";
+inline constexpr const char* reducing_only = "reducing_only";
+inline constexpr const char* invalid_order = "invalid_order";
+inline constexpr const char* price_collar = "price_collar";
+inline constexpr const char* max_order_size = "max_order_size";
+inline constexpr const char* max_position_size = "max_position_size";
+inline constexpr const char* max_daily_trades = "max_daily_trades";
+inline constexpr const char* buying_power = "buying_power";
+inline constexpr const char* rate_limit = "rate_limit";
+} // namespace risk_reason
+
+/// The risk manager's rules, without the actor: limits, last prices, daily fill count and the
+/// order-rate window. Time is passed in (no clock reads), so tests and replays are exact.
+class risk_rules {
+public:
+  /// Orders within this trailing window count against max_orders_per_second.
+  static constexpr timestamp_ns rate_window_ns = 1'000'000'000;
+  /// Reg-T-like maintenance for shorts: equity must cover this fraction of short notional.
+  static constexpr int64_t short_margin_percent = 50;
+
+  explicit risk_rules(RiskLimits limits);
+
+  void set_limits(const RiskLimits& limits) { limits_ = limits; }
+  const RiskLimits& limits() const { return limits_; }
+  /// The kill switch: ACTIVE, REDUCING (only reducing orders) or HALTED (no new orders).
+  void set_trading_state(TradingState s) { limits_.trading_state = s; }
+  TradingState trading_state() const { return limits_.trading_state; }
+
+  void on_last_price(const std::string& ticker, Price px);
+  std::optional<Price> last_price(const std::string& ticker) const;
+
+  /// Counts a fill towards today's trades (a repeated exec_id counts once); a new
+  /// session_day resets the count first.
+  void on_fill(const Fill& f, int64_t session_day);
+  /// Resets the daily counters when the day changes (the first call only adopts the day).
+  void start_day(int64_t session_day);
+  int64_t daily_trades() const { return daily_trades_; }
+
+  /// Checks a new order against the book at time `now`; nullopt means accepted, and an
+  /// accepted order is recorded for the rate throttle. The checks run in the order of the
+  /// reasons in docs/RISK_AND_PNL.md and the first failure is returned. Never throws on
+  /// arithmetic: an overflowing notional is an invalid_order ("notional overflow").
+  std::optional<risk_reject> check(const OrderRequest& o, const position_book& book,
+                                   timestamp_ns now);
+
+private:
+  std::optional<risk_reject> evaluate(const OrderRequest& o, const position_book& book,
+                                      timestamp_ns now);
+  std::optional<risk_reject> check_margin(const OrderRequest& o, const position_book& book,
+                                          Quantity current, Quantity resulting, Price ref,
+                                          Money order_notional) const;
+  std::optional<Price> reference_price(const OrderRequest& o, const position_book& book) const;
+  void prune_window(timestamp_ns now);
+
+  RiskLimits limits_;
+  std::unordered_map<std::string, Price> last_prices_;
+  std::optional<int64_t> session_day_;
+  int64_t daily_trades_ = 0;
+  std::unordered_set<std::string> todays_exec_ids_;
+  std::deque<timestamp_ns> accepted_; // times of accepted orders inside the rate window
+};
+
+} // namespace engine

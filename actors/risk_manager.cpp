@@ -1,0 +1,137 @@
+// The risk manager actor: pre-trade checks with named reasons, the kill switch, protective orders.
+#include "actors/risk_manager.hpp"
+
+#include <chrono>
+
+#include <caf/all.hpp>
+
+#include "actors/actor_directory.hpp"
+#include "actors/clock/session_calendar.hpp"
+#include "actors/portfolio/position_book.hpp"
+#include "actors/risk/protective_orders.hpp"
+#include "actors/risk/risk_rules.hpp"
+#include "config/logging.hpp"
+#include "messages/order_state_machine.hpp"
+#include "messages/type_ids.hpp"
+
+namespace engine {
+
+namespace {
+
+struct risk_manager_state {
+  static inline const char* name = "risk_manager";
+  std::shared_ptr<actor_directory> directory;
+  std::unique_ptr<risk_rules> rules;
+  std::unique_ptr<position_book> book;
+  std::unique_ptr<session_calendar> calendar;
+  std::unique_ptr<protective_orders> protective;
+  std::shared_ptr<spdlog::logger> log;
+  int64_t day = 0;
+};
+
+using rm_actor = caf::stateful_actor<risk_manager_state>;
+
+void maybe_start_day(rm_actor* self, timestamp_ns ts) {
+  auto& st = self->state;
+  auto day = st.calendar->session_day(ts);
+  if (day != st.day) {
+    st.day = day;
+    st.rules->start_day(day);
+    st.book->start_day(day);
+  }
+}
+
+/// Places and cancels stop-loss / take-profit orders after a position changed.
+void apply_protection(rm_actor* self, const std::string& ticker, timestamp_ns ts) {
+  auto& st = self->state;
+  auto om = st.directory->get(names::order_manager);
+  if (!om)
+    return;
+  auto pos = st.book->position(ticker);
+  auto plan = pos ? st.protective->on_position_change(ticker, pos->quantity, pos->average_price)
+                  : st.protective->on_position_change(ticker, Quantity{}, Price{});
+  for (auto& id : plan.cancel) {
+    CancelRequest c;
+    c.client_order_id = id;
+    c.reason = "protective order no longer needed";
+    c.timestamp = ts;
+    self->send(om, c);
+  }
+  for (auto& o : plan.place) {
+    o.timestamp = ts;
+    o.strategy = "risk_manager";
+    self->request(om, std::chrono::seconds(30), o)
+      .then([=](const OrderUpdate& u) {
+              if (u.status == OrderStatus::rejected) {
+                self->state.log->warn("protective order {} rejected: {}", u.client_order_id,
+                                      u.reason);
+                self->state.protective->on_order_done(u.client_order_id);
+              }
+            },
+            [=](caf::error& e) {
+              self->state.log->error("protective order failed: {}", self->system().render(e));
+            });
+  }
+}
+
+caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
+  auto& st = self->state;
+  st.directory = opts.directory;
+  st.rules = std::make_unique<risk_rules>(opts.limits);
+  st.book = std::make_unique<position_book>(opts.initial_cash);
+  st.calendar = std::make_unique<session_calendar>(opts.session);
+  st.protective = std::make_unique<protective_orders>(opts.limits.stop_loss_pct,
+                                                      opts.limits.take_profit_pct);
+  st.log = logger("risk_manager");
+  return {
+    [=](check_atom, const OrderRequest& o) -> std::string {
+      auto& s = self->state;
+      if (o.timestamp != 0)
+        maybe_start_day(self, o.timestamp);
+      if (auto r = s.rules->check(o, *s.book, o.timestamp))
+        return r->detail.empty() ? r->reason : r->reason + ": " + r->detail;
+      return {};
+    },
+    [=](step_atom, const QuoteBatch& batch) -> done_atom {
+      auto& s = self->state;
+      for (auto& q : batch.quotes) {
+        maybe_start_day(self, q.timestamp);
+        auto mid = mid_price(q);
+        s.rules->on_last_price(q.ticker, mid);
+        s.book->mark(q.ticker, mid);
+      }
+      return done_atom::value;
+    },
+    [=](const Fill& f) {
+      auto& s = self->state;
+      maybe_start_day(self, f.timestamp);
+      if (!s.book->apply_fill(f))
+        return;
+      s.rules->on_fill(f, s.day);
+      apply_protection(self, f.ticker, f.timestamp);
+    },
+    [=](const OrderUpdate& u) {
+      // Updates of the protective orders this actor placed.
+      if (is_terminal(u.status))
+        self->state.protective->on_order_done(u.client_order_id);
+    },
+    [=](const RiskLimits& limits) {
+      self->state.log->warn("risk limits changed at run time (trading state {})",
+                            enum_name(limits.trading_state));
+      self->state.rules->set_limits(limits);
+    },
+    [=](TradingState state) {
+      self->state.log->warn("kill switch: trading state now {}", enum_name(state));
+      self->state.rules->set_trading_state(state);
+    },
+    [=](get_atom) -> RiskLimits { return self->state.rules->limits(); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_risk_manager(caf::actor_system& sys, risk_manager_options opts) {
+  return sys.spawn(risk_manager_impl, std::move(opts));
+}
+
+} // namespace engine

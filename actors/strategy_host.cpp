@@ -1,0 +1,174 @@
+// The strategy host actor: runs one user strategy and speaks the engine's messages for it.
+#include "actors/strategy_host.hpp"
+
+#include <chrono>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+
+#include "actors/actor_directory.hpp"
+#include "config/logging.hpp"
+#include "messages/type_ids.hpp"
+
+namespace engine {
+
+namespace {
+
+constexpr auto order_timeout = std::chrono::seconds(30);
+constexpr uint64_t account_refresh_batches = 16;
+
+struct strategy_host_state;
+using sh_actor = caf::stateful_actor<strategy_host_state>;
+
+/// The context a strategy sees, implemented with the host actor's messages.
+class host_context final : public strategy_context {
+public:
+  host_context(sh_actor* self, strategy_host_options opts);
+
+  std::string submit(OrderRequest order) override;
+  void cancel(const std::string& order_id) override;
+  void replace(const ReplaceRequest& request) override;
+  Quantity position(const std::string& ticker) const override {
+    auto i = positions.find(ticker);
+    return i == positions.end() ? Quantity{} : i->second;
+  }
+  std::optional<Quote> last_quote(const std::string& ticker) const override {
+    auto i = quotes.find(ticker);
+    if (i == quotes.end())
+      return std::nullopt;
+    return i->second;
+  }
+  const AccountInfo& account() const override { return account_info; }
+  timestamp_ns now() const override { return now_ns; }
+  const std::string& name() const override { return opts.name; }
+  spdlog::logger& log() override { return *logger_; }
+
+  sh_actor* self;
+  strategy_host_options opts;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::unordered_map<std::string, Quantity> positions;
+  std::unordered_map<std::string, Quote> quotes;
+  AccountInfo account_info;
+  timestamp_ns now_ns = 0;
+  uint64_t next_client_id = 1;
+  size_t outstanding = 0;          // orders sent, not yet acknowledged
+  caf::response_promise step_done; // answers the batch in flight
+  bool step_pending = false;
+};
+
+struct strategy_host_state {
+  static inline const char* name = "strategy_host";
+  std::unique_ptr<host_context> ctx;
+  std::shared_ptr<strategy> impl;
+  uint64_t batches = 0;
+};
+
+void maybe_finish_step(host_context& c) {
+  if (c.step_pending && c.outstanding == 0) {
+    c.step_pending = false;
+    c.step_done.deliver(done_atom::value);
+  }
+}
+
+host_context::host_context(sh_actor* s, strategy_host_options o)
+  : self(s), opts(std::move(o)), logger_(logger("strategy." + opts.name)) {
+  account_info.cash = opts.initial_cash;
+  account_info.equity = opts.initial_cash;
+  account_info.initial_cash = opts.initial_cash;
+}
+
+std::string host_context::submit(OrderRequest order) {
+  if (order.client_order_id.empty())
+    order.client_order_id = opts.name + "-" + std::to_string(next_client_id++);
+  order.strategy = opts.name;
+  if (order.timestamp == 0)
+    order.timestamp = now_ns;
+  auto cid = order.client_order_id;
+  auto om = opts.directory->get(names::order_manager);
+  if (!om) {
+    logger_->error("no order manager: order {} not sent", cid);
+    return cid;
+  }
+  ++outstanding;
+  auto* me = self;
+  me->request(om, order_timeout, std::move(order))
+    .then(
+      [me](const OrderUpdate& u) {
+        auto& st = me->state;
+        --st.ctx->outstanding;
+        st.impl->on_update(*st.ctx, u);
+        maybe_finish_step(*st.ctx);
+      },
+      [me, cid](caf::error& e) {
+        auto& st = me->state;
+        --st.ctx->outstanding;
+        st.ctx->logger_->error("order {} got no answer: {}", cid, me->system().render(e));
+        maybe_finish_step(*st.ctx);
+      });
+  return cid;
+}
+
+void host_context::cancel(const std::string& order_id) {
+  CancelRequest c;
+  c.order_id = order_id;
+  c.timestamp = now_ns;
+  c.reason = "strategy " + opts.name;
+  if (auto om = opts.directory->get(names::order_manager))
+    self->send(om, c);
+}
+
+void host_context::replace(const ReplaceRequest& request) {
+  if (auto om = opts.directory->get(names::order_manager))
+    self->send(om, request);
+}
+
+void refresh_account(sh_actor* self) {
+  auto pk = self->state.ctx->opts.directory->get(names::position_keeper);
+  if (!pk)
+    return;
+  self->request(pk, std::chrono::seconds(10), account_atom::value)
+    .then([=](const AccountInfo& a) { self->state.ctx->account_info = a; },
+          [=](caf::error&) { /* keep the last snapshot */ });
+}
+
+caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
+                                 std::shared_ptr<strategy> impl) {
+  self->state.ctx = std::make_unique<host_context>(self, std::move(opts));
+  self->state.impl = std::move(impl);
+  self->state.impl->on_start(*self->state.ctx);
+  return {
+    [=](step_atom, const QuoteBatch& batch) -> caf::result<done_atom> {
+      auto& st = self->state;
+      auto& c = *st.ctx;
+      for (auto& q : batch.quotes) {
+        c.quotes[q.ticker] = q;
+        c.now_ns = q.timestamp;
+        st.impl->on_quote(c, q);
+      }
+      if (++st.batches % account_refresh_batches == 0)
+        refresh_account(self);
+      if (c.outstanding == 0)
+        return done_atom::value;
+      c.step_done = self->make_response_promise();
+      c.step_pending = true;
+      return c.step_done;
+    },
+    [=](const OrderUpdate& u) { self->state.impl->on_update(*self->state.ctx, u); },
+    [=](const Fill& f) {
+      auto& c = *self->state.ctx;
+      auto signed_qty = f.side == OrderSide::buy ? f.quantity : -f.quantity;
+      c.positions[f.ticker] += signed_qty;
+      self->state.impl->on_fill(c, f);
+    },
+    [=](stop_atom) { self->state.impl->on_stop(*self->state.ctx); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_strategy_host(caf::actor_system& sys, strategy_host_options opts,
+                               std::shared_ptr<strategy> impl) {
+  return sys.spawn(strategy_host_impl, std::move(opts), std::move(impl));
+}
+
+} // namespace engine

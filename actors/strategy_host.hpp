@@ -1,0 +1,29 @@
+// The strategy host actor: runs one user strategy and speaks the engine's messages for it.
+#pragma once
+
+#include <memory>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/strategy.hpp"
+
+namespace engine {
+
+class actor_directory;
+
+/// Protocol:
+///   (step_atom, QuoteBatch) -> done_atom   on_quote for each quote; the answer waits
+///                                          until every order sent meanwhile is acknowledged
+///   OrderUpdate, Fill                      from the order manager: on_update / on_fill
+///   (stop_atom)                            on_stop
+struct strategy_host_options {
+  std::shared_ptr<actor_directory> directory;
+  std::string name;
+  Money initial_cash;
+};
+
+caf::actor spawn_strategy_host(caf::actor_system& sys, strategy_host_options opts,
+                               std::shared_ptr<strategy> impl);
+
+} // namespace engine

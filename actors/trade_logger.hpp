@@ -1,0 +1,20 @@
+// The trade logger actor: the journal's owner; replies to a record only once it is durable.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "config/app_config.hpp"
+
+namespace engine {
+
+/// Protocol:
+///   (journal_atom, event, OrderRequest | OrderUpdate | Fill | CancelRequest | ReplaceRequest)
+///       -> uint64_t seq, once the record is durable under the fsync policy;
+///          an error once the journal has failed (sticky: disk full, I/O error).
+///   (journal_atom)  -> uint64_t durable seq, once everything appended before is durable
+/// Fills go to trade_log.jsonl, everything else to order_book.jsonl. The
+/// writer runs on its own thread; completions come back to this actor by message.
+caf::actor spawn_trade_logger(caf::actor_system& sys, journal_config cfg, uint64_t next_seq);
+
+} // namespace engine

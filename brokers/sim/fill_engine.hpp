@@ -1,0 +1,203 @@
+// The simulator broker's fill engine: a deterministic state machine fed quotes, orders and time.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "brokers/sim/sim_event.hpp"
+#include "config/app_config.hpp"
+#include "messages/market.hpp"
+#include "messages/orders.hpp"
+
+namespace engine::sim {
+
+/// Fills orders against the quote stream (rules in docs/SIMULATION.md). Never reads
+/// a clock or sleeps: every call carries "now", and the owner calls
+/// advance_to(*next_deadline()) when that time comes. Same inputs, same events.
+/// Times never go backwards: an earlier "now" is taken as the latest time seen.
+class fill_engine {
+public:
+  explicit fill_engine(simulator_config cfg, std::string broker_name = "simulator");
+
+  /// Optional: once set, orders for other tickers are rejected and their quotes ignored.
+  void set_universe(std::vector<std::string> tickers);
+
+  void submit(const OrderRequest& o, timestamp_ns now, std::vector<sim_event>& out);
+  void cancel(const CancelRequest& c, timestamp_ns now, std::vector<sim_event>& out);
+  void replace(const ReplaceRequest& r, timestamp_ns now, std::vector<sim_event>& out);
+  /// q.timestamp is "now"; timers due by then run first, against the previous quote.
+  void on_quote(const Quote& q, std::vector<sim_event>& out);
+  /// Adds traded volume for participation_rate (no fills happen here).
+  void on_trade(const Trade& t, std::vector<sim_event>& out);
+  /// Runs every timer due at or before now (orders going live, cancels, gtd expiry).
+  void advance_to(timestamp_ns now, std::vector<sim_event>& out);
+  /// When advance_to next has work; nullopt when no timer is pending.
+  std::optional<timestamp_ns> next_deadline() const;
+  /// Opens the session: opg orders execute.
+  void session_open(timestamp_ns now, std::vector<sim_event>& out);
+  /// Closes the session: cls orders execute, then day orders expire.
+  void session_close(timestamp_ns now, std::vector<sim_event>& out);
+  /// Sets the session flag only (reject_outside_session, opg acceptance); default open.
+  void set_session_open(bool open);
+  bool session_is_open() const { return session_open_; }
+
+  std::optional<OrderExecution> order(const std::string& order_id) const;
+  /// Accepted orders not yet finished, in acceptance order.
+  std::vector<OrderExecution> open_orders() const;
+  /// How many accepted orders are not finished (pending, resting or working).
+  size_t resting_orders() const { return open_.size(); }
+
+  /// Forgets finished orders with no cancel in flight (order() no longer knows
+  /// them, and their ids may be reused); returns how many. For long runs.
+  size_t prune_finished();
+  /// Quotes dropped as invalid (non-positive or crossed prices).
+  uint64_t ignored_quotes() const { return ignored_quotes_; }
+  const simulator_config& config() const { return cfg_; }
+
+private:
+  // Where an accepted order currently sits.
+  enum class place : uint8_t {
+    none,       // finished
+    pending,    // waiting for its live timer
+    buy_limit,  // working limit orders, by price
+    sell_limit,
+    buy_stop,   // untriggered stops, by trigger
+    sell_stop,
+    trailing,   // untriggered trailing stops
+    market,     // working market orders with quantity left
+    auction,    // live opg/cls orders waiting for the session event
+  };
+  enum class timer_kind : uint8_t { live, cancel, expire };
+
+  struct timer_ref {
+    timestamp_ns at = 0;
+    uint64_t tseq = 0; // 0 = no timer
+  };
+
+  struct timer {
+    timestamp_ns at;
+    uint64_t tseq; // creation order: ties at one time run first-created first
+    uint32_t slot;
+    timer_kind kind;
+    bool operator<(const timer& o) const { return at != o.at ? at < o.at : tseq < o.tseq; }
+  };
+
+  // A sorted book entry: px is the sort price (negated where the book is
+  // descending), ord the tie-breaker (arrival for limits, seq for stops).
+  struct book_key {
+    int64_t px;
+    uint64_t ord;
+    uint32_t slot;
+    bool operator<(const book_key& o) const {
+      return px != o.px ? px < o.px : ord < o.ord;
+    }
+  };
+
+  struct order_rec {
+    OrderExecution x;
+    Price trail_amount;
+    Rate trail_percent;
+    timestamp_ns expire_time = 0;
+    uint32_t book = 0;
+    uint64_t seq = 0;      // acceptance order
+    uint64_t arrival = 0;  // time priority once working (renewed at trigger, some replaces)
+    place where = place::none;
+    OrderType working = OrderType::market; // market or limit once working
+    bool live = false;
+    bool triggered = false;
+    bool done = false;
+    bool cancel_pending = false;
+    std::string cancel_reason;
+    int64_t key_px = 0;
+    uint64_t key_ord = 0;
+    timer_ref live_timer;
+    timer_ref cancel_timer;
+    timer_ref expire_timer;
+    Price water;            // trailing: best bid (sell) / ask (buy) since live
+    __int128 notional = 0;  // sum of qty.raw x price.raw over fills, for the average
+    __int128 vol_mark = 0;  // ticker volume at acceptance or the last fill
+    Quantity leaves() const { return x.quantity - x.executed_quantity; }
+  };
+
+  struct ticker_book {
+    std::string ticker;
+    bool listed = true;
+    bool has_quote = false;
+    Price bid;
+    Price ask;
+    Quantity bid_left; // displayed size not yet taken by our orders in this quote
+    Quantity ask_left;
+    __int128 volume = 0; // cumulative traded volume (Quantity raw)
+    std::set<book_key> buy_limits;  // px = -limit: best first
+    std::set<book_key> sell_limits; // px = limit
+    std::set<book_key> buy_stops;   // px = stop: triggers from the front when ask >= stop
+    std::set<book_key> sell_stops;  // px = -stop: triggers from the front when bid <= stop
+    std::vector<uint32_t> trailing;
+    std::vector<uint32_t> market_buys;
+    std::vector<uint32_t> market_sells;
+    size_t working = 0; // orders in any of the containers above
+  };
+
+  timestamp_ns clamp(timestamp_ns now) const { return now < now_ ? now_ : now; }
+  ticker_book* find_book(const std::string& ticker);
+  uint32_t book_index(const std::string& ticker);
+  const char* validate(const OrderRequest& o, const ticker_book* b, timestamp_ns at) const;
+
+  timer_ref add_timer(timestamp_ns at, timer_kind kind, uint32_t slot);
+  void drop_timer(timer_ref& t);
+  void fire(const timer& t, std::vector<sim_event>& out);
+  void cancel_now(uint32_t slot, timestamp_ns at, std::vector<sim_event>& out);
+  uint32_t store(order_rec&& rec);
+
+  void go_live(uint32_t slot, timestamp_ns at, std::vector<sim_event>& out);
+  void start_working(uint32_t slot, timestamp_ns at, std::vector<sim_event>& out);
+  void trigger(order_rec& o);
+  bool stop_hit(const order_rec& o, const ticker_book& b) const;
+  bool trail_hit(order_rec& o, const ticker_book& b) const;
+  Quantity available(const order_rec& o, const ticker_book& b) const;
+  bool crosses(const order_rec& o, const ticker_book& b) const;
+  bool try_fill(uint32_t slot, timestamp_ns at, std::vector<sim_event>& out);
+  void apply_fill(uint32_t slot, Quantity q, Price px, timestamp_ns at,
+                  std::vector<sim_event>& out);
+  void auction_execute(uint32_t slot, timestamp_ns at, std::vector<sim_event>& out);
+  void match_quote(ticker_book& b, timestamp_ns at, std::vector<sim_event>& out);
+
+  void insert_into_book(uint32_t slot);
+  void remove_from_book(uint32_t slot);
+  void finish(uint32_t slot, OrderStatus status, std::string reason);
+  void refresh_status(order_rec& o);
+  void emit(sim_event::kind what, const order_rec& o, timestamp_ns at,
+            std::vector<sim_event>& out);
+  void refuse(const std::string& order_id, const order_rec* o, std::string reason,
+              timestamp_ns at, std::vector<sim_event>& out);
+
+  simulator_config cfg_;
+  std::string broker_;
+  bool session_open_ = true;
+  bool universe_set_ = false;
+  timestamp_ns now_ = INT64_MIN;
+  uint64_t next_seq_ = 0;
+  uint64_t next_arrival_ = 0;
+  uint64_t next_tseq_ = 0;
+  uint64_t next_exec_ = 0;
+  uint64_t ignored_quotes_ = 0;
+
+  std::unordered_map<std::string, uint32_t> ticker_index_;
+  std::deque<ticker_book> books_; // a deque: references stay valid as tickers are added
+  std::vector<order_rec> orders_;
+  std::vector<uint32_t> free_slots_;
+  std::unordered_map<std::string, uint32_t> by_id_;
+  std::map<uint64_t, uint32_t> open_; // seq -> slot
+  std::set<timer> timers_;
+  // scratch space reused by every quote (no allocation per quote)
+  std::vector<std::pair<uint64_t, uint32_t>> scratch_;
+};
+
+} // namespace engine::sim

@@ -1,0 +1,165 @@
+// The simulator broker actor: owns the fill engine and feeds it orders, quotes and time.
+#include "brokers/sim_broker.hpp"
+
+#include <chrono>
+
+#include <caf/all.hpp>
+
+#include "actors/actor_directory.hpp"
+#include "actors/clock/clock.hpp"
+#include "actors/clock/session_calendar.hpp"
+#include "brokers/sim/fill_engine.hpp"
+#include "messages/type_ids.hpp"
+
+namespace engine {
+
+namespace {
+
+struct sim_broker_state {
+  static inline const char* name = "simulator";
+  sim_broker_options opts;
+  std::unique_ptr<sim::fill_engine> engine;
+  std::unique_ptr<session_calendar> calendar;
+  std::vector<sim::sim_event> events;
+  timestamp_ns now = 0;
+  timestamp_ns next_boundary = 0; // next session open or close
+  bool started = false;
+  uint64_t timer_generation = 0;  // wall-clock timers cannot be cancelled: stale ones are dropped
+  wall_clock wall;
+};
+
+using sim_actor = caf::stateful_actor<sim_broker_state>;
+
+OrderEvent event_of(const sim::sim_event& e) {
+  using K = sim::sim_event::kind;
+  switch (e.what) {
+    case K::accepted: return OrderEvent::accept;
+    case K::rejected: return OrderEvent::reject;
+    case K::fill:
+      return e.update.status == OrderStatus::filled ? OrderEvent::fill : OrderEvent::partial_fill;
+    case K::canceled: return OrderEvent::cancel;
+    case K::expired: return OrderEvent::expire;
+    case K::replaced: return OrderEvent::replace;
+    case K::cancel_rejected: return OrderEvent::cancel_reject;
+  }
+  return OrderEvent::reject;
+}
+
+void arm_timer(sim_actor* self);
+
+/// Sends what the engine produced to the order manager, in order.
+void flush(sim_actor* self) {
+  auto& st = self->state;
+  if (st.events.empty())
+    return;
+  auto om = st.opts.directory->get(names::order_manager);
+  for (auto& e : st.events) {
+    ExecutionReport rep;
+    rep.event = event_of(e);
+    rep.update = std::move(e.update);
+    if (e.what == sim::sim_event::kind::fill)
+      rep.fill = std::move(e.fill);
+    if (om)
+      self->send(om, std::move(rep));
+  }
+  st.events.clear();
+  if (!st.opts.simulated_time)
+    arm_timer(self);
+}
+
+/// Moves time to t: session opens/closes and due delays happen in order.
+void advance(sim_actor* self, timestamp_ns t) {
+  auto& st = self->state;
+  if (!st.started) {
+    st.started = true;
+    st.now = t;
+    st.engine->set_session_open(st.calendar->is_open(t));
+    st.next_boundary = st.calendar->is_open(t) ? st.calendar->next_close(t)
+                                               : st.calendar->next_open(t);
+  }
+  while (st.next_boundary <= t) {
+    auto b = st.next_boundary;
+    st.engine->advance_to(b, st.events);
+    if (st.calendar->is_open(b)) {
+      st.engine->session_open(b, st.events);
+      st.next_boundary = st.calendar->next_close(b);
+    } else {
+      st.engine->session_close(b, st.events);
+      st.next_boundary = st.calendar->next_open(b);
+    }
+  }
+  if (t > st.now)
+    st.now = t;
+  st.engine->advance_to(st.now, st.events);
+}
+
+timestamp_ns current_time(sim_actor* self) {
+  auto& st = self->state;
+  if (!st.opts.simulated_time)
+    advance(self, st.wall.now());
+  return st.now;
+}
+
+void arm_timer(sim_actor* self) {
+  auto& st = self->state;
+  auto next = st.engine->next_deadline();
+  if (!next)
+    return;
+  auto gen = ++st.timer_generation;
+  auto delay = std::max<int64_t>(0, *next - st.wall.now());
+  self->delayed_send(self, std::chrono::nanoseconds(delay), tick_atom::value, gen);
+}
+
+caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  st.engine = std::make_unique<sim::fill_engine>(st.opts.simulator, st.opts.name);
+  if (!st.opts.universe.empty())
+    st.engine->set_universe(st.opts.universe);
+  st.calendar = std::make_unique<session_calendar>(st.opts.session);
+  return {
+    [=](const OrderRequest& o) {
+      auto now = current_time(self);
+      self->state.engine->submit(o, now, self->state.events);
+      flush(self);
+    },
+    [=](const CancelRequest& c) {
+      auto now = current_time(self);
+      self->state.engine->cancel(c, now, self->state.events);
+      flush(self);
+    },
+    [=](const ReplaceRequest& r) {
+      auto now = current_time(self);
+      self->state.engine->replace(r, now, self->state.events);
+      flush(self);
+    },
+    [=](step_atom, const QuoteBatch& batch) -> done_atom {
+      for (auto& q : batch.quotes) {
+        if (self->state.opts.simulated_time)
+          advance(self, q.timestamp);
+        self->state.engine->on_quote(q, self->state.events);
+      }
+      flush(self);
+      return done_atom::value;
+    },
+    [=](const Trade& t) {
+      self->state.engine->on_trade(t, self->state.events);
+      flush(self);
+    },
+    [=](tick_atom, uint64_t gen) {
+      if (gen != self->state.timer_generation)
+        return; // superseded by a newer timer
+      current_time(self);
+      flush(self);
+    },
+    [=](orders_atom) -> std::vector<OrderExecution> { return self->state.engine->open_orders(); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_sim_broker(caf::actor_system& sys, sim_broker_options opts) {
+  return sys.spawn(sim_broker_impl, std::move(opts));
+}
+
+} // namespace engine

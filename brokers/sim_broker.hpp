@@ -1,0 +1,37 @@
+// The simulator broker actor: owns the fill engine and feeds it orders, quotes and time.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "config/app_config.hpp"
+
+namespace engine {
+
+class actor_directory;
+
+/// Protocol (the same as every broker actor's):
+///   OrderRequest, CancelRequest, ReplaceRequest   from the order manager
+///   (step_atom, QuoteBatch) -> done_atom          quotes drive fills and, in simulated
+///                                                 time, the clock (session open/close, delays)
+///   Trade                                         volume for participation-bounded fills
+///   (orders_atom) -> std::vector<OrderExecution>  open orders at the venue (reconciliation)
+/// It reports every event as an ExecutionReport to the order manager.
+/// With a wall clock it also arms timers for delays; with simulated time the
+/// data's timestamps are the clock, so replays are exact and never wait.
+struct sim_broker_options {
+  std::shared_ptr<actor_directory> directory;
+  simulator_config simulator;
+  session_config session;
+  std::vector<std::string> universe; // tickers it accepts (empty: any with a quote)
+  bool simulated_time = true;
+  std::string name = "simulator";
+};
+
+caf::actor spawn_sim_broker(caf::actor_system& sys, sim_broker_options opts);
+
+} // namespace engine

@@ -1,0 +1,255 @@
+// One node of the engine: the actors config places on it, started in order and stopped in reverse.
+#include "nodes/engine_node.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+#include <caf/all.hpp>
+
+#include "actors/actor_directory.hpp"
+#include "actors/clock/clock.hpp"
+#include "actors/market_data_feed.hpp"
+#include "actors/order_manager.hpp"
+#include "actors/position_keeper.hpp"
+#include "actors/risk_manager.hpp"
+#include "actors/strategy_host.hpp"
+#include "actors/trade_logger.hpp"
+#include "brokers/sim_broker.hpp"
+#include "config/logging.hpp"
+#include "messages/type_ids.hpp"
+
+namespace engine {
+
+namespace {
+
+constexpr auto query_timeout = std::chrono::seconds(30);
+
+caf::actor_system_config make_system_config() {
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::engine>();
+  // Two cores: two workers keep the actors busy without oversubscribing.
+  cfg.set("scheduler.max-threads", 2);
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  return cfg;
+}
+
+/// Signals the node when the market data ends.
+struct end_signal {
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool done = false;
+};
+
+bool hosts(const app_config& cfg, const std::string& node, const std::string& actor) {
+  for (auto& n : cfg.nodes) {
+    if (n.name != node)
+      continue;
+    for (auto& a : n.actors)
+      if (a == "all" || a == actor)
+        return true;
+  }
+  return cfg.nodes.empty();
+}
+
+} // namespace
+
+struct engine_node::impl {
+  app_config cfg;
+  std::string node_name;
+  caf::actor_system_config sys_cfg = make_system_config();
+  caf::actor_system sys{sys_cfg};
+  std::shared_ptr<actor_directory> dir = std::make_shared<actor_directory>();
+  std::shared_ptr<simulated_clock> sim_clock;
+  std::shared_ptr<end_signal> ended = std::make_shared<end_signal>();
+  std::vector<std::pair<std::string, caf::actor>> started; // in start order
+  std::shared_ptr<spdlog::logger> log = logger("node");
+  bool running = false;
+
+  impl(app_config c, std::string name) : cfg(std::move(c)), node_name(std::move(name)) {}
+
+  void add(const std::string& name, caf::actor a) {
+    dir->put(name, a);
+    started.emplace_back(name, std::move(a));
+    log->info("started {}", name);
+  }
+
+  bool here(const std::string& actor) const { return hosts(cfg, node_name, actor); }
+};
+
+engine_node::engine_node(app_config cfg, std::string node_name)
+  : impl_(std::make_unique<impl>(std::move(cfg), std::move(node_name))) {}
+
+engine_node::~engine_node() { stop(); }
+
+void engine_node::start() {
+  auto& m = *impl_;
+  if (m.running)
+    return;
+  m.running = true;
+  auto& cfg = m.cfg;
+  if (cfg.clock.kind == clock_kind::simulated)
+    m.sim_clock = std::make_shared<simulated_clock>(parse_iso8601(cfg.clock.start));
+
+  // Start order: the journal first (everything acknowledged goes through it),
+  // then the books, risk, the order manager, the venue, strategies, and last
+  // the market data that sets everything in motion. stop() reverses it.
+  if (m.here(names::trade_logger))
+    m.add(names::trade_logger, spawn_trade_logger(m.sys, cfg.journal, 1));
+  if (m.here(names::position_keeper))
+    m.add(names::position_keeper, spawn_position_keeper(m.sys, cfg.initial_cash, cfg.session));
+  if (m.here(names::risk_manager))
+    m.add(names::risk_manager,
+          spawn_risk_manager(m.sys, risk_manager_options{m.dir, cfg.execution.risk.limits,
+                                                         cfg.initial_cash, cfg.session}));
+  if (m.here(names::order_manager)) {
+    order_manager_options om;
+    om.directory = m.dir;
+    om.broker_name = names::simulator;
+    m.add(names::order_manager, spawn_order_manager(m.sys, om));
+  }
+  std::vector<std::string> universe;
+  for (auto& t : cfg.market_data.tickers)
+    universe.push_back(t.ticker);
+  if (m.here(names::simulator)) {
+    sim_broker_options so;
+    so.directory = m.dir;
+    so.simulator = cfg.execution.simulator;
+    so.session = cfg.session;
+    so.universe = universe;
+    so.simulated_time = cfg.clock.kind == clock_kind::simulated;
+    m.add(names::simulator, spawn_sim_broker(m.sys, so));
+  }
+  std::vector<std::string> subscribers{names::simulator, names::risk_manager,
+                                       names::position_keeper};
+  for (auto& s : cfg.strategies) {
+    auto name = "strategy:" + s.name;
+    subscribers.push_back(name);
+    if (!m.here(name))
+      continue;
+    strategy_host_options ho{m.dir, s.name, cfg.initial_cash};
+    m.add(name, spawn_strategy_host(m.sys, ho, std::shared_ptr<strategy>(make_strategy(s))));
+  }
+  if (m.here(names::market_data)) {
+    auto ended = m.ended;
+    auto on_end = m.sys.spawn([ended](caf::event_based_actor* self) -> caf::behavior {
+      return {[=](done_atom) {
+        {
+          std::lock_guard<std::mutex> guard{ended->mtx};
+          ended->done = true;
+        }
+        ended->cv.notify_all();
+        self->quit();
+      }};
+    });
+    market_data_options mo;
+    mo.directory = m.dir;
+    mo.market_data = cfg.market_data;
+    mo.clock = cfg.clock;
+    mo.session = cfg.session;
+    mo.subscribers = subscribers;
+    mo.sim_clock = m.sim_clock;
+    mo.on_end = on_end;
+    auto md = spawn_market_data(m.sys, mo);
+    m.add(names::market_data, md);
+    caf::anon_send(md, start_atom::value);
+  }
+}
+
+bool engine_node::data_finished() const {
+  std::lock_guard<std::mutex> guard{impl_->ended->mtx};
+  return impl_->ended->done;
+}
+
+bool engine_node::wait_data_finished(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> guard{impl_->ended->mtx};
+  return impl_->ended->cv.wait_for(guard, timeout, [&] { return impl_->ended->done; });
+}
+
+void engine_node::drain() {
+  auto& m = *impl_;
+  if (!m.running)
+    return;
+  caf::scoped_actor self{m.sys};
+  if (auto md = m.dir->get(names::market_data)) {
+    self->send(md, stop_atom::value);
+    // A request answered by the feed proves the batch in flight has been taken.
+    self->request(md, query_timeout, market_atom::value, std::string{})
+      .receive([](const MarketData&) {}, [](caf::error&) {});
+  }
+  // Each answer below comes after everything the previous hop sent, so after
+  // two rounds every report from the venue is journaled and in the books.
+  for (int round = 0; round < 2; ++round) {
+    if (auto sim = m.dir->get(names::simulator))
+      self->request(sim, query_timeout, orders_atom::value)
+        .receive([](const std::vector<OrderExecution>&) {}, [](caf::error&) {});
+    if (auto om = m.dir->get(names::order_manager))
+      self->request(om, query_timeout, stats_atom::value)
+        .receive([](const OrderStats&) {}, [](caf::error&) {});
+    if (auto tl = m.dir->get(names::trade_logger))
+      self->request(tl, query_timeout, journal_atom::value)
+        .receive([](uint64_t) {}, [](caf::error&) {});
+    if (auto om = m.dir->get(names::order_manager))
+      self->request(om, query_timeout, stats_atom::value)
+        .receive([](const OrderStats&) {}, [](caf::error&) {});
+    if (auto pk = m.dir->get(names::position_keeper))
+      self->request(pk, query_timeout, account_atom::value)
+        .receive([](const AccountInfo&) {}, [](caf::error&) {});
+  }
+}
+
+void engine_node::stop() {
+  auto& m = *impl_;
+  if (!m.running)
+    return;
+  m.running = false;
+  // Reverse of the start order, so nothing is sent to an actor already gone.
+  for (auto i = m.started.rbegin(); i != m.started.rend(); ++i) {
+    caf::scoped_actor self{m.sys};
+    self->monitor(i->second);
+    self->send_exit(i->second, caf::exit_reason::user_shutdown);
+    self->receive([](const caf::down_msg&) {});
+    m.log->info("stopped {}", i->first);
+  }
+  m.started.clear();
+  m.dir->clear();
+}
+
+node_report engine_node::report() {
+  auto& m = *impl_;
+  node_report r;
+  caf::scoped_actor self{m.sys};
+  auto fail = [&](caf::error& e) { m.log->error("report query failed: {}", m.sys.render(e)); };
+  if (auto pk = m.dir->get(names::position_keeper)) {
+    self->request(pk, query_timeout, positions_atom::value)
+      .receive([&](const std::vector<Position>& ps) { r.positions = ps; }, fail);
+    self->request(pk, query_timeout, account_atom::value)
+      .receive([&](const AccountInfo& a) { r.account = a; }, fail);
+    self->request(pk, query_timeout, metrics_atom::value)
+      .receive([&](const PerformanceMetrics& x) { r.metrics = x; }, fail);
+  }
+  if (auto om = m.dir->get(names::order_manager))
+    self->request(om, query_timeout, stats_atom::value)
+      .receive([&](const OrderStats& s) { r.orders = s; }, fail);
+  return r;
+}
+
+std::string engine_node::status_line() {
+  auto r = report();
+  std::string line = "orders " + std::to_string(r.orders.submitted) + " (open "
+                     + std::to_string(r.orders.open) + ", rejected "
+                     + std::to_string(r.orders.rejected) + ") fills "
+                     + std::to_string(r.orders.fills) + " equity "
+                     + r.account.equity.round_to(one_cent, rounding::half_even).to_string()
+                     + " P&L " + r.metrics.total_pnl.round_to(one_cent, rounding::half_even).to_string();
+  if (impl_->sim_clock)
+    line += " sim time " + format_iso8601(impl_->sim_clock->now(), -5 * 60);
+  return line;
+}
+
+caf::actor_system& engine_node::system() { return impl_->sys; }
+const std::shared_ptr<actor_directory>& engine_node::directory() const { return impl_->dir; }
+const app_config& engine_node::config() const { return impl_->cfg; }
+
+} // namespace engine

@@ -1,0 +1,70 @@
+// One node of the engine: the actors config places on it, started in order and stopped in reverse.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/app_config.hpp"
+#include "messages/all_messages.hpp"
+
+namespace caf {
+class actor_system;
+}
+
+namespace engine {
+
+class actor_directory;
+
+/// What a run ends with: the books and the order counts (the --report file).
+struct node_report {
+  std::vector<Position> positions;
+  AccountInfo account;
+  PerformanceMetrics metrics;
+  OrderStats orders;
+};
+
+/// Builds the actor system, spawns the actors this node hosts, and tears
+/// them down in the reverse order. Usable without knowing CAF.
+class engine_node {
+public:
+  explicit engine_node(app_config cfg, std::string node_name = "main");
+  ~engine_node();
+  engine_node(const engine_node&) = delete;
+  engine_node& operator=(const engine_node&) = delete;
+
+  /// Spawns every actor placed on this node and starts the market data.
+  void start();
+  /// True once the market data has ended (end of file, session close).
+  bool data_finished() const;
+  /// Waits until the data ends or the timeout passes; true if it ended.
+  bool wait_data_finished(std::chrono::milliseconds timeout);
+  /// Stops the market data and waits until what is in flight has settled:
+  /// every report at the venue journaled and applied to the books.
+  void drain();
+  /// Stops every actor, newest first, and closes the journal.
+  void stop();
+
+  node_report report();
+  std::string status_line();
+
+  caf::actor_system& system();
+  const std::shared_ptr<actor_directory>& directory() const;
+  const app_config& config() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// The run report as JSON, the public format tools outside read:
+/// positions by ticker, cash, equity, initial_cash, metrics and order counts,
+/// every money and quantity value an exact decimal string.
+std::string report_json(const node_report& r);
+
+/// A short human summary for the end of a run.
+std::string report_summary(const node_report& r);
+
+} // namespace engine
