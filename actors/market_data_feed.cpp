@@ -46,6 +46,11 @@ void finish(md_actor* self, const char* why) {
   st.finished = true;
   st.running = false;
   st.log->info("market data ended ({}): {} quotes in {} batches", why, st.quotes, st.batches);
+  // Tell the venue where the data's time ended (e.g. the session close), so
+  // that what happens then (day orders expiring) happens in the simulation.
+  if (auto end = st.source->end_time())
+    if (auto sim = st.opts.directory->get(names::simulator))
+      self->send(sim, done_atom::value, *end);
   if (st.opts.on_end)
     self->send(st.opts.on_end, done_atom::value);
 }

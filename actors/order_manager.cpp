@@ -112,6 +112,9 @@ void journal_then(om_actor* self, const std::string& event, const T& msg, F then
 
 /// Sends an update (and a fill) to the submitter and every subscriber.
 void fan_out_update(om_actor* self, const order_record& r, const OrderUpdate& u) {
+  // The risk manager follows every order's open quantity (unless it submitted it).
+  if (auto risk = self->state.peer(names::risk_manager); risk && risk != r.submitter)
+    self->send(risk, u);
   if (r.submitter)
     self->send(r.submitter, u);
   for (auto& s : self->state.subscribers)
@@ -311,7 +314,10 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
   } else {
     auto t = transition(r.exec.status, rep.event, r.exec.executed_quantity.is_positive());
     if (!t.ok) {
-      st.log->warn("{} on {}: {}", enum_name(rep.event), r.exec.order_id, t.reason);
+      // A refused cancel of an order that finished meanwhile is an ordinary race.
+      auto level = rep.event == OrderEvent::cancel_reject ? spdlog::level::debug
+                                                          : spdlog::level::warn;
+      st.log->log(level, "{} on {}: {}", enum_name(rep.event), r.exec.order_id, t.reason);
       return;
     }
     r.exec.status = t.status;

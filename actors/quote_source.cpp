@@ -30,6 +30,8 @@ public:
       out.push_back(gen_.next());
   }
 
+  std::optional<timestamp_ns> end_time() const override { return end_; }
+
 private:
   synthetic_quotes gen_;
   timestamp_ns end_;

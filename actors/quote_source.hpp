@@ -17,6 +17,8 @@ public:
   virtual std::optional<timestamp_ns> peek_time() = 0;
   /// Replaces out with up to n quotes in time order; empty at the end.
   virtual void next_batch(size_t n, std::vector<Quote>& out) = 0;
+  /// Where the data's time ends (the session close for synthetic data), if known.
+  virtual std::optional<timestamp_ns> end_time() const { return std::nullopt; }
 };
 
 /// Builds the configured source. Synthetic data runs from clock.start to the

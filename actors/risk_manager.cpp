@@ -111,7 +111,8 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
       apply_protection(self, f.ticker, f.timestamp);
     },
     [=](const OrderUpdate& u) {
-      // Updates of the protective orders this actor placed.
+      // Every order's updates: open exposure, and the protective orders placed here.
+      self->state.rules->on_order_update(u);
       if (is_terminal(u.status))
         self->state.protective->on_order_done(u.client_order_id);
     },

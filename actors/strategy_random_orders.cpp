@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "messages/order_state_machine.hpp"
+
 namespace engine {
 
 random_orders::random_orders(strategy_config cfg)
@@ -32,6 +34,22 @@ void random_orders::on_quote(strategy_context& ctx, const Quote& q) {
   while (q.timestamp >= next_at_) {
     send_one(ctx, q);
     next_at_ += interval_ns_;
+  }
+}
+
+void random_orders::on_update(strategy_context& ctx, const OrderUpdate& u) {
+  auto i = std::find(resting_.begin(), resting_.end(), u.order_id);
+  if (is_terminal(u.status)) {
+    if (i != resting_.end())
+      resting_.erase(i);
+    return;
+  }
+  // The submit's own answer (pending_new) comes first and exactly once per order.
+  if (u.status == OrderStatus::pending_new && i == resting_.end() && !u.order_id.empty())
+    resting_.push_back(u.order_id);
+  while (resting_.size() > max_resting) {
+    ctx.cancel(resting_.front());
+    resting_.pop_front();
   }
 }
 

@@ -1,6 +1,8 @@
 // random_orders: seeded random market and limit orders at a fixed rate (the load and soak generator).
 #pragma once
 
+#include <deque>
+
 #include "actors/strategy.hpp"
 
 namespace engine {
@@ -16,7 +18,12 @@ class random_orders final : public strategy {
 public:
   explicit random_orders(strategy_config cfg);
   void on_quote(strategy_context& ctx, const Quote& q) override;
+  void on_update(strategy_context& ctx, const OrderUpdate& u) override;
   uint64_t sent() const { return sent_; }
+
+  /// Resting orders it keeps at most; past this it cancels the oldest, so a
+  /// soak exercises cancels and does not tie up the risk limits forever.
+  static constexpr size_t max_resting = 4;
 
 private:
   uint64_t next_random();
@@ -27,6 +34,7 @@ private:
   timestamp_ns next_at_ = 0;
   int64_t interval_ns_;
   uint64_t sent_ = 0;
+  std::deque<std::string> resting_; // order ids, oldest first
 };
 
 } // namespace engine

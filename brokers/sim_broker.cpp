@@ -146,6 +146,13 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
       self->state.engine->on_trade(t, self->state.events);
       flush(self);
     },
+    [=](done_atom, timestamp_ns end) {
+      // The data ended at `end`: move simulated time there (session close, expiries).
+      if (self->state.opts.simulated_time && self->state.started) {
+        advance(self, end);
+        flush(self);
+      }
+    },
     [=](tick_atom, uint64_t gen) {
       if (gen != self->state.timer_generation)
         return; // superseded by a newer timer

@@ -19,6 +19,7 @@ class actor_directory;
 ///   (step_atom, QuoteBatch) -> done_atom          quotes drive fills and, in simulated
 ///                                                 time, the clock (session open/close, delays)
 ///   Trade                                         volume for participation-bounded fills
+///   (done_atom, timestamp_ns end)                 the data ended at `end`: time moves there
 ///   (orders_atom) -> std::vector<OrderExecution>  open orders at the venue (reconciliation)
 /// It reports every event as an ExecutionReport to the order manager.
 /// With a wall clock it also arms timers for delays; with simulated time the

@@ -105,8 +105,9 @@ bool valid_iso8601(std::string_view s) {
     return false;
   auto y = digits_at(s, 0, 4), mo = digits_at(s, 5, 2), d = digits_at(s, 8, 2);
   auto h = digits_at(s, 11, 2), mi = digits_at(s, 14, 2), sec = digits_at(s, 17, 2);
-  if (!y || !mo || !d || !h || !mi || !sec || *mo < 1 || *mo > 12 || *d < 1 || *h > 23 ||
-      *mi > 59 || *sec > 59)
+  // Years limited to what int64 nanoseconds since 1970 can hold.
+  if (!y || !mo || !d || !h || !mi || !sec || *y < 1678 || *y > 2261 || *mo < 1 || *mo > 12 ||
+      *d < 1 || *h > 23 || *mi > 59 || *sec > 59)
     return false;
   static constexpr int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
@@ -160,6 +161,22 @@ std::string read_name(const entry& f) {
   return s.text;
 }
 
+/// A URL, or empty; when not empty it must start with one of `schemes`.
+std::string read_url(const entry& f, const std::vector<std::string_view>& schemes) {
+  if (f.is_null())
+    return "";
+  auto s = read_scalar(f, "a URL");
+  if (s.text.empty())
+    return "";
+  for (auto scheme : schemes)
+    if (s.text.rfind(scheme, 0) == 0)
+      return s.text;
+  std::string names;
+  for (auto scheme : schemes)
+    names += (names.empty() ? "" : " or ") + std::string{scheme};
+  f.fail("expected a URL starting with " + names + ", got " + s.shown());
+}
+
 /// A key that may be absent: absent reads as null, so the checks that need
 /// it still run and name it, at its parent's line (none at the top level:
 /// line 1 would point at an unrelated key).
@@ -209,9 +226,9 @@ void read_broker(const entry& f, broker_config& b) {
   if (auto x = s.get("secret_key"))
     b.secret_key = read_secret(*x);
   if (auto x = s.get("base_url"))
-    b.base_url = read_string(*x);
+    b.base_url = read_url(*x, {"https://", "http://"});
   if (auto x = s.get("stream_url"))
-    b.stream_url = read_string(*x);
+    b.stream_url = read_url(*x, {"wss://", "ws://"});
   if (auto x = s.get("host"))
     b.host = read_nonempty_string(*x);
   if (auto x = s.get("port"))
@@ -238,11 +255,6 @@ void read_broker(const entry& f, broker_config& b) {
     require_nonempty(s, "api_key", b.api_key.empty(), why);
     require_nonempty(s, "secret_key", b.secret_key.empty(), why);
     require_nonempty(s, "base_url", b.base_url.empty(), why);
-    if (b.base_url.rfind("https://", 0) != 0 && b.base_url.rfind("http://", 0) != 0)
-      s.get("base_url")->fail("expected an http:// or https:// URL, got '" + b.base_url + "'");
-    if (!b.stream_url.empty() && b.stream_url.rfind("wss://", 0) != 0 &&
-        b.stream_url.rfind("ws://", 0) != 0)
-      s.get("stream_url")->fail("expected a ws:// or wss:// URL, got '" + b.stream_url + "'");
   }
 }
 
@@ -401,7 +413,7 @@ void read_market_data(const entry& f, market_data_config& m) {
   if (auto x = polygon.get("api_key"))
     m.polygon_api_key = read_secret(*x);
   if (auto x = polygon.get("ws_url"))
-    m.polygon_ws_url = read_string(*x);
+    m.polygon_ws_url = read_url(*x, {"wss://", "ws://"});
 
   // The chosen source must have what it reads from.
   if (m.source == "synthetic" && m.tickers.empty())
@@ -598,9 +610,10 @@ void read_nodes(const section& top, app_config& cfg) {
       if (other.name == n.name)
         s.get("name")->fail("duplicate node name '" + n.name + "'");
     if (auto x = s.get("endpoint")) {
-      n.endpoint = read_string(*x);
-      if (!n.endpoint.empty() && !valid_endpoint(n.endpoint))
-        x->fail("expected tcp://HOST:PORT, got '" + n.endpoint + "'");
+      auto e = x->is_null() ? scalar_text{} : read_scalar(*x, "an endpoint");
+      if (!e.text.empty() && !valid_endpoint(e.text))
+        x->fail("expected tcp://HOST:PORT, got " + e.shown());
+      n.endpoint = e.text;
       for (const auto& other : cfg.nodes)
         if (!n.endpoint.empty() && other.endpoint == n.endpoint)
           x->fail("endpoint '" + n.endpoint + "' is already used by node '" + other.name + "'");
@@ -733,12 +746,19 @@ std::string describe(const app_config& cfg) {
     << sim.cancel_delay_ms << " ms, commission " << sim.commission_rate.to_string() << " (min "
     << sim.min_commission.to_string() << "), participation "
     << sim.participation_rate.to_string() << ", seed " << sim.seed << "\n";
+  // A zero limit is switched off in the risk manager.
+  auto limit = [](bool off, const std::string& v) { return off ? std::string{"off"} : v; };
   o << "  risk: " << to_string(risk.trading_state) << ", max position "
-    << risk.max_position_size.to_string() << " of equity, max order "
-    << risk.max_order_size.to_string() << ", max daily trades " << risk.max_daily_trades
-    << ", max orders/s " << risk.max_orders_per_second << ", collar "
-    << risk.price_collar.to_string() << ", stop loss " << risk.stop_loss_pct.to_string()
-    << ", take profit " << risk.take_profit_pct.to_string() << "\n";
+    << limit(risk.max_position_size.is_zero(), risk.max_position_size.to_string() + " of equity")
+    << ", max order " << limit(risk.max_order_size.is_zero(), risk.max_order_size.to_string())
+    << ", max daily trades "
+    << limit(risk.max_daily_trades == 0, std::to_string(risk.max_daily_trades))
+    << ", max orders/s "
+    << limit(risk.max_orders_per_second == 0, std::to_string(risk.max_orders_per_second))
+    << ", collar " << limit(risk.price_collar.is_zero(), risk.price_collar.to_string())
+    << ", stop loss " << limit(risk.stop_loss_pct.is_zero(), risk.stop_loss_pct.to_string())
+    << ", take profit "
+    << limit(risk.take_profit_pct.is_zero(), risk.take_profit_pct.to_string()) << "\n";
   if (e.broker.type == "alpaca")
     o << "  broker alpaca: " << e.broker.base_url << " stream " << e.broker.stream_url
       << ", api_key " << to_string(e.broker.api_key) << ", secret_key "

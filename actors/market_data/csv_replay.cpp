@@ -102,8 +102,8 @@ void csv_reader_base::read_header(const std::string_view* columns, size_t n) {
       break;
     }
   }
-  if (!found)
-    throw csv_error(name_ + ":" + std::to_string(line_no_) +
+  if (!found) // reported at the line where the header should have been
+    throw csv_error(name_ + ":" + std::to_string(line_no_ + 1) +
                     ": missing header line (expected " + join(columns, n) + ")");
   split(line_, fields_);
   width_ = fields_.size();

@@ -5,9 +5,11 @@
 #include <limits>
 
 // A fused multiply-add rounds once instead of twice and would change bits
-// between machines; GCC in ISO mode never contracts, clang must be told.
+// between machines (GCC in gnu++ mode with -march=haswell does contract).
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
 #endif
 
 namespace engine {

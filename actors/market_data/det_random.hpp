@@ -18,8 +18,8 @@ uint64_t stable_hash(std::string_view text);
 /// anything that must replay identically.
 ///
 /// Determinism needs IEEE-754 doubles without excess precision (SSE2 on
-/// x86-64, any AArch64) and no FMA contraction (GCC's ISO mode and our
-/// sources' clang pragma ensure that).
+/// x86-64, any AArch64) and no FMA contraction (pragmas in our sources turn
+/// it off for GCC and clang; a pinned-value test checks the bits).
 class det_rng {
 public:
   explicit det_rng(uint64_t seed);

@@ -10,6 +10,8 @@
 // Same reason as in det_random.cpp: no fused multiply-add, identical bits everywhere.
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
 #endif
 
 namespace engine {

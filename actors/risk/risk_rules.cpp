@@ -1,6 +1,8 @@
 // Pre-trade checks: validity, kill switch, collar, sizes, daily trades, buying power, rate.
 #include "actors/risk/risk_rules.hpp"
 
+#include "messages/order_state_machine.hpp"
+
 #include <utility>
 
 namespace engine {
@@ -144,7 +146,12 @@ std::optional<risk_reject> risk_rules::evaluate(const OrderRequest& o, const pos
 
   const Quantity current = book.quantity(o.ticker);
   const Quantity delta = o.side == OrderSide::buy ? o.quantity : -o.quantity;
-  auto resulting = Quantity::try_add(current, delta);
+  // Worst case: every open order on the same side fills before this one.
+  const Quantity pending = open_quantity(o.ticker, o.side);
+  auto with_pending = Quantity::try_add(current, o.side == OrderSide::buy ? pending : -pending);
+  if (!with_pending)
+    return reject(risk_reason::invalid_order, "quantity overflow");
+  auto resulting = Quantity::try_add(*with_pending, delta);
   if (!resulting)
     return reject(risk_reason::invalid_order, "quantity overflow");
   // Reduces the absolute position without flipping it: such orders only lower risk.
@@ -204,11 +211,12 @@ std::optional<risk_reject> risk_rules::evaluate(const OrderRequest& o, const pos
 
   if (!reduces) {
     if (o.side == OrderSide::buy) {
-      const Money cash = book.cash();
+      // Cash already promised to open buys is not available again.
+      const Money cash = book.cash() - open_buy_notional_;
       if (cash < *order_notional)
         return reject(risk_reason::buying_power,
                       "buy notional " + order_notional->to_string() + " > cash "
-                        + cash.to_string());
+                        + cash.to_string() + " not committed to open buys");
     } else if (auto r = check_margin(o, book, current, *resulting, *ref, *order_notional)) {
       return r;
     }
@@ -221,7 +229,46 @@ std::optional<risk_reject> risk_rules::evaluate(const OrderRequest& o, const pos
                   std::to_string(accepted_.size()) + " orders in the last second, max "
                     + std::to_string(limits_.max_orders_per_second));
   accepted_.push_back(now);
+  if (!o.order_id.empty())
+    track_open(o, *ref);
   return std::nullopt;
+}
+
+void risk_rules::track_open(const OrderRequest& o, Price ref) {
+  open_orders_[o.order_id] = open_order{o.ticker, o.side, o.quantity, ref};
+  if (o.side == OrderSide::buy) {
+    open_buys_[o.ticker] += o.quantity;
+    open_buy_notional_ += notional(o.quantity, ref);
+  } else {
+    open_sells_[o.ticker] += o.quantity;
+  }
+}
+
+void risk_rules::on_order_update(const OrderUpdate& u) {
+  auto i = open_orders_.find(u.order_id);
+  if (i == open_orders_.end())
+    return;
+  auto& oo = i->second;
+  bool done = is_terminal(u.status);
+  Quantity leaves = done ? Quantity{} : u.leaves_quantity;
+  if (leaves > oo.leaves)
+    leaves = oo.leaves; // an update never adds exposure it was not checked for
+  auto released = oo.leaves - leaves;
+  if (oo.side == OrderSide::buy) {
+    open_buys_[oo.ticker] -= released;
+    open_buy_notional_ -= notional(released, oo.ref);
+  } else {
+    open_sells_[oo.ticker] -= released;
+  }
+  oo.leaves = leaves;
+  if (done)
+    open_orders_.erase(i);
+}
+
+Quantity risk_rules::open_quantity(const std::string& ticker, OrderSide side) const {
+  auto& m = side == OrderSide::buy ? open_buys_ : open_sells_;
+  auto i = m.find(ticker);
+  return i == m.end() ? Quantity{} : i->second;
 }
 
 std::optional<risk_reject> risk_rules::check_margin(const OrderRequest& o,

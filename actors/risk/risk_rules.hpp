@@ -69,6 +69,13 @@ public:
   std::optional<risk_reject> check(const OrderRequest& o, const position_book& book,
                                    timestamp_ns now);
 
+  /// Follows an accepted order until it is done: its unfilled quantity counts
+  /// against the position limit and its notional against buying power, so
+  /// many orders in flight at once cannot together break a limit.
+  void on_order_update(const OrderUpdate& u);
+  /// Unfilled quantity of accepted orders in a ticker, on the given side.
+  Quantity open_quantity(const std::string& ticker, OrderSide side) const;
+
 private:
   std::optional<risk_reject> evaluate(const OrderRequest& o, const position_book& book,
                                       timestamp_ns now);
@@ -77,6 +84,17 @@ private:
                                           Money order_notional) const;
   std::optional<Price> reference_price(const OrderRequest& o, const position_book& book) const;
   void prune_window(timestamp_ns now);
+  void track_open(const OrderRequest& o, Price ref);
+
+  struct open_order {
+    std::string ticker;
+    OrderSide side;
+    Quantity leaves;
+    Price ref;
+  };
+  std::unordered_map<std::string, open_order> open_orders_;
+  std::unordered_map<std::string, Quantity> open_buys_, open_sells_;
+  Money open_buy_notional_;
 
   RiskLimits limits_;
   std::unordered_map<std::string, Price> last_prices_;

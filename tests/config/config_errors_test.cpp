@@ -150,6 +150,11 @@ const bad_config cases[] = {
    "bad.yaml:1: market_data.csv: the csv source needs csv.quotes or csv.bars"},
   {"polygon without a key", "market_data:\n  source: polygon\n",
    "bad.yaml:1: market_data.polygon.api_key: required for the polygon source"},
+  {"broker URL without a scheme",
+   "execution:\n  mode: paper\n  broker:\n    type: alpaca\n    base_url: paper-api.alpaca.markets\n" +
+     one_ticker,
+   "bad.yaml:5: execution.broker.base_url: expected a URL starting with https:// or http://, "
+   "got 'paper-api.alpaca.markets'"},
   {"ticker without a start price",
    "market_data:\n  tickers:\n    - {ticker: AAPL, bid_size: 1, ask_size: 1}\n",
    "bad.yaml:3: market_data.tickers[0].start_price: required"},

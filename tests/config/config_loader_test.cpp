@@ -1,6 +1,8 @@
 // Tests that the shipped configs load with the expected exact values and that file errors read well.
 #include "config/config_loader.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "tests/config/test_files.hpp"
@@ -131,6 +133,11 @@ TEST(minimal_config, keeps_the_struct_defaults) {
   EXPECT_TRUE(c.strategies.empty());
   ASSERT_EQ(c.nodes.size(), 1u);
   EXPECT_EQ(c.nodes[0].actors, std::vector<std::string>{"all"});
+  // Unset risk limits stay 0, which the risk manager treats as switched off.
+  EXPECT_TRUE(c.execution.risk.limits.max_position_size.is_zero());
+  EXPECT_NE(describe(c).find("max position off, max order off, max daily trades off"),
+            std::string::npos)
+    << describe(c);
 }
 
 TEST(minimal_config, decimals_are_read_from_text_exactly) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include "actors/clock/iso8601.hpp"
 #include "actors/market_data/ticks.hpp"
 
 namespace engine {
@@ -162,8 +163,9 @@ TEST(synthetic_quotes, every_quote_is_on_tick_and_one_tick_wide_over_100000) {
     ASSERT_TRUE(q.bid.is_positive());
     ASSERT_EQ(q.bid_size, Quantity::from_units(100));
     ASSERT_EQ(q.ask_size, Quantity::from_units(200));
-    if (q.ticker == "TIGHT")
+    if (q.ticker == "TIGHT") {
       ASSERT_EQ((q.ask - q.bid).to_string(), q.bid >= one ? "0.01" : "0.0001");
+    }
     (q.bid < one ? below_dollar : above_dollar)[q.ticker]++;
   }
   EXPECT_GT(below_dollar["PENNY"], 1000);

@@ -101,8 +101,8 @@ TEST(market, remainder_waits_for_next_quote_then_fills_at_new_price) {
   EXPECT_EQ(h.eng.resting_orders(), 1u);
   h.on_quote(quote("100.01", "100.03", ms(3), 1000, 100));
   expect_fills(h.all, {{"m1", "40", "100.02"}, {"m1", "60", "100.03"}});
-  // 40 x 100.02 + 60 x 100.03 = 10001.60 over 100
-  EXPECT_EQ(h.eng.order("m1")->average_price, px("100.016"));
+  // (40 x 100.02 + 60 x 100.03) / 100 = 10002.60 / 100
+  EXPECT_EQ(h.eng.order("m1")->average_price, px("100.026"));
   EXPECT_EQ(h.status("m1"), St::filled);
 }
 

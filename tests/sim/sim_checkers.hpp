@@ -4,11 +4,29 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "brokers/sim/fill_engine.hpp"
 #include "messages/json_writer.hpp"
+
+namespace engine {
+
+/// Prints decimals as text in GoogleTest failure messages.
+template <class Tag, int Digits>
+void PrintTo(const decimal<Tag, Digits>& d, std::ostream* os) {
+  *os << d.to_string();
+}
+
+/// Prints enums by their wire name.
+inline void PrintTo(OrderStatus s, std::ostream* os) { *os << enum_name(s); }
+
+} // namespace engine
+
+namespace engine::sim {
+inline void PrintTo(sim_event::kind k, std::ostream* os) { *os << enum_name(k); }
+} // namespace engine::sim
 
 namespace engine::sim::testing {
 
@@ -25,6 +43,7 @@ inline Quantity qty(const char* s) {
   return q.value_or(Quantity{});
 }
 inline Quantity qty(int64_t n) { return Quantity::from_units(n); }
+inline Quantity qty(int n) { return Quantity::from_units(n); } // qty(0) is not a null string
 inline Rate rate(const char* s) {
   auto r = Rate::parse(s);
   EXPECT_TRUE(r.has_value()) << s;
@@ -224,9 +243,10 @@ inline void expect_fills(const std::vector<sim_event>& ev, const std::vector<exp
       << got[i].quantity.to_string() << " != " << want[i].quantity;
     EXPECT_EQ(got[i].price, px(want[i].price))
       << got[i].price.to_string() << " != " << want[i].price;
-    if (*want[i].commission != '\0')
+    if (*want[i].commission != '\0') {
       EXPECT_EQ(got[i].commission, money(want[i].commission))
         << got[i].commission.to_string() << " != " << want[i].commission;
+    }
   }
 }
 
