@@ -1,0 +1,156 @@
+// Runs execution-node on the default config and checks its report against the trade log, recomputed here.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "messages/codec.hpp"
+
+using namespace engine;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in{p};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string str(simdjson::dom::element e) { return std::string{std::string_view(e)}; }
+
+Money money_of(simdjson::dom::element e) { return *Money::parse(str(e)); }
+
+class ExecutionNode : public ::testing::Test {
+protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/engine-node-XXXXXX";
+    dir = mkdtemp(tmpl);
+    auto cfg = read_file(fs::path{ENGINE_SOURCE_DIR} / "config/app_config.yaml");
+    auto at = cfg.find("dir: logs/execution");
+    ASSERT_NE(at, std::string::npos) << "the default config names its journal dir";
+    cfg.replace(at, std::string{"dir: logs/execution"}.size(), "dir: " + (dir / "journal").string());
+    std::ofstream{dir / "config.yaml"} << cfg;
+  }
+  void TearDown() override { fs::remove_all(dir); }
+
+  int run(const std::string& extra) {
+    auto cmd = std::string{ENGINE_BINARY_DIR} + "/nodes/execution-node --config "
+               + (dir / "config.yaml").string() + " --report " + (dir / "report.json").string()
+               + " --log-level warn " + extra + " > " + (dir / "out.txt").string() + " 2>&1";
+    return std::system(cmd.c_str());
+  }
+
+  fs::path dir;
+};
+
+} // namespace
+
+TEST_F(ExecutionNode, DefaultConfigReportMatchesTheTradeLogExactly) {
+  ASSERT_EQ(run("--duration 120"), 0) << read_file(dir / "out.txt");
+  auto out = read_file(dir / "out.txt");
+  EXPECT_NE(out.find("=== run summary ==="), std::string::npos) << out;
+
+  // Recompute the books from the journal's fills alone.
+  std::map<std::string, Quantity> qty;
+  Money cash = *Money::parse("100000");
+  Money commission;
+  int64_t fills = 0;
+  for (auto& e : fs::directory_iterator(dir / "journal")) {
+    if (e.path().filename().string().rfind("trade_log", 0) != 0)
+      continue;
+    std::ifstream in{e.path()};
+    std::string line;
+    while (std::getline(in, line)) {
+      Fill f;
+      auto st = from_json(line, f);
+      ASSERT_TRUE(st) << st.error << ": " << line;
+      auto n = notional(f.quantity, f.price);
+      if (f.side == OrderSide::buy) {
+        qty[f.ticker] += f.quantity;
+        cash -= n;
+      } else {
+        qty[f.ticker] -= f.quantity;
+        cash += n;
+      }
+      cash -= f.commission;
+      commission += f.commission;
+      ++fills;
+    }
+  }
+  ASSERT_GT(fills, 50) << "the sample strategies trade during the day";
+
+  simdjson::dom::parser parser;
+  auto report = parser.load((dir / "report.json").string());
+  ASSERT_FALSE(report.error()) << simdjson::error_message(report.error());
+  auto root = report.value();
+  EXPECT_EQ(money_of(root["cash"]), cash);
+  EXPECT_EQ(money_of(root["initial_cash"]), *Money::parse("100000"));
+  EXPECT_EQ(int64_t(root["metrics"]["daily_trades"]), fills);
+  EXPECT_EQ(money_of(root["metrics"]["daily_commission"]), commission);
+  EXPECT_EQ(int64_t(root["orders"]["fills"]), fills);
+
+  Money market_value;
+  size_t open_positions = 0;
+  for (auto [ticker, pos] : simdjson::dom::object(root["positions"])) {
+    auto t = std::string{ticker};
+    EXPECT_EQ(*Quantity::parse(str(pos["quantity"])), qty[t]) << t;
+    market_value += money_of(pos["market_value"]);
+    ++open_positions;
+  }
+  for (auto& [t, q] : qty)
+    if (!q.is_zero())
+      EXPECT_TRUE(root["positions"][t].error() == simdjson::SUCCESS) << t << " is missing";
+  EXPECT_EQ(int64_t(root["metrics"]["position_count"]), static_cast<int64_t>(open_positions));
+  // The identities hold exactly, not to a tolerance.
+  auto equity = money_of(root["equity"]);
+  EXPECT_EQ(equity, cash + market_value);
+  EXPECT_EQ(money_of(root["metrics"]["total_pnl"]), equity - *Money::parse("100000"));
+  EXPECT_EQ(money_of(root["metrics"]["realized_pnl"]) + money_of(root["metrics"]["unrealized_pnl"])
+              - commission,
+            money_of(root["metrics"]["total_pnl"]));
+  auto orders = root["orders"];
+  EXPECT_EQ(int64_t(orders["submitted"]),
+            int64_t(orders["filled"]) + int64_t(orders["canceled"]) + int64_t(orders["rejected"])
+              + int64_t(orders["expired"]) + int64_t(orders["open"]));
+}
+
+TEST_F(ExecutionNode, SameSeedSameReport) {
+  ASSERT_EQ(run(""), 0) << read_file(dir / "out.txt");
+  auto first = read_file(dir / "report.json");
+  fs::remove_all(dir / "journal");
+  ASSERT_EQ(run(""), 0) << read_file(dir / "out.txt");
+  EXPECT_EQ(read_file(dir / "report.json"), first);
+}
+
+TEST_F(ExecutionNode, BadConfigStopsWithFileLineAndKey) {
+  std::ofstream{dir / "bad.yaml"} << "execution:\n  slippage_bps: -5\n";
+  auto cmd = std::string{ENGINE_BINARY_DIR} + "/nodes/execution-node --config "
+             + (dir / "bad.yaml").string() + " > " + (dir / "out.txt").string() + " 2>&1";
+  auto rc = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(rc), 2);
+  auto out = read_file(dir / "out.txt");
+  EXPECT_NE(out.find((dir / "bad.yaml").string() + ":2: execution.slippage_bps:"), std::string::npos)
+    << out;
+}
+
+TEST_F(ExecutionNode, SigtermShutsDownCleanlyWithAReport) {
+  // A wall-clock run would last all day: SIGTERM must end it with a summary.
+  auto cfg = read_file(dir / "config.yaml");
+  auto at = cfg.find("kind: simulated");
+  ASSERT_NE(at, std::string::npos);
+  cfg.replace(at, std::string{"kind: simulated"}.size(), "kind: wall     ");
+  std::ofstream{dir / "config.yaml", std::ios::trunc} << cfg;
+  auto cmd = std::string{"timeout --preserve-status -s TERM 3 "} + ENGINE_BINARY_DIR + "/nodes/execution-node --config "
+             + (dir / "config.yaml").string() + " --report " + (dir / "report.json").string()
+             + " --log-level warn > " + (dir / "out.txt").string() + " 2>&1";
+  auto rc = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(rc), 0) << read_file(dir / "out.txt");
+  EXPECT_NE(read_file(dir / "out.txt").find("=== run summary ==="), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "report.json"));
+}
