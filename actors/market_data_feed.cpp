@@ -48,7 +48,7 @@ void finish(md_actor* self, const char* why) {
   st.log->info("market data ended ({}): {} quotes in {} batches", why, st.quotes, st.batches);
   // Tell the venue where the data's time ended (e.g. the session close), so
   // that what happens then (day orders expiring) happens in the simulation.
-  if (auto end = st.source->end_time())
+  if (auto end = st.source ? st.source->end_time() : std::nullopt)
     if (auto sim = st.opts.directory->get(names::simulator))
       self->send(sim, done_atom::value, *end);
   if (st.opts.on_end)
@@ -77,7 +77,14 @@ void publish(md_actor* self) {
   if (!st.running || st.outstanding > 0)
     return;
   QuoteBatch batch;
-  st.source->next_batch(static_cast<size_t>(st.opts.market_data.batch_size), batch.quotes);
+  try {
+    st.source->next_batch(static_cast<size_t>(st.opts.market_data.batch_size), batch.quotes);
+  } catch (const std::exception& e) {
+    // A malformed file under on_error: stop ends the data here, loudly.
+    st.log->critical("market data stopped: {}", e.what());
+    finish(self, "bad input");
+    return;
+  }
   if (batch.quotes.empty()) {
     finish(self, "end of data");
     return;
@@ -111,12 +118,20 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
   st.log = logger("market_data");
-  st.source = make_quote_source(st.opts.market_data, st.opts.clock, st.opts.session);
+  try {
+    st.source = make_quote_source(st.opts.market_data, st.opts.clock, st.opts.session);
+  } catch (const std::exception& e) {
+    st.log->critical("no market data: {}", e.what());
+  }
   return {
     [=](start_atom) {
       auto& s = self->state;
       if (s.running || s.finished)
         return;
+      if (!s.source) {
+        finish(self, "no source");
+        return;
+      }
       for (auto& name : s.opts.subscribers) {
         if (auto h = s.opts.directory->get(name))
           s.subscribers.push_back(h);

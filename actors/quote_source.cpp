@@ -5,6 +5,7 @@
 
 #include "actors/clock/clock.hpp"
 #include "actors/clock/session_calendar.hpp"
+#include "actors/market_data/csv_replay.hpp"
 #include "actors/market_data/synthetic_quotes.hpp"
 
 namespace engine {
@@ -37,6 +38,36 @@ private:
   timestamp_ns end_;
 };
 
+/// Quotes replayed from a CSV file (quotes, or bars turned into quotes), with
+/// one quote of lookahead so the feed knows the next time without consuming it.
+template <class Reader>
+class csv_source final : public quote_source {
+public:
+  template <class... Ts>
+  explicit csv_source(Ts&&... xs) : reader_(std::forward<Ts>(xs)...) {
+    have_next_ = reader_.next(next_);
+  }
+
+  std::optional<timestamp_ns> peek_time() override {
+    if (!have_next_)
+      return std::nullopt;
+    return next_.timestamp;
+  }
+
+  void next_batch(size_t n, std::vector<Quote>& out) override {
+    out.clear();
+    while (have_next_ && out.size() < n) {
+      out.push_back(next_);
+      have_next_ = reader_.next(next_);
+    }
+  }
+
+private:
+  Reader reader_;
+  Quote next_;
+  bool have_next_ = false;
+};
+
 } // namespace
 
 std::unique_ptr<quote_source> make_quote_source(const market_data_config& md,
@@ -47,6 +78,10 @@ std::unique_ptr<quote_source> make_quote_source(const market_data_config& md,
     session_calendar cal{session};
     return std::make_unique<synthetic_source>(md, start, cal.next_close(start));
   }
+  if (md.source == "csv" && !md.csv_quotes.empty())
+    return std::make_unique<csv_source<quote_csv_reader>>(md.csv_quotes, md.csv_on_error);
+  if (md.source == "csv" && !md.csv_bars.empty())
+    return std::make_unique<csv_source<bar_quote_reader>>(md.csv_bars, md.csv_on_error);
   throw std::invalid_argument("market_data.source " + md.source + " is not supported by this node");
 }
 

@@ -248,6 +248,12 @@ std::string engine_node::status_line() {
   return line;
 }
 
+timestamp_ns engine_node::now() const {
+  if (impl_->sim_clock)
+    return impl_->sim_clock->now();
+  return wall_clock{}.now();
+}
+
 caf::actor_system& engine_node::system() { return impl_->sys; }
 const std::shared_ptr<actor_directory>& engine_node::directory() const { return impl_->dir; }
 const app_config& engine_node::config() const { return impl_->cfg; }

@@ -48,6 +48,8 @@ public:
   void stop();
 
   node_report report();
+  /// The node's time: the simulated clock, or the wall clock.
+  timestamp_ns now() const;
   std::string status_line();
 
   caf::actor_system& system();
