@@ -2,9 +2,14 @@
 #include "actors/journal/journal_format.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "actors/journal/crc32c.hpp"
 #include "messages/json_writer.hpp"
@@ -138,6 +143,28 @@ std::vector<journal_segment> list_segments(const std::string& dir, journal_strea
     if (result[i].index == result[i - 1].index)
       throw journal_error(result[i].path + ": same segment index as " + result[i - 1].path);
   return result;
+}
+
+journal_dir_lock::journal_dir_lock(const std::string& dir) {
+  auto path = (std::filesystem::path{dir} / "journal.lock").string();
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0)
+    throw journal_error(path + ": cannot open the lock file: "
+                        + std::system_category().message(errno));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    auto err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    if (err == EWOULDBLOCK)
+      throw journal_error(dir + ": the journal is in use (a writer or a replay holds "
+                          + path + ")");
+    throw journal_error(path + ": cannot lock: " + std::system_category().message(err));
+  }
+}
+
+journal_dir_lock::~journal_dir_lock() {
+  if (fd_ >= 0)
+    ::close(fd_); // releases the lock
 }
 
 bool valid_event_name(std::string_view event) {

@@ -40,6 +40,22 @@ std::string segment_file_name(journal_stream s, uint64_t index, int64_t day);
 /// (torn-*, quarantine and temporary files are not segments).
 bool parse_segment_file_name(std::string_view name, journal_segment& out);
 
+/// Exclusive use of a journal directory for a writer's life or a replay's run,
+/// through flock(2) on `<dir>/journal.lock`: a second writer would interleave
+/// seqs, and a replay of a live journal would cut the tail being written.
+class journal_dir_lock {
+public:
+  /// Throws journal_error if the directory is already locked (by anyone,
+  /// this process included) or the lock file cannot be created.
+  explicit journal_dir_lock(const std::string& dir);
+  ~journal_dir_lock();
+  journal_dir_lock(const journal_dir_lock&) = delete;
+  journal_dir_lock& operator=(const journal_dir_lock&) = delete;
+
+private:
+  int fd_ = -1;
+};
+
 /// The segments of one stream in dir, in index order (none if dir is missing).
 /// Throws journal_error when two files claim the same index.
 std::vector<journal_segment> list_segments(const std::string& dir, journal_stream s);

@@ -317,6 +317,10 @@ private:
 
 replay_summary replay(const std::string& dir, bool recover, const replay_callback& on_record) {
   replay_summary sum;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return sum; // a journal never written
+  journal_dir_lock lock{dir};
   stream_cursor cursors[2] = {
     {journal_stream::order_book, list_segments(dir, journal_stream::order_book), recover, sum},
     {journal_stream::trade_log, list_segments(dir, journal_stream::trade_log), recover, sum}};

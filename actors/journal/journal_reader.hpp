@@ -42,7 +42,8 @@ struct replay_summary {
 
 using replay_callback = std::function<void(const journal_record&)>;
 
-/// Reads every segment of dir (a missing dir is an empty journal) and calls
+/// Reads every segment of dir (a missing dir is an empty journal), holding the
+/// directory's lock (journal_error if a writer is open on it), and calls
 /// on_record once per record in strictly increasing seq order across both
 /// streams. A torn tail (a last line without newline, or a last line of a
 /// stream's newest segment that fails verification) is saved aside and cut off.

@@ -59,6 +59,7 @@ journal_writer::journal_writer(journal_options opts, uint64_t next_seq,
   : opts_(std::move(opts)),
     ops_(ops ? std::move(ops) : default_file_ops()),
     max_batch_(0),
+    rotate_by_size_(false),
     next_seq_(next_seq),
     day_(opts_.session_day) {
   if (opts_.dir.empty())
@@ -77,10 +78,12 @@ journal_writer::journal_writer(journal_options opts, uint64_t next_seq,
   if (next_seq_ == 0)
     throw journal_error("journal: seqs start at 1");
   max_batch_ = static_cast<size_t>(opts_.batch_max_records);
+  rotate_by_size_ = opts_.rotate == "size";
   std::error_code ec;
   std::filesystem::create_directories(opts_.dir, ec);
   if (ec)
     throw journal_error("journal: cannot create " + opts_.dir + ": " + ec.message());
+  lock_ = std::make_unique<journal_dir_lock>(opts_.dir);
   // A new session never appends to an old segment: whatever a crash left at
   // the end of the last one stays the last line of that file for replay to judge.
   for (auto s : all_streams) {
@@ -212,14 +215,14 @@ void journal_writer::commit(pending* first, pending* last) {
       if (p->rotate_to_day == day_)
         continue;
       day_ = p->rotate_to_day;
-      if (opts_.rotate == "daily")
+      if (!rotate_by_size_)
         for (auto& seg : segs_)
           if (ok && seg.fd >= 0)
             ok = finish_segment(seg, error);
       continue;
     }
     auto& seg = segs_[index_of(p->stream)];
-    if (opts_.rotate == "size" && seg.fd >= 0 && seg.bytes > 0
+    if (rotate_by_size_ && seg.fd >= 0 && seg.bytes > 0
         && seg.bytes + p->line.size() > static_cast<uint64_t>(opts_.rotate_bytes))
       ok = finish_segment(seg, error);
     if (ok && seg.fd < 0)

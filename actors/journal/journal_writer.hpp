@@ -82,7 +82,8 @@ public:
     uint64_t bytes;   // bytes written
   };
 
-  /// Validates opts (throws journal_error), creates dir if needed and starts the
+  /// Validates opts (throws journal_error), creates dir if needed, locks it
+  /// (journal_error if another writer or a replay holds it) and starts the
   /// writer thread. Each stream's segments are created on its first record, with
   /// the index after the highest one present. next_seq is the first seq to assign:
   /// replay's last_seq + 1 (1 for a new journal).
@@ -155,8 +156,10 @@ private:
   void set_failed(const std::string& error);
 
   journal_options opts_;
+  std::unique_ptr<journal_dir_lock> lock_;
   std::shared_ptr<file_ops> ops_;
   size_t max_batch_;
+  bool rotate_by_size_;
 
   // Shared with callers, under mtx_.
   std::mutex mtx_;

@@ -19,7 +19,8 @@ uint64_t stable_hash(std::string_view text);
 ///
 /// Determinism needs IEEE-754 doubles without excess precision (SSE2 on
 /// x86-64, any AArch64) and no FMA contraction (pragmas in our sources turn
-/// it off for GCC and clang; a pinned-value test checks the bits).
+/// it off for GCC and clang, except under clang's -ffp-contract=fast, which
+/// ignores pragmas; a pinned-value test checks the bits).
 class det_rng {
 public:
   explicit det_rng(uint64_t seed);

@@ -124,7 +124,8 @@ const char* fill_engine::validate(const OrderRequest& o, const ticker_book* b,
   if (!o.quantity.is_positive())
     return reasons::quantity_not_positive;
   const bool has_trail = !o.trail_amount.is_zero() || !o.trail_percent.is_zero();
-  const bool wants_limit = o.order_type == OrderType::limit || o.order_type == OrderType::stop_limit;
+  const bool wants_limit =
+    o.order_type == OrderType::limit || o.order_type == OrderType::stop_limit;
   const bool wants_stop = o.order_type == OrderType::stop || o.order_type == OrderType::stop_limit;
   const bool trailing = o.order_type == OrderType::trailing_stop;
   if (wants_limit && !o.price.is_positive())
@@ -530,7 +531,8 @@ bool fill_engine::trail_hit(order_rec& o, const ticker_book& b) const {
   if (b.ask < o.water)
     o.water = b.ask;
   if (o.trail_amount.is_positive())
-    return static_cast<i128>(b.ask.raw()) >= static_cast<i128>(o.water.raw()) + o.trail_amount.raw();
+    return static_cast<i128>(b.ask.raw())
+           >= static_cast<i128>(o.water.raw()) + o.trail_amount.raw();
   return static_cast<i128>(b.ask.raw()) * one
          >= static_cast<i128>(o.water.raw()) * (one + o.trail_percent.raw());
 }

@@ -57,7 +57,8 @@ std::optional<Price> market_fill_price(const simulator_config& cfg, OrderSide si
   i128 offset;
   i128 base;
   i128 num;
-  if (__builtin_add_overflow(widen, slip, &offset) || __builtin_add_overflow(offset, impact, &offset)
+  if (__builtin_add_overflow(widen, slip, &offset)
+      || __builtin_add_overflow(offset, impact, &offset)
       || __builtin_mul_overflow(touch, denom, &base)
       || (buy ? __builtin_add_overflow(base, offset, &num)
               : __builtin_sub_overflow(base, offset, &num)))

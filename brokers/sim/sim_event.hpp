@@ -45,10 +45,12 @@ inline constexpr const char* limit_price_required = "invalid price: limit price 
 inline constexpr const char* stop_price_required = "invalid price: stop price must be positive";
 inline constexpr const char* trail_required =
   "invalid price: trailing stop needs one positive trail_amount or trail_percent below 1";
-inline constexpr const char* price_not_allowed = "invalid price: price not allowed for this order type";
+inline constexpr const char* price_not_allowed =
+  "invalid price: price not allowed for this order type";
 inline constexpr const char* stop_price_not_allowed =
   "invalid price: stop price not allowed for this order type";
-inline constexpr const char* trail_not_allowed = "invalid price: trail not allowed for this order type";
+inline constexpr const char* trail_not_allowed =
+  "invalid price: trail not allowed for this order type";
 inline constexpr const char* tif_not_supported = "time in force not supported for this order type";
 inline constexpr const char* gtd_without_expire_time = "gtd without expire_time";
 inline constexpr const char* gtd_expire_time_passed = "gtd expire_time not in the future";

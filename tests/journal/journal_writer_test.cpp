@@ -19,10 +19,12 @@ class JournalWriter : public journal_dir_test {};
 class JournalWriterPolicy : public journal_dir_test,
                             public ::testing::WithParamInterface<fsync_policy> {};
 
+// The segment files in dir (journal.lock is not one).
 std::vector<std::string> files_in(const std::string& dir) {
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator{dir})
-    names.push_back(e.path().filename().string());
+    if (e.path().filename() != "journal.lock")
+      names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -471,4 +473,21 @@ TEST_F(JournalWriter, ASecondSessionContinuesInNewSegments) {
   auto sum2 = replay_all(dir_, false, got);
   EXPECT_EQ(sum2.files.size(), 4u);
   expect_same(got, want);
+}
+
+TEST_F(JournalWriter, OneWriterOrReplayAtATimePerDirectory) {
+  {
+    journal_writer w{options(fsync_policy::batch), 1};
+    EXPECT_THROW(journal_writer(options(fsync_policy::batch), 1), journal_error);
+    std::vector<replayed> got;
+    try {
+      replay_all(dir_, false, got);
+      FAIL() << "replayed a journal that is being written";
+    } catch (const journal_error& e) {
+      EXPECT_NE(std::string{e.what()}.find("in use"), std::string::npos) << e.what();
+    }
+  }
+  std::vector<replayed> got;
+  EXPECT_NO_THROW(replay_all(dir_, false, got));
+  EXPECT_NO_THROW(journal_writer(options(fsync_policy::batch), 1));
 }

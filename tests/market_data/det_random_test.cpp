@@ -53,7 +53,12 @@ TEST(det_random, pinned_outputs_guard_cross_platform_determinism) {
   for (double expected : normals)
     EXPECT_EQ(n.next_normal(), expected); // bit-exact, not approximately
   EXPECT_EQ(det_exp(0.1234567), 1.131401013817539);
+  EXPECT_EQ(det_exp(0.34), 1.404947590563594); // std::exp gives ...938 here
+  EXPECT_EQ(det_exp(-20.5), 1.2501528663867428e-09);
+  EXPECT_EQ(det_exp(700.1), 1.120899771073261e+304);
   EXPECT_EQ(det_log(5.4321), 1.6923257995125696);
+  EXPECT_EQ(det_log(1e-300), -690.7755278982137);
+  EXPECT_EQ(det_log(1.0000001), 9.999999505838704e-08);
 }
 
 TEST(det_random, uniform_draws_stay_in_range_and_are_unbiased) {

@@ -85,7 +85,7 @@ TEST(partial_fill, participation_rounds_down_to_whole_shares) {
   expect_fills(h.all, {{"m", "15", "10.00"}});
 }
 
-TEST(partial_fill, participation_counts_volume_before_the_order_was_accepted_out) {
+TEST(partial_fill, volume_traded_before_acceptance_does_not_count) {
   harness h{config{}.participation("0.5")};
   h.on_trade(trade(1000, ms(1)));
   h.on_quote(quote("9.99", "10.00", ms(2)));

@@ -1,4 +1,4 @@
-// Shared builders (quotes, orders, configs) and checkers (fills, statuses) for the fill engine tests.
+// Shared builders (quotes, orders, configs) and checkers (fills, statuses) for fill engine tests.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -6,6 +6,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "brokers/sim/fill_engine.hpp"
@@ -292,5 +293,14 @@ inline std::vector<sim_event> run_scenario(const scenario& s) {
 }
 
 inline std::ostream& operator<<(std::ostream& os, const scenario& s) { return os << s.name; }
+
+namespace {
+/// Table rows (each file's own struct with a `name`) print as their name in failures.
+template <class Row>
+auto operator<<(std::ostream& os, const Row& r)
+  -> std::enable_if_t<std::is_same_v<decltype(r.name), const std::string>, std::ostream&> {
+  return os << r.name;
+}
+} // namespace
 
 } // namespace engine::sim::testing

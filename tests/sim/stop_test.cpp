@@ -69,7 +69,8 @@ TEST(stop, several_stops_trigger_in_acceptance_order) {
   h.submit(stop("s_mid", S::sell, 10, "99.20"), ms(4));
   h.submit(stop("s_none", S::sell, 10, "98.00"), ms(5));
   h.on_quote(quote("98.90", "99.00", ms(6), 25, 1000));
-  expect_fills(h.all, {{"s_high", "10", "98.90"}, {"s_low", "10", "98.90"}, {"s_mid", "5", "98.90"}});
+  expect_fills(h.all,
+               {{"s_high", "10", "98.90"}, {"s_low", "10", "98.90"}, {"s_mid", "5", "98.90"}});
   EXPECT_EQ(h.status("s_none"), St::new_);
 }
 
