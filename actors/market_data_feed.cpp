@@ -46,9 +46,11 @@ void finish(md_actor* self, const char* why) {
   st.finished = true;
   st.running = false;
   st.log->info("market data ended ({}): {} quotes in {} batches", why, st.quotes, st.batches);
-  // Tell the venue where the data's time ended (e.g. the session close), so
-  // that what happens then (day orders expiring) happens in the simulation.
-  if (auto end = st.source ? st.source->end_time() : std::nullopt)
+  // When the data ran out (not when stopped early), tell the venue where its
+  // time ended (the session close): what happens then, day orders expiring,
+  // happens in the simulation too.
+  if (auto end = st.source && std::string_view{why} == "end of data" ? st.source->end_time()
+                                                                      : std::nullopt)
     if (auto sim = st.opts.directory->get(names::simulator))
       self->send(sim, done_atom::value, *end);
   if (st.opts.on_end)

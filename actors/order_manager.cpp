@@ -40,6 +40,7 @@ struct order_manager_state {
   uint64_t next_id = 1;
   int64_t fill_count = 0;
   std::string halt_reason; // set when the journal failed: nothing more is accepted
+  bool ready = true;       // false until recovered open orders are reconciled
 
   caf::actor peer(const char* name) const { return opts.directory->get(name); }
 };
@@ -104,6 +105,8 @@ void journal_then(om_actor* self, const std::string& event, const T& msg, F then
             if (self->state.halt_reason.empty()) {
               self->state.halt_reason = why;
               self->state.log->critical("journal write failed, refusing new orders: {}", why);
+              if (auto risk = self->state.peer(names::risk_manager))
+                self->send(risk, TradingState::halted);
             }
             if (on_fail)
               on_fail(why);
@@ -167,6 +170,8 @@ caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
   };
   if (!st.halt_reason.empty())
     return reject("trading_halted: " + st.halt_reason);
+  if (!st.ready)
+    return reject("not_ready: reconciling recovered open orders with the broker");
 
   auto risk = st.peer(names::risk_manager);
   auto broker = st.peer(st.opts.broker_name.c_str());
@@ -368,15 +373,71 @@ OrderStats compute_stats(const order_manager_state& st) {
       ++s.open;
   }
   s.fills = st.fill_count;
+  s.halt_reason = st.halt_reason;
   for (auto& [reason, n] : st.rejects_by_reason)
     s.rejects_by_reason.push_back(ReasonCount{reason, n});
   return s;
+}
+
+/// Takes the orders the journal recovered back into the books.
+void restore(om_actor* self) {
+  auto& st = self->state;
+  for (auto& e : st.opts.recovered) {
+    order_record r;
+    r.exec = e;
+    r.request.order_id = e.order_id;
+    r.request.client_order_id = e.client_order_id;
+    r.request.ticker = e.ticker;
+    r.request.side = e.side;
+    r.request.order_type = e.order_type;
+    r.request.quantity = e.quantity;
+    r.request.price = e.price;
+    r.request.stop_price = e.stop_price;
+    r.request.time_in_force = e.time_in_force;
+    r.request.strategy = e.strategy;
+    for (auto& f : e.fills) {
+      r.filled_notional += notional(f.quantity, f.price);
+      st.seen_exec_ids.insert(f.exec_id);
+      ++st.fill_count;
+    }
+    if (is_open(e.status))
+      st.ready = false;
+    if (!e.client_order_id.empty())
+      st.by_client_id.emplace(e.client_order_id, e.order_id);
+    st.orders.emplace(e.order_id, std::move(r));
+  }
+  st.opts.recovered.clear();
+}
+
+/// Open orders the journal remembers but the venue does not know were lost
+/// with it (a restarted simulator, an order the broker never received): they
+/// are canceled here, journaled, and reported, before anything new is accepted.
+void reconcile(om_actor* self, const std::vector<OrderExecution>& at_venue) {
+  auto& st = self->state;
+  std::unordered_set<std::string> known;
+  for (auto& e : at_venue)
+    known.insert(e.order_id);
+  size_t canceled = 0;
+  for (auto& [id, r] : st.orders) {
+    if (!is_open(r.exec.status) || known.count(id))
+      continue;
+    r.exec.status = OrderStatus::canceled;
+    r.exec.reason = "reconciled: not open at the broker after restart";
+    ++canceled;
+    auto u = make_update(r, r.exec.timestamp);
+    auto oid = id;
+    journal_then(self, "canceled", u, [=] { fan_out_update(self, self->state.orders.at(oid), u); });
+  }
+  st.ready = true;
+  st.log->warn("reconciled recovered orders with the broker: {} open there, {} canceled here",
+               at_venue.size(), canceled);
 }
 
 caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
   self->state.opts = std::move(opts);
   self->state.next_id = self->state.opts.first_id;
   self->state.log = logger("order_manager");
+  restore(self);
   return {
     [=](OrderRequest& req) -> caf::result<OrderUpdate> {
       return on_new_order(self, std::move(req));
@@ -403,6 +464,29 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
       return out;
     },
     [=](stats_atom) -> OrderStats { return compute_stats(self->state); },
+    [=](start_atom) -> caf::result<bool> {
+      if (self->state.ready)
+        return true;
+      auto broker = self->state.peer(self->state.opts.broker_name.c_str());
+      if (!broker) {
+        reconcile(self, {});
+        return true;
+      }
+      auto rp = self->make_response_promise<bool>();
+      self->request(broker, std::chrono::seconds(30), orders_atom::value)
+        .then(
+          [=](const std::vector<OrderExecution>& at_venue) mutable {
+            reconcile(self, at_venue);
+            rp.deliver(true);
+          },
+          [=](caf::error& e) mutable {
+            // Without the venue's answer nothing can be trusted: stay not ready.
+            self->state.log->critical("cannot reconcile with the broker: {}",
+                                      self->system().render(e));
+            rp.deliver(false);
+          });
+      return rp;
+    },
     [=](subscribe_atom, caf::actor& who) {
       self->state.subscribers.push_back(std::move(who));
     },

@@ -3,6 +3,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "messages/orders.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -21,6 +24,8 @@ class actor_directory;
 ///   (orders_atom)                -> std::vector<OrderExecution> of open orders
 ///   (stats_atom)                 -> OrderStats
 ///   (subscribe_atom, actor)      the actor receives every OrderUpdate and Fill from now on
+///   (start_atom)                 -> bool  reconciles recovered open orders with the broker;
+///                                new orders are refused ("not_ready") until it has
 /// Every accepted order and every fill is durable in the journal before it is
 /// acknowledged or reported to anyone (the trade logger replies when it is).
 struct order_manager_options {
@@ -28,6 +33,7 @@ struct order_manager_options {
   std::string id_prefix = "O";  // order ids are <prefix>-<n>
   uint64_t first_id = 1;        // continues after recovery
   std::string broker_name = "simulator"; // directory name of the broker to route to
+  std::vector<OrderExecution> recovered; // from the journal, with their fills
 };
 
 caf::actor spawn_order_manager(caf::actor_system& sys, order_manager_options opts);

@@ -28,9 +28,14 @@ struct position_keeper_state {
 
 using pk_actor = caf::stateful_actor<position_keeper_state>;
 
-caf::behavior position_keeper_impl(pk_actor* self, Money initial_cash, session_config session) {
+caf::behavior position_keeper_impl(pk_actor* self, Money initial_cash, session_config session,
+                                   std::vector<Fill> initial_fills) {
   self->state.book = std::make_unique<position_book>(initial_cash);
   self->state.calendar = std::make_unique<session_calendar>(session);
+  for (auto& f : initial_fills) {
+    self->state.on_time(f.timestamp);
+    self->state.book->apply_fill(f);
+  }
   return {
     [=](const Fill& f) {
       self->state.on_time(f.timestamp);
@@ -59,8 +64,9 @@ caf::behavior position_keeper_impl(pk_actor* self, Money initial_cash, session_c
 } // namespace
 
 caf::actor spawn_position_keeper(caf::actor_system& sys, Money initial_cash,
-                                 session_config session) {
-  return sys.spawn(position_keeper_impl, initial_cash, std::move(session));
+                                 session_config session, std::vector<Fill> initial_fills) {
+  return sys.spawn(position_keeper_impl, initial_cash, std::move(session),
+                   std::move(initial_fills));
 }
 
 } // namespace engine

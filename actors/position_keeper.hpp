@@ -4,7 +4,10 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <vector>
+
 #include "config/app_config.hpp"
+#include "messages/orders.hpp"
 
 namespace engine {
 
@@ -15,7 +18,8 @@ namespace engine {
 ///   (positions_atom, ticker)     -> Position (quantity 0 when flat)
 ///   (account_atom)               -> AccountInfo
 ///   (metrics_atom)               -> PerformanceMetrics
+/// `initial_fills` (recovered from the journal) are applied in order first.
 caf::actor spawn_position_keeper(caf::actor_system& sys, Money initial_cash,
-                                 session_config session);
+                                 session_config session, std::vector<Fill> initial_fills = {});
 
 } // namespace engine

@@ -80,9 +80,14 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
   st.rules = std::make_unique<risk_rules>(opts.limits);
   st.book = std::make_unique<position_book>(opts.initial_cash);
   st.calendar = std::make_unique<session_calendar>(opts.session);
-  st.protective = std::make_unique<protective_orders>(opts.limits.stop_loss_pct,
-                                                      opts.limits.take_profit_pct);
+  st.protective = std::make_unique<protective_orders>(
+    opts.limits.stop_loss_pct, opts.limits.take_profit_pct, opts.incarnation);
   st.log = logger("risk_manager");
+  for (auto& f : opts.initial_fills) {
+    maybe_start_day(self, f.timestamp);
+    if (st.book->apply_fill(f))
+      st.rules->on_fill(f, st.day);
+  }
   return {
     [=](check_atom, const OrderRequest& o) -> std::string {
       auto& s = self->state;

@@ -6,7 +6,10 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <vector>
+
 #include "config/app_config.hpp"
+#include "messages/orders.hpp"
 
 namespace engine {
 
@@ -26,6 +29,8 @@ struct risk_manager_options {
   RiskLimits limits;
   Money initial_cash;
   session_config session;
+  std::vector<Fill> initial_fills; // recovered from the journal, applied first
+  std::string incarnation;         // tags protective order ids so restarts never reuse one
 };
 
 caf::actor spawn_risk_manager(caf::actor_system& sys, risk_manager_options opts);

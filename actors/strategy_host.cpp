@@ -2,6 +2,7 @@
 #include "actors/strategy_host.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -79,7 +80,8 @@ host_context::host_context(sh_actor* s, strategy_host_options o)
 
 std::string host_context::submit(OrderRequest order) {
   if (order.client_order_id.empty())
-    order.client_order_id = opts.name + "-" + std::to_string(next_client_id++);
+    order.client_order_id = opts.name + "-" + (opts.incarnation.empty() ? "" : opts.incarnation + "-")
+                            + std::to_string(next_client_id++);
   order.strategy = opts.name;
   if (order.timestamp == 0)
     order.timestamp = now_ns;
@@ -96,6 +98,11 @@ std::string host_context::submit(OrderRequest order) {
       [me](const OrderUpdate& u) {
         auto& st = me->state;
         --st.ctx->outstanding;
+        if (st.ctx->opts.print_acks && u.status != OrderStatus::rejected) {
+          // Evidence for crash tests of what a client was told, flushed at once.
+          std::printf("ACK %s %s\n", u.client_order_id.c_str(), u.order_id.c_str());
+          std::fflush(stdout);
+        }
         st.impl->on_update(*st.ctx, u);
         maybe_finish_step(*st.ctx);
       },

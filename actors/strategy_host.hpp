@@ -21,6 +21,8 @@ struct strategy_host_options {
   std::shared_ptr<actor_directory> directory;
   std::string name;
   Money initial_cash;
+  std::string incarnation; // in client order ids, so a restart never reuses one
+  bool print_acks = false; // "ACK <client_order_id> <order_id>" on stdout per accepted order
 };
 
 caf::actor spawn_strategy_host(caf::actor_system& sys, strategy_host_options opts,

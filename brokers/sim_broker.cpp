@@ -116,6 +116,7 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
   st.engine = std::make_unique<sim::fill_engine>(st.opts.simulator, st.opts.name);
   if (!st.opts.universe.empty())
     st.engine->set_universe(st.opts.universe);
+  st.engine->set_exec_id_prefix(st.opts.exec_id_prefix);
   st.calendar = std::make_unique<session_calendar>(st.opts.session);
   return {
     [=](const OrderRequest& o) {

@@ -31,6 +31,7 @@ struct sim_broker_options {
   std::vector<std::string> universe; // tickers it accepts (empty: any with a quote)
   bool simulated_time = true;
   std::string name = "simulator";
+  std::string exec_id_prefix = "SIM-"; // carries the incarnation after a restart
 };
 
 caf::actor spawn_sim_broker(caf::actor_system& sys, sim_broker_options opts);

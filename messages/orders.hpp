@@ -189,6 +189,7 @@ struct OrderStats {
   int64_t open = 0;
   int64_t fills = 0;
   std::vector<ReasonCount> rejects_by_reason;
+  std::string halt_reason; // non-empty once the engine refuses new orders (journal failure)
 };
 
 template <class Inspector>
@@ -196,7 +197,8 @@ typename Inspector::result_type inspect(Inspector& f, OrderStats& x) {
   return f(caf::meta::type_name("OrderStats"), ENGINE_FIELD(x, submitted), ENGINE_FIELD(x, filled),
            ENGINE_FIELD(x, partially_filled), ENGINE_FIELD(x, canceled),
            ENGINE_FIELD(x, rejected), ENGINE_FIELD(x, expired), ENGINE_FIELD(x, open),
-           ENGINE_FIELD(x, fills), ENGINE_FIELD(x, rejects_by_reason));
+           ENGINE_FIELD(x, fills), ENGINE_FIELD(x, rejects_by_reason),
+           ENGINE_FIELD(x, halt_reason));
 }
 
 } // namespace engine

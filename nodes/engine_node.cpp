@@ -10,6 +10,7 @@
 
 #include "actors/actor_directory.hpp"
 #include "actors/clock/clock.hpp"
+#include "actors/journal/journal_recovery.hpp"
 #include "actors/market_data_feed.hpp"
 #include "actors/order_manager.hpp"
 #include "actors/position_keeper.hpp"
@@ -57,6 +58,7 @@ bool hosts(const app_config& cfg, const std::string& node, const std::string& ac
 
 struct engine_node::impl {
   app_config cfg;
+  node_options opts;
   std::string node_name;
   caf::actor_system_config sys_cfg = make_system_config();
   caf::actor_system sys{sys_cfg};
@@ -67,7 +69,8 @@ struct engine_node::impl {
   std::shared_ptr<spdlog::logger> log = logger("node");
   bool running = false;
 
-  impl(app_config c, std::string name) : cfg(std::move(c)), node_name(std::move(name)) {}
+  impl(app_config c, node_options o)
+    : cfg(std::move(c)), opts(std::move(o)), node_name(opts.name) {}
 
   void add(const std::string& name, caf::actor a) {
     dir->put(name, a);
@@ -78,8 +81,8 @@ struct engine_node::impl {
   bool here(const std::string& actor) const { return hosts(cfg, node_name, actor); }
 };
 
-engine_node::engine_node(app_config cfg, std::string node_name)
-  : impl_(std::make_unique<impl>(std::move(cfg), std::move(node_name))) {}
+engine_node::engine_node(app_config cfg, node_options opts)
+  : impl_(std::make_unique<impl>(std::move(cfg), std::move(opts))) {}
 
 engine_node::~engine_node() { stop(); }
 
@@ -92,21 +95,41 @@ void engine_node::start() {
   if (cfg.clock.kind == clock_kind::simulated)
     m.sim_clock = std::make_shared<simulated_clock>(parse_iso8601(cfg.clock.start));
 
+  // What the journal remembers comes back first: fills into the books, orders
+  // into the order manager, and the sequence and id counters continue.
+  recovered_state rec;
+  if (m.here(names::trade_logger)) {
+    rec = recover_journal(cfg.journal.dir, m.opts.recover_journal);
+    for (auto& p : rec.summary.problems)
+      m.log->critical("journal: {}", p);
+    if (rec.summary.records > 0)
+      m.log->warn("recovered from the journal: {} records, {} fills, {} orders ({} open), next "
+                  "seq {}",
+                  rec.summary.records, rec.fills.size(), rec.orders.size(), rec.open_orders,
+                  rec.next_seq);
+  }
+  // Ids made after a restart carry the incarnation, so none repeats one in the journal.
+  auto incarnation = rec.summary.records > 0 ? rec.incarnation() : std::string{};
+
   // Start order: the journal first (everything acknowledged goes through it),
   // then the books, risk, the order manager, the venue, strategies, and last
   // the market data that sets everything in motion. stop() reverses it.
   if (m.here(names::trade_logger))
-    m.add(names::trade_logger, spawn_trade_logger(m.sys, cfg.journal, 1));
+    m.add(names::trade_logger, spawn_trade_logger(m.sys, cfg.journal, rec.next_seq));
   if (m.here(names::position_keeper))
-    m.add(names::position_keeper, spawn_position_keeper(m.sys, cfg.initial_cash, cfg.session));
-  if (m.here(names::risk_manager))
-    m.add(names::risk_manager,
-          spawn_risk_manager(m.sys, risk_manager_options{m.dir, cfg.execution.risk.limits,
-                                                         cfg.initial_cash, cfg.session}));
+    m.add(names::position_keeper,
+          spawn_position_keeper(m.sys, cfg.initial_cash, cfg.session, rec.fills));
+  if (m.here(names::risk_manager)) {
+    risk_manager_options ro{m.dir,        cfg.execution.risk.limits, cfg.initial_cash,
+                            cfg.session,  rec.fills,                 incarnation};
+    m.add(names::risk_manager, spawn_risk_manager(m.sys, ro));
+  }
   if (m.here(names::order_manager)) {
     order_manager_options om;
     om.directory = m.dir;
     om.broker_name = names::simulator;
+    om.first_id = rec.next_order_id;
+    om.recovered = std::move(rec.orders);
     m.add(names::order_manager, spawn_order_manager(m.sys, om));
   }
   std::vector<std::string> universe;
@@ -119,7 +142,17 @@ void engine_node::start() {
     so.session = cfg.session;
     so.universe = universe;
     so.simulated_time = cfg.clock.kind == clock_kind::simulated;
+    so.exec_id_prefix = incarnation.empty() ? "SIM-" : "SIM-" + incarnation + "-";
     m.add(names::simulator, spawn_sim_broker(m.sys, so));
+  }
+  // Recovered open orders are reconciled with the broker before anything new.
+  if (auto om = m.dir->get(names::order_manager)) {
+    caf::scoped_actor self{m.sys};
+    bool ok = false;
+    self->request(om, query_timeout, start_atom::value)
+      .receive([&](bool b) { ok = b; }, [&](caf::error&) { ok = false; });
+    if (!ok)
+      throw std::runtime_error("recovered open orders could not be reconciled with the broker");
   }
   std::vector<std::string> subscribers{names::simulator, names::risk_manager,
                                        names::position_keeper};
@@ -128,7 +161,7 @@ void engine_node::start() {
     subscribers.push_back(name);
     if (!m.here(name))
       continue;
-    strategy_host_options ho{m.dir, s.name, cfg.initial_cash};
+    strategy_host_options ho{m.dir, s.name, cfg.initial_cash, incarnation, m.opts.print_acks};
     m.add(name, spawn_strategy_host(m.sys, ho, std::shared_ptr<strategy>(make_strategy(s))));
   }
   if (m.here(names::market_data)) {
@@ -237,7 +270,8 @@ node_report engine_node::report() {
 
 std::string engine_node::status_line() {
   auto r = report();
-  std::string line = "orders " + std::to_string(r.orders.submitted) + " (open "
+  std::string line = r.orders.halt_reason.empty() ? "" : "HALTED (" + r.orders.halt_reason + ") ";
+  line += "orders " + std::to_string(r.orders.submitted) + " (open "
                      + std::to_string(r.orders.open) + ", rejected "
                      + std::to_string(r.orders.rejected) + ") fills "
                      + std::to_string(r.orders.fills) + " equity "

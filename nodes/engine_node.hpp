@@ -28,14 +28,28 @@ struct node_report {
 
 /// Builds the actor system, spawns the actors this node hosts, and tears
 /// them down in the reverse order. Usable without knowing CAF.
+/// How a node starts.
+struct node_options {
+  std::string name = "main";
+  /// Quarantine damaged journal lines instead of refusing to start.
+  bool recover_journal = false;
+  /// Strategy hosts print "ACK <client_order_id> <order_id>" for each accepted
+  /// order (what a client was told; used by the crash tests).
+  bool print_acks = false;
+};
+
 class engine_node {
 public:
-  explicit engine_node(app_config cfg, std::string node_name = "main");
+  explicit engine_node(app_config cfg, node_options opts = {});
   ~engine_node();
   engine_node(const engine_node&) = delete;
   engine_node& operator=(const engine_node&) = delete;
 
-  /// Spawns every actor placed on this node and starts the market data.
+  /// Replays the journal (positions, orders, sequence numbers), spawns every
+  /// actor placed on this node, reconciles recovered open orders with the
+  /// broker, and starts the market data. Throws journal_error for a damaged
+  /// journal (without recover_journal) and std::runtime_error when the broker
+  /// cannot be reconciled.
   void start();
   /// True once the market data has ended (end of file, session close).
   bool data_finished() const;

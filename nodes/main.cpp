@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "config/config_loader.hpp"
+#include "actors/journal/journal_format.hpp"
 #include "config/logging.hpp"
 #include "nodes/engine_node.hpp"
 
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
   std::string log_level;
   double duration_s = 0;
   double status_every_s = 2;
+  bool recover = false;
+  bool print_acks = false;
   app.add_option("--config", config_path, "YAML config file")->check(CLI::ExistingFile);
   app.add_option("--node", node_name, "which node of the config to run");
   app.add_option("--duration", duration_s, "stop after this many wall-clock seconds (0: when the data ends)")
@@ -53,6 +56,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|critical|off");
   app.add_option("--status-every", status_every_s, "seconds between status lines")
     ->check(CLI::PositiveNumber);
+  app.add_flag("--recover", recover,
+               "quarantine damaged journal lines (loudly) instead of refusing to start");
+  app.add_flag("--print-acks", print_acks,
+               "print ACK <client_order_id> <order_id> for every order a strategy had accepted");
   CLI11_PARSE(app, argc, argv);
 
   auto signals = block_shutdown_signals();
@@ -68,9 +75,13 @@ int main(int argc, char** argv) {
   auto log = engine::logger("main");
   log->info("execution-node {} starting\n{}", node_name, engine::describe(cfg));
 
-  engine::engine_node node{cfg, node_name};
+  engine::engine_node node{cfg, engine::node_options{node_name, recover, print_acks}};
   try {
     node.start();
+  } catch (const engine::journal_error& e) {
+    log->critical("the journal cannot be replayed: {}", e.what());
+    std::cerr << e.what() << "\n(start with --recover to quarantine the damaged line)\n";
+    return 3;
   } catch (const std::exception& e) {
     log->critical("start failed: {}", e.what());
     return 1;

@@ -586,7 +586,7 @@ void fill_engine::apply_fill(uint32_t slot, Quantity q, Price px, timestamp_ns a
                              std::vector<sim_event>& out) {
   auto& o = orders_[slot];
   Fill f;
-  f.exec_id = "SIM-" + std::to_string(++next_exec_);
+  f.exec_id = exec_prefix_ + std::to_string(++next_exec_);
   f.order_id = o.x.order_id;
   f.client_order_id = o.x.client_order_id;
   f.ticker = o.x.ticker;

@@ -28,6 +28,9 @@ public:
 
   /// Optional: once set, orders for other tickers are rejected and their quotes ignored.
   void set_universe(std::vector<std::string> tickers);
+  /// Execution ids are <prefix><n>; a restarted venue needs a new prefix
+  /// (e.g. with the node's incarnation) so ids never repeat across runs.
+  void set_exec_id_prefix(std::string prefix) { exec_prefix_ = std::move(prefix); }
 
   void submit(const OrderRequest& o, timestamp_ns now, std::vector<sim_event>& out);
   void cancel(const CancelRequest& c, timestamp_ns now, std::vector<sim_event>& out);
@@ -187,6 +190,7 @@ private:
   uint64_t next_arrival_ = 0;
   uint64_t next_tseq_ = 0;
   uint64_t next_exec_ = 0;
+  std::string exec_prefix_ = "SIM-";
   uint64_t ignored_quotes_ = 0;
 
   std::unordered_map<std::string, uint32_t> ticker_index_;
