@@ -40,12 +40,13 @@ caf::result<uint64_t> append(tl_actor* self, const std::string& event, const T& 
   return rp;
 }
 
-caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t next_seq) {
+caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t next_seq,
+                                std::shared_ptr<file_ops> ops) {
   auto& st = self->state;
   st.log = logger("trade_logger");
   journal_options opts{cfg.dir,          cfg.fsync,  cfg.batch_max_records,
                        cfg.batch_max_us, cfg.rotate, cfg.rotate_bytes};
-  st.writer = std::make_unique<journal_writer>(opts, next_seq);
+  st.writer = std::make_unique<journal_writer>(opts, next_seq, std::move(ops));
   // The state's destructor drains, syncs and joins the writer when the actor goes.
   return {
     [=](journal_atom, const std::string& ev, const OrderRequest& m) { return append(self, ev, m); },
@@ -83,8 +84,9 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
 
 } // namespace
 
-caf::actor spawn_trade_logger(caf::actor_system& sys, journal_config cfg, uint64_t next_seq) {
-  return sys.spawn(trade_logger_impl, std::move(cfg), next_seq);
+caf::actor spawn_trade_logger(caf::actor_system& sys, journal_config cfg, uint64_t next_seq,
+                              std::shared_ptr<file_ops> ops) {
+  return sys.spawn(trade_logger_impl, std::move(cfg), next_seq, std::move(ops));
 }
 
 } // namespace engine

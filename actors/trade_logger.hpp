@@ -1,12 +1,16 @@
 // The trade logger actor: the journal's owner; replies to a record only once it is durable.
 #pragma once
 
+#include <memory>
+
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include "config/app_config.hpp"
 
 namespace engine {
+
+class file_ops;
 
 /// Protocol:
 ///   (journal_atom, event, OrderRequest | OrderUpdate | Fill | CancelRequest | ReplaceRequest)
@@ -15,6 +19,8 @@ namespace engine {
 ///   (journal_atom)  -> uint64_t durable seq, once everything appended before is durable
 /// Fills go to trade_log.jsonl, everything else to order_book.jsonl. The
 /// writer runs on its own thread; completions come back to this actor by message.
-caf::actor spawn_trade_logger(caf::actor_system& sys, journal_config cfg, uint64_t next_seq);
+/// `ops` replaces the POSIX file operations (fault injection in tests).
+caf::actor spawn_trade_logger(caf::actor_system& sys, journal_config cfg, uint64_t next_seq,
+                              std::shared_ptr<file_ops> ops = nullptr);
 
 } // namespace engine

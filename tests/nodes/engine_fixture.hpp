@@ -9,6 +9,7 @@
 
 #include "actors/actor_directory.hpp"
 #include "actors/clock/clock.hpp"
+#include "actors/journal/file_ops.hpp"
 #include "actors/order_manager.hpp"
 #include "actors/position_keeper.hpp"
 #include "actors/risk_manager.hpp"
@@ -43,21 +44,34 @@ protected:
   }
 
   ~engine_fixture() override {
+    shutdown();
+    std::filesystem::remove_all(journal_dir);
+  }
+
+  /// Stops every actor and the system (the journal writer drains and closes).
+  void shutdown() {
     self.reset();
     if (sys) {
       for (auto& a : spawned)
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      spawned.clear();
+      dir->clear();
       sys.reset();
     }
-    std::filesystem::remove_all(journal_dir);
+  }
+
+  /// A fresh actor system and directory (also after shutdown(), for restarts).
+  void start_system() {
+    sys_cfg = std::make_unique<caf::actor_system_config>();
+    sys_cfg->add_message_types<caf::id_block::engine>();
+    sys_cfg->set("scheduler.max-threads", 2);
+    sys = std::make_unique<caf::actor_system>(*sys_cfg);
+    dir = std::make_shared<actor_directory>();
   }
 
   void start() {
-    sys_cfg.add_message_types<caf::id_block::engine>();
-    sys_cfg.set("scheduler.max-threads", 2);
-    sys = std::make_unique<caf::actor_system>(sys_cfg);
-    dir = std::make_shared<actor_directory>();
-    add(names::trade_logger, spawn_trade_logger(*sys, cfg.journal, 1));
+    start_system();
+    add(names::trade_logger, spawn_trade_logger(*sys, cfg.journal, 1, journal_ops));
     add(names::position_keeper, spawn_position_keeper(*sys, cfg.initial_cash, cfg.session));
     add(names::risk_manager,
         spawn_risk_manager(*sys, risk_manager_options{dir, cfg.execution.risk.limits,
@@ -176,10 +190,11 @@ protected:
   void send_to(const char* name, caf::message msg) { (*self)->send(dir->get(name), std::move(msg)); }
 
   app_config cfg;
+  std::shared_ptr<file_ops> journal_ops; // null: the real POSIX calls
   std::vector<std::string> universe{"AAPL", "MSFT"}; // tickers the simulator lists
   std::string journal_dir;
   timestamp_ns now;
-  caf::actor_system_config sys_cfg;
+  std::unique_ptr<caf::actor_system_config> sys_cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<actor_directory> dir;
   std::unique_ptr<caf::scoped_actor> self;
@@ -187,7 +202,7 @@ protected:
   std::vector<OrderUpdate> updates;
   std::vector<Fill> fills;
 
-private:
+public:
   void add(const char* name, caf::actor a) {
     dir->put(name, a);
     spawned.push_back(a);
