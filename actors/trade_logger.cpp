@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/clock/session_calendar.hpp"
 #include "actors/journal/journal_writer.hpp"
 #include "config/logging.hpp"
 #include "messages/type_ids.hpp"
@@ -19,6 +20,8 @@ struct trade_logger_state {
   std::unordered_map<uint64_t, caf::response_promise> pending;
   std::vector<caf::response_promise> flush_waiters; // answered when nothing is pending
   std::shared_ptr<spdlog::logger> log;
+  std::unique_ptr<session_calendar> calendar;
+  int64_t day = 0; // the session day of the current files
 };
 
 using tl_actor = caf::stateful_actor<trade_logger_state>;
@@ -29,6 +32,14 @@ caf::result<uint64_t> append(tl_actor* self, const std::string& event, const T& 
   if (st.writer->failed())
     return caf::make_error(caf::sec::runtime_error, "journal failed: " + st.writer->failure());
   auto stream = event == "fill" ? journal_stream::trade_log : journal_stream::order_book;
+  if (msg.timestamp != 0) {
+    // Daily files: a record of a new session day opens the next segments.
+    auto day = st.calendar->session_day(msg.timestamp);
+    if (day != st.day) {
+      st.day = day;
+      st.writer->rotate_day(day);
+    }
+  }
   auto rp = self->make_response_promise();
   caf::actor me = caf::actor_cast<caf::actor>(self);
   // The completion runs on the writer thread: hand it back to this actor.
@@ -41,8 +52,9 @@ caf::result<uint64_t> append(tl_actor* self, const std::string& event, const T& 
 }
 
 caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t next_seq,
-                                std::shared_ptr<file_ops> ops) {
+                                std::shared_ptr<file_ops> ops, session_config session) {
   auto& st = self->state;
+  st.calendar = std::make_unique<session_calendar>(session);
   st.log = logger("trade_logger");
   journal_options opts{cfg.dir,          cfg.fsync,  cfg.batch_max_records,
                        cfg.batch_max_us, cfg.rotate, cfg.rotate_bytes};
@@ -85,8 +97,9 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
 } // namespace
 
 caf::actor spawn_trade_logger(caf::actor_system& sys, journal_config cfg, uint64_t next_seq,
-                              std::shared_ptr<file_ops> ops) {
-  return sys.spawn(trade_logger_impl, std::move(cfg), next_seq, std::move(ops));
+                              std::shared_ptr<file_ops> ops, session_config session) {
+  return sys.spawn(trade_logger_impl, std::move(cfg), next_seq, std::move(ops),
+                   std::move(session));
 }
 
 } // namespace engine

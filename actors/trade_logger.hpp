@@ -19,8 +19,10 @@ class file_ops;
 ///   (journal_atom)  -> uint64_t durable seq, once everything appended before is durable
 /// Fills go to trade_log.jsonl, everything else to order_book.jsonl. The
 /// writer runs on its own thread; completions come back to this actor by message.
+/// Files rotate when a record's session day (by `session`'s calendar) changes.
 /// `ops` replaces the POSIX file operations (fault injection in tests).
 caf::actor spawn_trade_logger(caf::actor_system& sys, journal_config cfg, uint64_t next_seq,
-                              std::shared_ptr<file_ops> ops = nullptr);
+                              std::shared_ptr<file_ops> ops = nullptr,
+                              session_config session = {});
 
 } // namespace engine

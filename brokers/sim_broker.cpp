@@ -85,6 +85,7 @@ void advance(sim_actor* self, timestamp_ns t) {
       st.next_boundary = st.calendar->next_close(b);
     } else {
       st.engine->session_close(b, st.events);
+      st.engine->prune_finished(); // finished orders need not outlive their day
       st.next_boundary = st.calendar->next_open(b);
     }
   }

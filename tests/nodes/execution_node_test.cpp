@@ -154,3 +154,33 @@ TEST_F(ExecutionNode, SigtermShutsDownCleanlyWithAReport) {
   EXPECT_NE(read_file(dir / "out.txt").find("=== run summary ==="), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "report.json"));
 }
+
+TEST_F(ExecutionNode, DamagedJournalLineStopsTheStartUnlessRecover) {
+  ASSERT_EQ(run(""), 0) << read_file(dir / "out.txt");
+  // Flip a byte in the middle of the order book: its checksum no longer matches.
+  fs::path book;
+  for (auto& e : fs::directory_iterator(dir / "journal"))
+    if (e.path().filename().string().rfind("order_book.", 0) == 0)
+      book = e.path();
+  ASSERT_FALSE(book.empty());
+  auto text = read_file(book);
+  auto second_line = text.find('\n') + 1;
+  auto at = text.find("\"ticker\":\"", second_line);
+  ASSERT_NE(at, std::string::npos);
+  text[at + 10] = text[at + 10] == 'X' ? 'Y' : 'X';
+  std::ofstream{book, std::ios::trunc} << text;
+
+  auto rc = run("");
+  EXPECT_EQ(WEXITSTATUS(rc), 3);
+  auto out = read_file(dir / "out.txt");
+  EXPECT_NE(out.find(book.string() + ":2:"), std::string::npos) << out;
+  EXPECT_NE(out.find("--recover"), std::string::npos) << out;
+
+  ASSERT_EQ(run("--recover"), 0) << read_file(dir / "out.txt");
+  EXPECT_NE(read_file(dir / "out.txt").find("quarantine"), std::string::npos)
+    << read_file(dir / "out.txt");
+  bool quarantined = false;
+  for (auto& e : fs::directory_iterator(dir / "journal"))
+    quarantined |= e.path().extension() == ".quarantine";
+  EXPECT_TRUE(quarantined);
+}
