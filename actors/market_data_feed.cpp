@@ -24,11 +24,13 @@ struct market_data_state {
   market_data_options opts;
   std::unique_ptr<quote_source> source;
   std::unique_ptr<pacer> pace;
-  std::vector<caf::actor> subscribers;
+  std::vector<std::vector<caf::actor>> phases;
+  QuoteBatch in_flight; // the batch being stepped through the phases
   std::unordered_map<std::string, Quote> last;
   std::shared_ptr<spdlog::logger> log;
   wall_clock wall;
   size_t outstanding = 0;
+  size_t phase = 0;
   bool running = false;
   bool finished = false;
   uint64_t batches = 0;
@@ -74,11 +76,13 @@ void schedule_next(md_actor* self) {
     self->send(self, tick_atom::value);
 }
 
+void step_phase(md_actor* self);
+
 void publish(md_actor* self) {
   auto& st = self->state;
   if (!st.running || st.outstanding > 0)
     return;
-  QuoteBatch batch;
+  auto& batch = st.in_flight;
   try {
     st.source->next_batch(static_cast<size_t>(st.opts.market_data.batch_size), batch.quotes);
   } catch (const std::exception& e) {
@@ -97,17 +101,30 @@ void publish(md_actor* self) {
     st.last[q.ticker] = q;
   if (st.opts.sim_clock)
     st.opts.sim_clock->advance_to(batch.quotes.back().timestamp);
-  st.outstanding = st.subscribers.size();
-  if (st.outstanding == 0) {
+  st.phase = 0;
+  step_phase(self);
+}
+
+/// Sends the batch in flight to the current phase; the next phase (or the
+/// next batch) follows when every subscriber of this one has answered.
+void step_phase(md_actor* self) {
+  auto& st = self->state;
+  while (st.phase < st.phases.size() && st.phases[st.phase].empty())
+    ++st.phase;
+  if (st.phase >= st.phases.size()) {
     schedule_next(self);
     return;
   }
   auto on_done = [=] {
-    if (--self->state.outstanding == 0)
-      schedule_next(self);
+    if (--self->state.outstanding == 0) {
+      ++self->state.phase;
+      step_phase(self);
+    }
   };
-  for (auto& s : st.subscribers)
-    self->request(s, step_timeout, step_atom::value, batch)
+  auto& subs = st.phases[st.phase];
+  st.outstanding = subs.size();
+  for (auto& s : subs)
+    self->request(s, step_timeout, step_atom::value, st.in_flight)
       .then([=](done_atom) { on_done(); },
             [=](caf::error& e) {
               self->state.log->error("subscriber did not take a batch: {}",
@@ -134,11 +151,17 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
         finish(self, "no source");
         return;
       }
-      for (auto& name : s.opts.subscribers) {
-        if (auto h = s.opts.directory->get(name))
-          s.subscribers.push_back(h);
-        else
-          s.log->error("market data subscriber {} is not registered", name);
+      size_t count = 0;
+      for (auto& names_in_phase : s.opts.phases) {
+        s.phases.emplace_back();
+        for (auto& name : names_in_phase) {
+          if (auto h = s.opts.directory->get(name)) {
+            s.phases.back().push_back(h);
+            ++count;
+          } else {
+            s.log->error("market data subscriber {} is not registered", name);
+          }
+        }
       }
       if (s.opts.clock.kind == clock_kind::wall || s.opts.clock.speed > 0) {
         auto first = s.source->peek_time().value_or(s.wall.now());
@@ -146,7 +169,7 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
         s.pace = std::make_unique<pacer>(speed, first, s.wall.now());
       }
       s.running = true;
-      s.log->info("market data started for {} subscribers", s.subscribers.size());
+      s.log->info("market data started for {} subscribers", count);
       schedule_next(self);
     },
     [=](tick_atom) { publish(self); },

@@ -19,11 +19,14 @@ class simulated_clock;
 ///   (start_atom)            begins publishing
 ///   (stop_atom)             stops after the batch in flight
 ///   (market_atom, ticker)   -> MarketData (the latest quote; empty ticker when none)
-/// Publishing is in lock step: each (step_atom, QuoteBatch) goes to every
-/// subscriber as a request and the next batch leaves only when all have
-/// answered done_atom. Subscribers answer after acting on the batch (a
-/// strategy after its orders are acknowledged), so what a batch causes is
-/// in the simulator's mailbox before the next batch: runs are deterministic.
+/// Publishing is in lock step, in phases: each (step_atom, QuoteBatch) goes
+/// to every subscriber of the first phase (the venue and the books) as a
+/// request, then, once all have answered done_atom, to the second phase
+/// (the strategies), and the next batch leaves only when those have answered
+/// too. The venue answers after the order manager has journaled and fanned
+/// out what the batch caused; a strategy answers after everything it sent
+/// meanwhile is acknowledged. So each batch's consequences settle before the
+/// next batch: a run with the same seed is the same run.
 /// When the data ends (the session close of the start day for synthetic
 /// data, the end of the file for CSV) it sends done_atom to `on_end`.
 struct market_data_options {
@@ -31,7 +34,7 @@ struct market_data_options {
   market_data_config market_data;
   clock_config clock;
   session_config session;
-  std::vector<std::string> subscribers; // directory names
+  std::vector<std::vector<std::string>> phases; // directory names, phase by phase
   std::shared_ptr<simulated_clock> sim_clock; // advanced with the data; null for a wall clock
   caf::actor on_end;
 };

@@ -41,6 +41,16 @@ struct order_manager_state {
   int64_t fill_count = 0;
   std::string halt_reason; // set when the journal failed: nothing more is accepted
   bool ready = true;       // false until recovered open orders are reconciled
+  size_t journal_in_flight = 0;            // records sent, not yet answered
+  std::vector<caf::response_promise> sync_waiters; // answered when nothing is in flight
+
+  void journal_done() {
+    if (--journal_in_flight == 0) {
+      for (auto& w : sync_waiters)
+        w.deliver(done_atom::value);
+      sync_waiters.clear();
+    }
+  }
 
   caf::actor peer(const char* name) const { return opts.directory->get(name); }
 };
@@ -98,8 +108,12 @@ void journal_then(om_actor* self, const std::string& event, const T& msg, F then
     then();
     return;
   }
+  ++self->state.journal_in_flight;
   self->request(logger, journal_timeout, journal_atom::value, event, msg)
-    .then([=](uint64_t) mutable { then(); },
+    .then([=](uint64_t) mutable {
+            then();
+            self->state.journal_done();
+          },
           [=](caf::error& err) {
             auto why = "journal_failure: " + self->system().render(err);
             if (self->state.halt_reason.empty()) {
@@ -110,6 +124,7 @@ void journal_then(om_actor* self, const std::string& event, const T& msg, F then
             }
             if (on_fail)
               on_fail(why);
+            self->state.journal_done();
           });
 }
 
@@ -210,7 +225,7 @@ caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
   return rp;
 }
 
-OrderUpdate on_cancel(om_actor* self, const CancelRequest& c) {
+caf::result<OrderUpdate> on_cancel(om_actor* self, const CancelRequest& c) {
   auto& st = self->state;
   auto id = c.order_id;
   if (id.empty() && !c.client_order_id.empty()) {
@@ -239,14 +254,24 @@ OrderUpdate on_cancel(om_actor* self, const CancelRequest& c) {
   auto u = make_update(r, c.timestamp);
   CancelRequest routed = c;
   routed.order_id = id;
-  journal_then(self, "cancel_requested", u, [=] {
-    if (auto b = self->state.peer(self->state.opts.broker_name.c_str()))
-      self->send(b, routed);
-  });
-  return u;
+  // Answered once journaled and routed, like a new order.
+  auto rp = self->make_response_promise<OrderUpdate>();
+  journal_then(
+    self, "cancel_requested", u,
+    [=]() mutable {
+      if (auto b = self->state.peer(self->state.opts.broker_name.c_str()))
+        self->send(b, routed);
+      rp.deliver(u);
+    },
+    [=](const std::string& why) mutable {
+      auto refused = u;
+      refused.reason = why;
+      rp.deliver(refused);
+    });
+  return rp;
 }
 
-OrderUpdate on_replace(om_actor* self, const ReplaceRequest& rq) {
+caf::result<OrderUpdate> on_replace(om_actor* self, const ReplaceRequest& rq) {
   auto& st = self->state;
   auto i = st.orders.find(rq.order_id);
   if (i == st.orders.end() || !is_open(i->second.exec.status)) {
@@ -256,11 +281,20 @@ OrderUpdate on_replace(om_actor* self, const ReplaceRequest& rq) {
     return u;
   }
   auto u = make_update(i->second, rq.timestamp);
-  journal_then(self, "replace_requested", rq, [=] {
-    if (auto b = self->state.peer(self->state.opts.broker_name.c_str()))
-      self->send(b, rq);
-  });
-  return u;
+  auto rp = self->make_response_promise<OrderUpdate>();
+  journal_then(
+    self, "replace_requested", rq,
+    [=]() mutable {
+      if (auto b = self->state.peer(self->state.opts.broker_name.c_str()))
+        self->send(b, rq);
+      rp.deliver(u);
+    },
+    [=](const std::string& why) mutable {
+      auto refused = u;
+      refused.reason = why;
+      rp.deliver(refused);
+    });
+  return rp;
 }
 
 void on_fill_report(om_actor* self, order_record& r, const ExecutionReport& rep) {
@@ -442,8 +476,17 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
     [=](OrderRequest& req) -> caf::result<OrderUpdate> {
       return on_new_order(self, std::move(req));
     },
-    [=](const CancelRequest& c) -> OrderUpdate { return on_cancel(self, c); },
-    [=](const ReplaceRequest& r) -> OrderUpdate { return on_replace(self, r); },
+    [=](const CancelRequest& c) -> caf::result<OrderUpdate> { return on_cancel(self, c); },
+    [=](const ReplaceRequest& r) -> caf::result<OrderUpdate> { return on_replace(self, r); },
+    [=](sync_atom) -> caf::result<done_atom> {
+      // A barrier: answered once every journal record sent so far is answered
+      // and what it released (acks, fan-out) has been sent.
+      if (self->state.journal_in_flight == 0)
+        return done_atom::value;
+      auto rp = self->make_response_promise();
+      self->state.sync_waiters.push_back(rp);
+      return rp;
+    },
     [=](const ExecutionReport& rep) { on_execution_report(self, rep); },
     [=](get_atom, const std::string& order_id) -> OrderExecution {
       auto i = self->state.orders.find(order_id);

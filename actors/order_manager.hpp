@@ -23,6 +23,8 @@ class actor_directory;
 ///   (get_atom, order_id)         -> OrderExecution (empty order_id when unknown)
 ///   (orders_atom)                -> std::vector<OrderExecution> of open orders
 ///   (stats_atom)                 -> OrderStats
+///   (sync_atom)                  -> done_atom once every journal record sent so far is
+///                                answered and what it released has been sent
 ///   (subscribe_atom, actor)      the actor receives every OrderUpdate and Fill from now on
 ///   (start_atom)                 -> bool  reconciles recovered open orders with the broker;
 ///                                new orders are refused ("not_ready") until it has

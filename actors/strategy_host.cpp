@@ -78,6 +78,38 @@ host_context::host_context(sh_actor* s, strategy_host_options o)
   account_info.initial_cash = opts.initial_cash;
 }
 
+/// Sends a request to the order manager and counts it until it is answered:
+/// a batch is answered only when nothing the strategy sent is outstanding.
+template <class Request>
+void ask_order_manager(host_context& c, Request req, std::string what) {
+  auto om = c.opts.directory->get(names::order_manager);
+  if (!om) {
+    c.logger_->error("no order manager: {} not sent", what);
+    return;
+  }
+  ++c.outstanding;
+  auto* me = c.self;
+  me->request(om, order_timeout, std::move(req))
+    .then(
+      [me](const OrderUpdate& u) {
+        auto& st = me->state;
+        --st.ctx->outstanding;
+        if (st.ctx->opts.print_acks && u.status == OrderStatus::pending_new) {
+          // Evidence for crash tests of what a client was told, flushed at once.
+          std::printf("ACK %s %s\n", u.client_order_id.c_str(), u.order_id.c_str());
+          std::fflush(stdout);
+        }
+        st.impl->on_update(*st.ctx, u);
+        maybe_finish_step(*st.ctx);
+      },
+      [me, what](caf::error& e) {
+        auto& st = me->state;
+        --st.ctx->outstanding;
+        st.ctx->logger_->error("{} got no answer: {}", what, me->system().render(e));
+        maybe_finish_step(*st.ctx);
+      });
+}
+
 std::string host_context::submit(OrderRequest order) {
   if (order.client_order_id.empty())
     order.client_order_id = opts.name + "-" + (opts.incarnation.empty() ? "" : opts.incarnation + "-")
@@ -86,32 +118,7 @@ std::string host_context::submit(OrderRequest order) {
   if (order.timestamp == 0)
     order.timestamp = now_ns;
   auto cid = order.client_order_id;
-  auto om = opts.directory->get(names::order_manager);
-  if (!om) {
-    logger_->error("no order manager: order {} not sent", cid);
-    return cid;
-  }
-  ++outstanding;
-  auto* me = self;
-  me->request(om, order_timeout, std::move(order))
-    .then(
-      [me](const OrderUpdate& u) {
-        auto& st = me->state;
-        --st.ctx->outstanding;
-        if (st.ctx->opts.print_acks && u.status != OrderStatus::rejected) {
-          // Evidence for crash tests of what a client was told, flushed at once.
-          std::printf("ACK %s %s\n", u.client_order_id.c_str(), u.order_id.c_str());
-          std::fflush(stdout);
-        }
-        st.impl->on_update(*st.ctx, u);
-        maybe_finish_step(*st.ctx);
-      },
-      [me, cid](caf::error& e) {
-        auto& st = me->state;
-        --st.ctx->outstanding;
-        st.ctx->logger_->error("order {} got no answer: {}", cid, me->system().render(e));
-        maybe_finish_step(*st.ctx);
-      });
+  ask_order_manager(*this, std::move(order), "order " + cid);
   return cid;
 }
 
@@ -120,22 +127,25 @@ void host_context::cancel(const std::string& order_id) {
   c.order_id = order_id;
   c.timestamp = now_ns;
   c.reason = "strategy " + opts.name;
-  if (auto om = opts.directory->get(names::order_manager))
-    self->send(om, c);
+  ask_order_manager(*this, std::move(c), "cancel of " + order_id);
 }
 
 void host_context::replace(const ReplaceRequest& request) {
-  if (auto om = opts.directory->get(names::order_manager))
-    self->send(om, request);
+  ask_order_manager(*this, request, "replace of " + request.order_id);
 }
 
-void refresh_account(sh_actor* self) {
-  auto pk = self->state.ctx->opts.directory->get(names::position_keeper);
-  if (!pk)
-    return;
-  self->request(pk, std::chrono::seconds(10), account_atom::value)
-    .then([=](const AccountInfo& a) { self->state.ctx->account_info = a; },
-          [=](caf::error&) { /* keep the last snapshot */ });
+/// Runs the strategy over a batch; rp is answered when its orders are acknowledged.
+void run_batch(sh_actor* self, const QuoteBatch& batch, caf::response_promise rp) {
+  auto& st = self->state;
+  auto& c = *st.ctx;
+  for (auto& q : batch.quotes) {
+    c.quotes[q.ticker] = q;
+    c.now_ns = q.timestamp;
+    st.impl->on_quote(c, q);
+  }
+  c.step_done = std::move(rp);
+  c.step_pending = true;
+  maybe_finish_step(c);
 }
 
 caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
@@ -146,19 +156,22 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
   return {
     [=](step_atom, const QuoteBatch& batch) -> caf::result<done_atom> {
       auto& st = self->state;
-      auto& c = *st.ctx;
-      for (auto& q : batch.quotes) {
-        c.quotes[q.ticker] = q;
-        c.now_ns = q.timestamp;
-        st.impl->on_quote(c, q);
+      auto rp = self->make_response_promise();
+      auto pk = st.ctx->opts.directory->get(names::position_keeper);
+      if (++st.batches % account_refresh_batches != 0 || !pk) {
+        run_batch(self, batch, rp);
+        return rp;
       }
-      if (++st.batches % account_refresh_batches == 0)
-        refresh_account(self);
-      if (c.outstanding == 0)
-        return done_atom::value;
-      c.step_done = self->make_response_promise();
-      c.step_pending = true;
-      return c.step_done;
+      // Refresh the account snapshot first, inside the step, so every run of
+      // the same data sees the same numbers at the same quote.
+      self->request(pk, std::chrono::seconds(10), account_atom::value)
+        .then(
+          [=](const AccountInfo& a) {
+            self->state.ctx->account_info = a;
+            run_batch(self, batch, rp);
+          },
+          [=](caf::error&) { run_batch(self, batch, rp); });
+      return rp;
     },
     [=](const OrderUpdate& u) { self->state.impl->on_update(*self->state.ctx, u); },
     [=](const Fill& f) {

@@ -135,14 +135,23 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
       self->state.engine->replace(r, now, self->state.events);
       flush(self);
     },
-    [=](step_atom, const QuoteBatch& batch) -> done_atom {
+    [=](step_atom, const QuoteBatch& batch) -> caf::result<done_atom> {
       for (auto& q : batch.quotes) {
         if (self->state.opts.simulated_time)
           advance(self, q.timestamp);
         self->state.engine->on_quote(q, self->state.events);
       }
       flush(self);
-      return done_atom::value;
+      // Answer once the order manager has journaled and fanned out what this
+      // batch caused, so it all lands before the next batch (lock step).
+      auto om = self->state.opts.directory->get(names::order_manager);
+      if (!om)
+        return done_atom::value;
+      auto rp = self->make_response_promise<done_atom>();
+      self->request(om, std::chrono::seconds(60), sync_atom::value)
+        .then([=](done_atom) mutable { rp.deliver(done_atom::value); },
+              [=](caf::error&) mutable { rp.deliver(done_atom::value); });
+      return rp;
     },
     [=](const Trade& t) {
       self->state.engine->on_trade(t, self->state.events);

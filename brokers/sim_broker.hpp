@@ -17,7 +17,9 @@ class actor_directory;
 /// Protocol (the same as every broker actor's):
 ///   OrderRequest, CancelRequest, ReplaceRequest   from the order manager
 ///   (step_atom, QuoteBatch) -> done_atom          quotes drive fills and, in simulated
-///                                                 time, the clock (session open/close, delays)
+///                                                 time, the clock (session open/close, delays);
+///                                                 answered once the order manager has settled
+///                                                 (sync_atom) what the batch caused
 ///   Trade                                         volume for participation-bounded fills
 ///   (done_atom, timestamp_ns end)                 the data ended at `end`: time moves there
 ///   (orders_atom) -> std::vector<OrderExecution>  open orders at the venue (reconciliation)

@@ -37,5 +37,6 @@ ENGINE_MESSAGE_TYPES(ENGINE_ADD_MESSAGE_TYPE_ID)
   CAF_ADD_ATOM(engine, engine, done_atom, "done")
   CAF_ADD_ATOM(engine, engine, tick_atom, "tick")
   CAF_ADD_ATOM(engine, engine, durable_atom, "durable")
+  CAF_ADD_ATOM(engine, engine, sync_atom, "sync")
 
 CAF_END_TYPE_ID_BLOCK(engine)

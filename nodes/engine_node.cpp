@@ -154,11 +154,12 @@ void engine_node::start() {
     if (!ok)
       throw std::runtime_error("recovered open orders could not be reconciled with the broker");
   }
-  std::vector<std::string> subscribers{names::simulator, names::risk_manager,
-                                       names::position_keeper};
+  // Phase one: the venue and the books; phase two: the strategies.
+  std::vector<std::vector<std::string>> phases{
+    {names::simulator, names::risk_manager, names::position_keeper}, {}};
   for (auto& s : cfg.strategies) {
     auto name = "strategy:" + s.name;
-    subscribers.push_back(name);
+    phases[1].push_back(name);
     if (!m.here(name))
       continue;
     strategy_host_options ho{m.dir, s.name, cfg.initial_cash, incarnation, m.opts.print_acks};
@@ -181,7 +182,7 @@ void engine_node::start() {
     mo.market_data = cfg.market_data;
     mo.clock = cfg.clock;
     mo.session = cfg.session;
-    mo.subscribers = subscribers;
+    mo.phases = phases;
     mo.sim_clock = m.sim_clock;
     mo.on_end = on_end;
     auto md = spawn_market_data(m.sys, mo);

@@ -75,7 +75,7 @@ protected:
     add(names::position_keeper, spawn_position_keeper(*sys, cfg.initial_cash, cfg.session));
     add(names::risk_manager,
         spawn_risk_manager(*sys, risk_manager_options{dir, cfg.execution.risk.limits,
-                                                      cfg.initial_cash, cfg.session}));
+                                                      cfg.initial_cash, cfg.session, {}, ""}));
     order_manager_options om;
     om.directory = dir;
     add(names::order_manager, spawn_order_manager(*sys, om));

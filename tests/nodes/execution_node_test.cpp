@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <sstream>
 
 #include "messages/codec.hpp"
+#include "tests/nodes/journal_check.hpp"
 
 using namespace engine;
 namespace fs = std::filesystem;
@@ -56,63 +56,21 @@ TEST_F(ExecutionNode, DefaultConfigReportMatchesTheTradeLogExactly) {
   auto out = read_file(dir / "out.txt");
   EXPECT_NE(out.find("=== run summary ==="), std::string::npos) << out;
 
-  // Recompute the books from the journal's fills alone.
-  std::map<std::string, Quantity> qty;
-  Money cash = *Money::parse("100000");
-  Money commission;
-  int64_t fills = 0;
-  for (auto& e : fs::directory_iterator(dir / "journal")) {
-    if (e.path().filename().string().rfind("trade_log", 0) != 0)
-      continue;
-    std::ifstream in{e.path()};
-    std::string line;
-    while (std::getline(in, line)) {
-      Fill f;
-      auto st = from_json(line, f);
-      ASSERT_TRUE(st) << st.error << ": " << line;
-      auto n = notional(f.quantity, f.price);
-      if (f.side == OrderSide::buy) {
-        qty[f.ticker] += f.quantity;
-        cash -= n;
-      } else {
-        qty[f.ticker] -= f.quantity;
-        cash += n;
-      }
-      cash -= f.commission;
-      commission += f.commission;
-      ++fills;
-    }
-  }
-  ASSERT_GT(fills, 50) << "the sample strategies trade during the day";
+  // The books recomputed from the journal's fills alone must equal the report.
+  auto initial = *Money::parse("100000");
+  auto books = engine::testing::recompute(dir / "journal", initial);
+  ASSERT_GT(books.fills, 50) << "the sample strategies trade during the day";
+  for (auto& id : books.exec_ids)
+    EXPECT_EQ(books.exec_ids.count(id), 1u) << "fill " << id << " is journaled twice";
+  engine::testing::expect_report_matches(dir / "report.json", books, initial);
 
   simdjson::dom::parser parser;
-  auto report = parser.load((dir / "report.json").string());
-  ASSERT_FALSE(report.error()) << simdjson::error_message(report.error());
-  auto root = report.value();
-  EXPECT_EQ(money_of(root["cash"]), cash);
-  EXPECT_EQ(money_of(root["initial_cash"]), *Money::parse("100000"));
-  EXPECT_EQ(int64_t(root["metrics"]["daily_trades"]), fills);
-  EXPECT_EQ(money_of(root["metrics"]["daily_commission"]), commission);
-  EXPECT_EQ(int64_t(root["orders"]["fills"]), fills);
-
-  Money market_value;
-  size_t open_positions = 0;
-  for (auto [ticker, pos] : simdjson::dom::object(root["positions"])) {
-    auto t = std::string{ticker};
-    EXPECT_EQ(*Quantity::parse(str(pos["quantity"])), qty[t]) << t;
-    market_value += money_of(pos["market_value"]);
-    ++open_positions;
-  }
-  for (auto& [t, q] : qty)
-    if (!q.is_zero())
-      EXPECT_TRUE(root["positions"][t].error() == simdjson::SUCCESS) << t << " is missing";
-  EXPECT_EQ(int64_t(root["metrics"]["position_count"]), static_cast<int64_t>(open_positions));
-  // The identities hold exactly, not to a tolerance.
-  auto equity = money_of(root["equity"]);
-  EXPECT_EQ(equity, cash + market_value);
-  EXPECT_EQ(money_of(root["metrics"]["total_pnl"]), equity - *Money::parse("100000"));
+  auto root = parser.load((dir / "report.json").string()).value();
+  EXPECT_EQ(int64_t(root["metrics"]["daily_trades"]), books.fills);
+  EXPECT_EQ(money_of(root["metrics"]["daily_commission"]), books.commission);
+  // realized + unrealized - commissions = total P&L, exactly.
   EXPECT_EQ(money_of(root["metrics"]["realized_pnl"]) + money_of(root["metrics"]["unrealized_pnl"])
-              - commission,
+              - books.commission,
             money_of(root["metrics"]["total_pnl"]));
   auto orders = root["orders"];
   EXPECT_EQ(int64_t(orders["submitted"]),

@@ -98,9 +98,11 @@ inline void expect_report_matches(const std::filesystem::path& report_file,
     market_value += report_money(pos["market_value"]);
     ++open_positions;
   }
-  for (auto& [t, q] : b.quantity)
-    if (!q.is_zero())
+  for (auto& [t, q] : b.quantity) {
+    if (!q.is_zero()) {
       EXPECT_TRUE(root["positions"][t].error() == simdjson::SUCCESS) << t << " is missing";
+    }
+  }
   EXPECT_EQ(int64_t(root["metrics"]["position_count"]), open_positions);
   auto equity = report_money(root["equity"]);
   EXPECT_EQ(equity, b.cash + market_value);

@@ -42,8 +42,9 @@ TEST_F(Recovery, ReplayReproducesOpenOrdersPositionsAndCash) {
       EXPECT_EQ(o.price, px("95"));
       EXPECT_EQ(o.quantity, qty("7"));
     }
-    if (o.order_id == canceled.order_id)
+    if (o.order_id == canceled.order_id) {
       EXPECT_EQ(o.status, OrderStatus::canceled);
+    }
     if (o.order_id == "O-1") {
       EXPECT_EQ(o.status, OrderStatus::filled);
       EXPECT_EQ(o.executed_quantity, qty("150"));
