@@ -29,3 +29,13 @@ std::shared_ptr<spdlog::logger> logger(const std::string& component);
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name);
 
 } // namespace engine
+
+/// A secret in a log line prints as "***" (or nothing when empty): passing one
+/// to a logger by mistake can never leak the key.
+template <>
+struct fmt::formatter<engine::secret> : fmt::formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(const engine::secret& s, FormatContext& ctx) const {
+    return fmt::formatter<std::string_view>::format(s.empty() ? "" : "***", ctx);
+  }
+};

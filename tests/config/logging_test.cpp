@@ -109,3 +109,9 @@ TEST_F(logging, an_unopenable_log_file_is_a_config_error) {
 
 } // namespace
 } // namespace engine
+
+TEST(LoggingRedaction, SecretsPrintAsStars) {
+  engine::secret key{"AKIA-very-secret"};
+  EXPECT_EQ(fmt::format("key={}", key), "key=***");
+  EXPECT_EQ(fmt::format("key={}", engine::secret{}), "key=");
+}

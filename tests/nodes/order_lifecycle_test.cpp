@@ -68,6 +68,49 @@ TEST_F(OrderLifecycle, StopLimitBecomesALimitOnTrigger) {
   EXPECT_EQ(fills[0].price, px("100.90"));
 }
 
+TEST_F(OrderLifecycle, TrailingStopFollowsTheHighAndSellsOnTheTurn) {
+  start();
+  quote("AAPL", "100.00", "100.10");
+  submit(order("AAPL", OrderSide::buy, OrderType::market, "10"));
+  fills.clear();
+  auto o = order("AAPL", OrderSide::sell, OrderType::trailing_stop, "10");
+  o.trail_amount = px("1.00");
+  auto ack = submit(o);
+  ASSERT_EQ(ack.status, OrderStatus::pending_new) << ack.reason;
+  quote("AAPL", "102.00", "102.10"); // high water 102: stop at 101
+  quote("AAPL", "101.50", "101.60"); // above the stop
+  EXPECT_TRUE(fills.empty());
+  quote("AAPL", "100.90", "101.00"); // bid 100.90 <= 101: triggers, sells at the bid
+  ASSERT_EQ(fills.size(), 1u);
+  EXPECT_EQ(fills[0].price, px("100.90"));
+  EXPECT_EQ(position("AAPL").quantity, qty("0"));
+}
+
+TEST_F(OrderLifecycle, IocFillsWhatIsThereAndCancelsTheRest) {
+  start();
+  quote("AAPL", "100.00", "100.10", "100", "40");
+  auto o = order("AAPL", OrderSide::buy, OrderType::limit, "100", "100.10");
+  o.time_in_force = TimeInForce::ioc;
+  auto ack = submit(o);
+  ASSERT_EQ(ack.status, OrderStatus::pending_new) << ack.reason;
+  ASSERT_EQ(fills.size(), 1u);
+  EXPECT_EQ(fills[0].quantity, qty("40"));
+  auto ex = execution(ack.order_id);
+  EXPECT_EQ(ex.status, OrderStatus::canceled);
+  EXPECT_EQ(ex.executed_quantity, qty("40"));
+  EXPECT_EQ(stats().partially_filled, 1);
+}
+
+TEST_F(OrderLifecycle, FokNeverFillsPartially) {
+  start();
+  quote("AAPL", "100.00", "100.10", "100", "40");
+  auto o = order("AAPL", OrderSide::buy, OrderType::market, "100");
+  o.time_in_force = TimeInForce::fok;
+  auto ack = submit(o);
+  EXPECT_TRUE(fills.empty());
+  EXPECT_EQ(execution(ack.order_id).status, OrderStatus::canceled);
+}
+
 TEST_F(OrderLifecycle, CancelOfARestingOrder) {
   start();
   quote("AAPL", "100.00", "100.10");
