@@ -75,23 +75,6 @@ OrderUpdate make_update(const order_record& r, timestamp_ns ts) {
   return u;
 }
 
-OrderExecution make_execution(const OrderRequest& req) {
-  OrderExecution e;
-  e.order_id = req.order_id;
-  e.client_order_id = req.client_order_id;
-  e.ticker = req.ticker;
-  e.side = req.side;
-  e.order_type = req.order_type;
-  e.quantity = req.quantity;
-  e.price = req.price;
-  e.stop_price = req.stop_price;
-  e.time_in_force = req.time_in_force;
-  e.timestamp = req.timestamp;
-  e.status = OrderStatus::pending_new;
-  e.strategy = req.strategy;
-  return e;
-}
-
 /// The reason's name is the part before ':' ("max_order_size: 12000 > 10000").
 std::string reason_name(const std::string& reason) {
   return reason.substr(0, reason.find(':'));
@@ -170,7 +153,7 @@ caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
     req.client_order_id = req.order_id;
   order_record rec;
   rec.request = req;
-  rec.exec = make_execution(req);
+  rec.exec = execution_from(req);
   rec.submitter = caf::actor_cast<caf::actor>(self->current_sender());
   auto id = req.order_id;
   st.by_client_id.emplace(req.client_order_id, id);
@@ -225,6 +208,28 @@ caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
   return rp;
 }
 
+/// Journals `record`, then routes `to_broker` and answers `u`; a journal
+/// failure answers `u` with the failure as its reason and routes nothing.
+template <class Record, class Routed>
+caf::result<OrderUpdate> journal_route_answer(om_actor* self, const char* event,
+                                              const Record& record, const Routed& to_broker,
+                                              const OrderUpdate& u) {
+  auto rp = self->make_response_promise<OrderUpdate>();
+  journal_then(
+    self, event, record,
+    [=]() mutable {
+      if (auto b = self->state.peer(self->state.opts.broker_name.c_str()))
+        self->send(b, to_broker);
+      rp.deliver(u);
+    },
+    [=](const std::string& why) mutable {
+      auto refused = u;
+      refused.reason = why;
+      rp.deliver(refused);
+    });
+  return rp;
+}
+
 caf::result<OrderUpdate> on_cancel(om_actor* self, const CancelRequest& c) {
   auto& st = self->state;
   auto id = c.order_id;
@@ -255,20 +260,7 @@ caf::result<OrderUpdate> on_cancel(om_actor* self, const CancelRequest& c) {
   CancelRequest routed = c;
   routed.order_id = id;
   // Answered once journaled and routed, like a new order.
-  auto rp = self->make_response_promise<OrderUpdate>();
-  journal_then(
-    self, "cancel_requested", u,
-    [=]() mutable {
-      if (auto b = self->state.peer(self->state.opts.broker_name.c_str()))
-        self->send(b, routed);
-      rp.deliver(u);
-    },
-    [=](const std::string& why) mutable {
-      auto refused = u;
-      refused.reason = why;
-      rp.deliver(refused);
-    });
-  return rp;
+  return journal_route_answer(self, "cancel_requested", u, routed, u);
 }
 
 caf::result<OrderUpdate> on_replace(om_actor* self, const ReplaceRequest& rq) {
@@ -280,21 +272,8 @@ caf::result<OrderUpdate> on_replace(om_actor* self, const ReplaceRequest& rq) {
     u.reason = i == st.orders.end() ? "unknown_order" : "cannot_replace: order is closed";
     return u;
   }
-  auto u = make_update(i->second, rq.timestamp);
-  auto rp = self->make_response_promise<OrderUpdate>();
-  journal_then(
-    self, "replace_requested", rq,
-    [=]() mutable {
-      if (auto b = self->state.peer(self->state.opts.broker_name.c_str()))
-        self->send(b, rq);
-      rp.deliver(u);
-    },
-    [=](const std::string& why) mutable {
-      auto refused = u;
-      refused.reason = why;
-      rp.deliver(refused);
-    });
-  return rp;
+  return journal_route_answer(self, "replace_requested", rq, rq,
+                              make_update(i->second, rq.timestamp));
 }
 
 void on_fill_report(om_actor* self, order_record& r, const ExecutionReport& rep) {
@@ -419,16 +398,7 @@ void restore(om_actor* self) {
   for (auto& e : st.opts.recovered) {
     order_record r;
     r.exec = e;
-    r.request.order_id = e.order_id;
-    r.request.client_order_id = e.client_order_id;
-    r.request.ticker = e.ticker;
-    r.request.side = e.side;
-    r.request.order_type = e.order_type;
-    r.request.quantity = e.quantity;
-    r.request.price = e.price;
-    r.request.stop_price = e.stop_price;
-    r.request.time_in_force = e.time_in_force;
-    r.request.strategy = e.strategy;
+    r.request = request_from(e);
     for (auto& f : e.fills) {
       r.filled_notional += notional(f.quantity, f.price);
       st.seen_exec_ids.insert(f.exec_id);

@@ -154,6 +154,41 @@ typename Inspector::result_type inspect(Inspector& f, OrderExecution& x) {
            ENGINE_FIELD(x, reason), ENGINE_FIELD(x, strategy), ENGINE_FIELD(x, fills));
 }
 
+/// A new order's execution record: its request's fields, nothing executed yet.
+inline OrderExecution execution_from(const OrderRequest& req) {
+  OrderExecution e;
+  e.order_id = req.order_id;
+  e.client_order_id = req.client_order_id;
+  e.ticker = req.ticker;
+  e.side = req.side;
+  e.order_type = req.order_type;
+  e.quantity = req.quantity;
+  e.price = req.price;
+  e.stop_price = req.stop_price;
+  e.time_in_force = req.time_in_force;
+  e.timestamp = req.timestamp;
+  e.status = OrderStatus::pending_new;
+  e.strategy = req.strategy;
+  return e;
+}
+
+/// The request an execution record was made from (the fields it keeps).
+inline OrderRequest request_from(const OrderExecution& e) {
+  OrderRequest r;
+  r.order_id = e.order_id;
+  r.client_order_id = e.client_order_id;
+  r.ticker = e.ticker;
+  r.side = e.side;
+  r.order_type = e.order_type;
+  r.quantity = e.quantity;
+  r.price = e.price;
+  r.stop_price = e.stop_price;
+  r.time_in_force = e.time_in_force;
+  r.timestamp = e.timestamp;
+  r.strategy = e.strategy;
+  return r;
+}
+
 /// What a broker reports about an order: the event, the order's state after
 /// it, and the execution when the event is a fill.
 struct ExecutionReport {

@@ -13,23 +13,6 @@ namespace engine {
 
 namespace {
 
-OrderExecution from_request(const OrderRequest& req) {
-  OrderExecution e;
-  e.order_id = req.order_id;
-  e.client_order_id = req.client_order_id;
-  e.ticker = req.ticker;
-  e.side = req.side;
-  e.order_type = req.order_type;
-  e.quantity = req.quantity;
-  e.price = req.price;
-  e.stop_price = req.stop_price;
-  e.time_in_force = req.time_in_force;
-  e.timestamp = req.timestamp;
-  e.status = OrderStatus::pending_new;
-  e.strategy = req.strategy;
-  return e;
-}
-
 template <class T>
 T decode(const journal_record& r) {
   T x;
@@ -87,7 +70,7 @@ recovered_state recover_journal(const std::string& dir, bool recover,
       auto& o = orders[req.order_id];
       auto fills = std::move(o.fills);
       auto executed = o.executed_quantity;
-      o = from_request(req);
+      o = execution_from(req);
       o.fills = std::move(fills);
       o.executed_quantity = executed;
       return;
