@@ -154,7 +154,12 @@ caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
   order_record rec;
   rec.request = req;
   rec.exec = execution_from(req);
-  rec.submitter = caf::actor_cast<caf::actor>(self->current_sender());
+  // A strategy is found by its name, so its updates reach it wherever it runs
+  // (through a proxy when on another node); otherwise answer the sender.
+  rec.submitter = req.strategy.empty() ? caf::actor{}
+                                       : st.opts.directory->get("strategy:" + req.strategy);
+  if (!rec.submitter)
+    rec.submitter = caf::actor_cast<caf::actor>(self->current_sender());
   auto id = req.order_id;
   st.by_client_id.emplace(req.client_order_id, id);
   auto& r = st.orders.emplace(id, std::move(rec)).first->second;
