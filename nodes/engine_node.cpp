@@ -20,6 +20,7 @@
 #include "brokers/sim_broker.hpp"
 #include "config/logging.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/remote_bridge.hpp"
 
 namespace engine {
 
@@ -67,6 +68,7 @@ struct engine_node::impl {
   std::shared_ptr<end_signal> ended = std::make_shared<end_signal>();
   std::vector<std::pair<std::string, caf::actor>> started; // in start order
   std::shared_ptr<spdlog::logger> log = logger("node");
+  std::unique_ptr<remote_bridge> bridge; // only when the config spreads over several nodes
   bool running = false;
 
   impl(app_config c, node_options o)
@@ -94,6 +96,9 @@ void engine_node::start() {
   auto& cfg = m.cfg;
   if (cfg.clock.kind == clock_kind::simulated)
     m.sim_clock = std::make_shared<simulated_clock>(parse_iso8601(cfg.clock.start));
+  // Actors placed on other nodes get proxies under their names first.
+  if (is_multi_node(cfg))
+    m.bridge = std::make_unique<remote_bridge>(m.sys, m.dir, cfg, m.node_name);
 
   // What the journal remembers comes back first: fills into the books, orders
   // into the order manager, and the sequence and id counters continue.
@@ -145,8 +150,14 @@ void engine_node::start() {
     so.exec_id_prefix = incarnation.empty() ? "SIM-" : "SIM-" + incarnation + "-";
     m.add(names::simulator, spawn_sim_broker(m.sys, so));
   }
+  if (m.bridge) {
+    // Only now can what arrives find its local target; then wait for the peers.
+    m.bridge->start();
+    if (!m.bridge->wait_peers_up(std::chrono::seconds(60)))
+      m.log->error("not every peer answered within a minute: {}", m.bridge->status());
+  }
   // Recovered open orders are reconciled with the broker before anything new.
-  if (auto om = m.dir->get(names::order_manager)) {
+  if (auto om = m.here(names::order_manager) ? m.dir->get(names::order_manager) : caf::actor{}) {
     caf::scoped_actor self{m.sys};
     bool ok = false;
     self->request(om, query_timeout, start_atom::value)
@@ -205,8 +216,11 @@ void engine_node::drain() {
   auto& m = *impl_;
   if (!m.running)
     return;
+  // Only this node's own actors: a peer may already be gone, and waiting on it
+  // would only run into timeouts.
+  auto local = [&](const char* name) { return m.here(name) ? m.dir->get(name) : caf::actor{}; };
   caf::scoped_actor self{m.sys};
-  if (auto md = m.dir->get(names::market_data)) {
+  if (auto md = local(names::market_data)) {
     self->send(md, stop_atom::value);
     // A request answered by the feed proves the batch in flight has been taken.
     self->request(md, query_timeout, market_atom::value, std::string{})
@@ -215,22 +229,24 @@ void engine_node::drain() {
   // Each answer below comes after everything the previous hop sent, so after
   // two rounds every report from the venue is journaled and in the books.
   for (int round = 0; round < 2; ++round) {
-    if (auto sim = m.dir->get(names::simulator))
+    if (auto sim = local(names::simulator))
       self->request(sim, query_timeout, orders_atom::value)
         .receive([](const std::vector<OrderExecution>&) {}, [](caf::error&) {});
-    if (auto om = m.dir->get(names::order_manager))
+    if (auto om = local(names::order_manager))
       self->request(om, query_timeout, stats_atom::value)
         .receive([](const OrderStats&) {}, [](caf::error&) {});
-    if (auto tl = m.dir->get(names::trade_logger))
+    if (auto tl = local(names::trade_logger))
       self->request(tl, query_timeout, journal_atom::value)
         .receive([](uint64_t) {}, [](caf::error&) {});
-    if (auto om = m.dir->get(names::order_manager))
+    if (auto om = local(names::order_manager))
       self->request(om, query_timeout, stats_atom::value)
         .receive([](const OrderStats&) {}, [](caf::error&) {});
-    if (auto pk = m.dir->get(names::position_keeper))
+    if (auto pk = local(names::position_keeper))
       self->request(pk, query_timeout, account_atom::value)
         .receive([](const AccountInfo&) {}, [](caf::error&) {});
   }
+  if (m.bridge)
+    m.bridge->drain(std::chrono::seconds(5)); // what this node sent is acknowledged
 }
 
 void engine_node::stop() {
@@ -247,12 +263,16 @@ void engine_node::stop() {
     m.log->info("stopped {}", i->first);
   }
   m.started.clear();
+  if (m.bridge)
+    m.bridge->stop();
   m.dir->clear();
 }
 
 node_report engine_node::report() {
   auto& m = *impl_;
   node_report r;
+  // A peer that is gone answers nothing: do not wait long for it.
+  auto query_timeout = m.bridge ? std::chrono::seconds(3) : std::chrono::seconds(30);
   caf::scoped_actor self{m.sys};
   auto fail = [&](caf::error& e) { m.log->error("report query failed: {}", m.sys.render(e)); };
   if (auto pk = m.dir->get(names::position_keeper)) {

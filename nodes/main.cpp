@@ -12,6 +12,7 @@
 #include "actors/journal/journal_format.hpp"
 #include "config/logging.hpp"
 #include "nodes/engine_node.hpp"
+#include "nodes/transport/keys.hpp"
 
 namespace {
 
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
   double status_every_s = 2;
   bool recover = false;
   bool print_acks = false;
-  app.add_option("--config", config_path, "YAML config file")->check(CLI::ExistingFile);
+  std::vector<std::string> keygen;
+  app.add_option("--config", config_path, "YAML config file");
   app.add_option("--node", node_name, "which node of the config to run");
   app.add_option("--duration", duration_s, "stop after this many wall-clock seconds (0: when the data ends)")
     ->check(CLI::NonNegativeNumber);
@@ -60,7 +62,20 @@ int main(int argc, char** argv) {
                "quarantine damaged journal lines (loudly) instead of refusing to start");
   app.add_flag("--print-acks", print_acks,
                "print ACK <client_order_id> <order_id> for every order a strategy had accepted");
+  app.add_option("--generate-keys", keygen,
+                 "write a new CURVE key pair to PUBLIC_FILE SECRET_FILE (mode 0600) and exit")
+    ->expected(2);
   CLI11_PARSE(app, argc, argv);
+  if (!keygen.empty()) {
+    try {
+      auto pub = engine::transport::write_key_files(keygen[0], keygen[1]);
+      std::cout << "public key " << pub << " written to " << keygen[0] << "\n";
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << e.what() << "\n";
+      return 1;
+    }
+  }
 
   auto signals = block_shutdown_signals();
   engine::app_config cfg;

@@ -29,7 +29,6 @@ constexpr size_t max_elements = 16;
 
 void put_u16(std::string& out, uint16_t x) { out.append(reinterpret_cast<const char*>(&x), 2); }
 void put_u32(std::string& out, uint32_t x) { out.append(reinterpret_cast<const char*>(&x), 4); }
-void put_u64(std::string& out, uint64_t x) { out.append(reinterpret_cast<const char*>(&x), 8); }
 
 void put_element(std::string& out, uint16_t t, std::string_view body) {
   put_u16(out, t);

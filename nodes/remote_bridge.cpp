@@ -1,0 +1,317 @@
+// Joins a node to the others: proxies stand for remote actors, a gateway delivers what arrives.
+#include "nodes/remote_bridge.hpp"
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+
+#include "actors/actor_directory.hpp"
+#include "config/config_loader.hpp"
+#include "config/logging.hpp"
+#include "messages/type_ids.hpp"
+#include "nodes/remote_message.hpp"
+#include "nodes/transport/keys.hpp"
+#include "nodes/transport/node_link.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(engine::transport::envelope)
+
+namespace engine {
+
+namespace {
+
+using transport::envelope;
+using transport::node_link;
+
+constexpr auto remote_request_timeout = std::chrono::seconds(60);
+constexpr uint16_t error_reply = 1; // envelope.type_id of a reply that carries an error text
+constexpr const char* proxy_prefix = "proxy:";
+
+// A response handler that matches nothing: CAF then reports the answer as an
+// unexpected_response error whose context is the answer itself, which lets a
+// gateway forward answers of any type.
+using any_answer_atom = caf::atom_constant<caf::atom("anyanswer")>;
+
+template <class OnReply, class OnError>
+void request_any(caf::event_based_actor* self, const caf::actor& dest, caf::message msg,
+                 OnReply on_reply, OnError on_error) {
+  self->request(dest, remote_request_timeout, std::move(msg))
+    .then([](any_answer_atom) {},
+          [=](caf::error& e) mutable {
+            if (e == caf::sec::unexpected_response) {
+              auto answer = e.context();
+              on_reply(answer);
+            } else {
+              on_error(e);
+            }
+          });
+}
+
+struct proxy_state {
+  static inline const char* name = "remote_proxy";
+  std::string target;  // the actor's name on the peer
+  std::string peer;    // the node it lives on
+  std::shared_ptr<node_link> link;
+  std::unordered_map<uint64_t, caf::response_promise> pending;
+  uint64_t next_request = 0;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+using proxy_actor = caf::stateful_actor<proxy_state>;
+
+caf::behavior remote_proxy(proxy_actor* self, std::string target, std::string peer,
+                           std::shared_ptr<node_link> link) {
+  auto& st = self->state;
+  st.target = std::move(target);
+  st.peer = std::move(peer);
+  st.link = std::move(link);
+  st.log = logger("proxy");
+  self->set_default_handler(
+    [self](caf::scheduled_actor*, caf::message_view& mv) -> caf::result<caf::message> {
+      auto& s = self->state;
+      auto msg = mv.move_content_to_message();
+      bool is_request = self->current_mailbox_element()->mid.is_request();
+      auto bytes = encode_message(msg);
+      if (!bytes) {
+        s.log->error("cannot send {} to {} on {}: not encodable", to_string(msg), s.target, s.peer);
+        if (is_request)
+          return caf::make_error(caf::sec::invalid_argument, "not encodable for a remote node");
+        return caf::message{};
+      }
+      envelope e;
+      e.target = s.target;
+      e.payload = std::move(*bytes);
+      if (is_request) {
+        e.request_id = ++s.next_request;
+        e.reply_to = proxy_prefix + s.target;
+      }
+      if (!s.link->send(s.peer, std::move(e))) {
+        s.log->error("link to {} refused a message for {} (buffer full or stopping)", s.peer,
+                     s.target);
+        if (is_request)
+          return caf::make_error(caf::sec::request_receiver_down, "link to " + s.peer);
+        return caf::message{};
+      }
+      if (!is_request)
+        return caf::message{};
+      auto rp = self->make_response_promise();
+      s.pending.emplace(s.next_request, rp);
+      return rp;
+    });
+  return {
+    [=](reply_atom, uint64_t id, const std::string& payload, bool is_error) {
+      auto i = self->state.pending.find(id);
+      if (i == self->state.pending.end())
+        return; // answered already (a resent duplicate reply)
+      auto rp = i->second;
+      self->state.pending.erase(i);
+      if (is_error) {
+        rp.deliver(caf::make_error(caf::sec::runtime_error, payload));
+        return;
+      }
+      if (auto m = decode_message(payload))
+        rp.deliver(*m);
+      else
+        rp.deliver(caf::make_error(caf::sec::runtime_error, "undecodable answer"));
+    },
+  };
+}
+
+struct gateway_state {
+  static inline const char* name = "gateway";
+  std::shared_ptr<actor_directory> dir;
+  std::shared_ptr<node_link> link;
+  std::shared_ptr<spdlog::logger> log;
+  uint64_t undeliverable = 0;
+};
+
+using gateway_actor = caf::stateful_actor<gateway_state>;
+
+void answer(gateway_actor* self, const envelope& req, std::string payload, bool is_error) {
+  envelope r;
+  r.target = req.reply_to;
+  r.request_id = req.request_id;
+  r.type_id = is_error ? error_reply : 0;
+  r.payload = std::move(payload);
+  if (!self->state.link->send(req.sender_node, std::move(r)))
+    self->state.log->error("could not answer request {} from {}", req.request_id, req.sender_node);
+}
+
+caf::behavior gateway(gateway_actor* self, std::shared_ptr<actor_directory> dir,
+                      std::shared_ptr<node_link> link) {
+  self->state.dir = std::move(dir);
+  self->state.link = std::move(link);
+  self->state.log = logger("gateway");
+  return {
+    [=](remote_atom, envelope& e) {
+      auto& st = self->state;
+      auto target = st.dir->get(e.target);
+      if (e.target.rfind(proxy_prefix, 0) == 0) {
+        // An answer to a request one of our proxies sent.
+        if (target)
+          self->send(target, reply_atom::value, e.request_id, std::move(e.payload),
+                     e.type_id == error_reply);
+        return;
+      }
+      if (!target) {
+        ++st.undeliverable;
+        st.log->error("message from {} for {}: no such actor here", e.sender_node, e.target);
+        if (e.request_id != 0)
+          answer(self, e, "no actor " + e.target + " on this node", true);
+        return;
+      }
+      auto msg = decode_message(e.payload);
+      if (!msg) {
+        ++st.undeliverable;
+        st.log->error("undecodable message from {} for {} dropped", e.sender_node, e.target);
+        if (e.request_id != 0)
+          answer(self, e, "undecodable message", true);
+        return;
+      }
+      if (e.request_id == 0) {
+        self->send(target, std::move(*msg));
+        return;
+      }
+      auto req = std::make_shared<envelope>(std::move(e));
+      request_any(
+        self, target, std::move(*msg),
+        [=](caf::message& reply) {
+          if (auto bytes = encode_message(reply))
+            answer(self, *req, std::move(*bytes), false);
+          else
+            answer(self, *req, "answer not encodable: " + to_string(reply), true);
+        },
+        [=](caf::error& err) { answer(self, *req, self->system().render(err), true); });
+    },
+  };
+}
+
+} // namespace
+
+bool is_multi_node(const app_config& cfg) { return cfg.nodes.size() > 1; }
+
+struct remote_bridge::impl {
+  caf::actor_system& sys;
+  std::shared_ptr<actor_directory> dir;
+  std::shared_ptr<node_link> link;
+  caf::actor gateway_handle;
+  std::vector<caf::actor> proxies;
+  std::vector<std::string> remote;
+  std::set<std::string> peers;
+  std::shared_ptr<spdlog::logger> log = logger("bridge");
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::set<std::string> up;
+
+  explicit impl(caf::actor_system& s) : sys(s) {}
+};
+
+remote_bridge::remote_bridge(caf::actor_system& sys, std::shared_ptr<actor_directory> dir,
+                             const app_config& cfg, const std::string& node_name)
+  : impl_(std::make_unique<impl>(sys)) {
+  auto& m = *impl_;
+  m.dir = std::move(dir);
+  const node_config* me = nullptr;
+  for (auto& n : cfg.nodes)
+    if (n.name == node_name)
+      me = &n;
+  if (!me)
+    throw std::invalid_argument("node " + node_name + " is not in the config's nodes section");
+  transport::link_options lo;
+  lo.node_name = node_name;
+  lo.bind_endpoint = me->endpoint;
+  if (!me->public_key_file.empty()) {
+    lo.public_key = transport::read_key_file(me->public_key_file);
+    lo.secret_key = transport::read_key_file(me->secret_key_file);
+  }
+  for (auto& n : cfg.nodes) {
+    if (n.name == node_name)
+      continue;
+    transport::peer_config pc;
+    pc.name = n.name;
+    pc.endpoint = n.endpoint;
+    if (!n.public_key_file.empty())
+      pc.public_key = transport::read_key_file(n.public_key_file);
+    lo.peers.push_back(pc);
+    m.peers.insert(n.name);
+  }
+  auto* raw = &m;
+  m.link = std::make_shared<node_link>(
+    lo,
+    [raw](envelope&& e) {
+      caf::anon_send(raw->gateway_handle, remote_atom::value, std::move(e));
+    },
+    [raw](const std::string& peer, bool is_up) {
+      {
+        std::lock_guard<std::mutex> guard{raw->mtx};
+        if (is_up)
+          raw->up.insert(peer);
+        else
+          raw->up.erase(peer);
+      }
+      raw->cv.notify_all();
+      if (is_up)
+        raw->log->warn("peer {} is up", peer);
+      else
+        raw->log->error("peer {} is down", peer);
+    });
+  m.gateway_handle = sys.spawn(gateway, m.dir, m.link);
+  // A proxy for every actor placed on another node, under the actor's name.
+  for (auto& n : cfg.nodes) {
+    if (n.name == node_name)
+      continue;
+    for (auto& name : node_actors(cfg, n)) {
+      auto p = sys.spawn(remote_proxy, name, n.name, m.link);
+      m.dir->put(name, p);
+      m.dir->put(proxy_prefix + name, p);
+      m.proxies.push_back(p);
+      m.remote.push_back(name);
+    }
+  }
+}
+
+remote_bridge::~remote_bridge() { stop(); }
+
+void remote_bridge::start() { impl_->link->start(); }
+
+bool remote_bridge::wait_peers_up(std::chrono::milliseconds timeout) {
+  auto& m = *impl_;
+  std::unique_lock<std::mutex> guard{m.mtx};
+  return m.cv.wait_for(guard, timeout, [&] { return m.up.size() >= m.peers.size(); });
+}
+
+bool remote_bridge::drain(std::chrono::milliseconds timeout) {
+  return impl_->link ? impl_->link->drain(timeout) : true;
+}
+
+void remote_bridge::stop() {
+  auto& m = *impl_;
+  if (!m.link)
+    return;
+  // The link's thread calls into this object: stop it before the actors and
+  // this object go, and wait for the actors so none still holds the link.
+  m.link->drain(std::chrono::seconds(2));
+  auto actors = m.proxies;
+  actors.push_back(m.gateway_handle);
+  caf::scoped_actor self{m.sys};
+  for (auto& a : actors) {
+    self->monitor(a);
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+    self->receive([](const caf::down_msg&) {});
+  }
+  m.proxies.clear();
+  m.link.reset(); // the last owner: joins the I/O thread
+}
+
+const std::vector<std::string>& remote_bridge::remote_names() const { return impl_->remote; }
+
+std::string remote_bridge::status() const {
+  auto& m = *impl_;
+  std::lock_guard<std::mutex> guard{m.mtx};
+  return "peers up " + std::to_string(m.up.size()) + "/" + std::to_string(m.peers.size());
+}
+
+} // namespace engine
