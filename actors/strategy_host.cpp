@@ -148,6 +148,24 @@ void run_batch(sh_actor* self, const QuoteBatch& batch, caf::response_promise rp
   maybe_finish_step(c);
 }
 
+/// Refreshes the account snapshot every few batches, inside the step, so every
+/// run of the same data sees the same numbers at the same quote; then runs it.
+void step_with_account(sh_actor* self, const QuoteBatch& batch, caf::response_promise rp) {
+  auto& st = self->state;
+  auto pk = st.ctx->opts.directory->get(names::position_keeper);
+  if (++st.batches % account_refresh_batches != 0 || !pk) {
+    run_batch(self, batch, rp);
+    return;
+  }
+  self->request(pk, std::chrono::seconds(10), account_atom::value)
+    .then(
+      [=](const AccountInfo& a) {
+        self->state.ctx->account_info = a;
+        run_batch(self, batch, rp);
+      },
+      [=](caf::error&) { run_batch(self, batch, rp); });
+}
+
 caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
                                  std::shared_ptr<strategy> impl) {
   self->state.ctx = std::make_unique<host_context>(self, std::move(opts));
@@ -155,22 +173,18 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
   self->state.impl->on_start(*self->state.ctx);
   return {
     [=](step_atom, const QuoteBatch& batch) -> caf::result<done_atom> {
-      auto& st = self->state;
       auto rp = self->make_response_promise();
-      auto pk = st.ctx->opts.directory->get(names::position_keeper);
-      if (++st.batches % account_refresh_batches != 0 || !pk) {
-        run_batch(self, batch, rp);
+      // First a barrier with the order manager: its answer travels behind every
+      // update and fill it sent us, so the strategy has seen them all before
+      // it sees this batch, on one node or across several.
+      auto om = self->state.ctx->opts.directory->get(names::order_manager);
+      if (!om) {
+        step_with_account(self, batch, rp);
         return rp;
       }
-      // Refresh the account snapshot first, inside the step, so every run of
-      // the same data sees the same numbers at the same quote.
-      self->request(pk, std::chrono::seconds(10), account_atom::value)
-        .then(
-          [=](const AccountInfo& a) {
-            self->state.ctx->account_info = a;
-            run_batch(self, batch, rp);
-          },
-          [=](caf::error&) { run_batch(self, batch, rp); });
+      self->request(om, std::chrono::seconds(60), sync_atom::value)
+        .then([=](done_atom) { step_with_account(self, batch, rp); },
+              [=](caf::error&) { step_with_account(self, batch, rp); });
       return rp;
     },
     [=](const OrderUpdate& u) { self->state.impl->on_update(*self->state.ctx, u); },

@@ -111,6 +111,16 @@ void arm_timer(sim_actor* self) {
   self->delayed_send(self, std::chrono::nanoseconds(delay), tick_atom::value, gen);
 }
 
+/// Feeds a batch of quotes to the engine (time first, in simulated time).
+void step_quotes(sim_actor* self, const QuoteBatch& batch) {
+  for (auto& q : batch.quotes) {
+    if (self->state.opts.simulated_time)
+      advance(self, q.timestamp);
+    self->state.engine->on_quote(q, self->state.events);
+  }
+  flush(self);
+}
+
 caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
@@ -136,21 +146,25 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
       flush(self);
     },
     [=](step_atom, const QuoteBatch& batch) -> caf::result<done_atom> {
-      for (auto& q : batch.quotes) {
-        if (self->state.opts.simulated_time)
-          advance(self, q.timestamp);
-        self->state.engine->on_quote(q, self->state.events);
-      }
-      flush(self);
-      // Answer once the order manager has journaled and fanned out what this
-      // batch caused, so it all lands before the next batch (lock step).
-      auto om = self->state.opts.directory->get(names::order_manager);
-      if (!om)
-        return done_atom::value;
       auto rp = self->make_response_promise<done_atom>();
-      self->request(om, std::chrono::seconds(60), sync_atom::value)
-        .then([=](done_atom) mutable { rp.deliver(done_atom::value); },
-              [=](caf::error&) mutable { rp.deliver(done_atom::value); });
+      auto om = self->state.opts.directory->get(names::order_manager);
+      if (!om) {
+        step_quotes(self, batch);
+        rp.deliver(done_atom::value);
+        return rp;
+      }
+      // Lock step with the order manager (sync_atom barriers): before the
+      // batch, so every order it routed is here first, even over a network
+      // link; after it, so what the batch caused is journaled and fanned out
+      // before the next batch leaves.
+      auto sync = [=](auto next) {
+        self->request(om, std::chrono::seconds(60), sync_atom::value)
+          .then([=](done_atom) mutable { next(); }, [=](caf::error&) mutable { next(); });
+      };
+      sync([=]() mutable {
+        step_quotes(self, batch);
+        sync([=]() mutable { rp.deliver(done_atom::value); });
+      });
       return rp;
     },
     [=](const Trade& t) {

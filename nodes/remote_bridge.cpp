@@ -28,7 +28,7 @@ using transport::node_link;
 
 constexpr auto remote_request_timeout = std::chrono::seconds(60);
 constexpr uint16_t error_reply = 1; // envelope.type_id of a reply that carries an error text
-constexpr const char* proxy_prefix = "proxy:";
+constexpr const char* reply_target = "@gateway"; // envelope target of answers
 
 // A response handler that matches nothing: CAF then reports the answer as an
 // unexpected_response error whose context is the answer itself, which lets a
@@ -55,69 +55,44 @@ struct proxy_state {
   std::string target;  // the actor's name on the peer
   std::string peer;    // the node it lives on
   std::shared_ptr<node_link> link;
-  std::unordered_map<uint64_t, caf::response_promise> pending;
-  uint64_t next_request = 0;
+  caf::actor gateway;  // owns the requests: their answers come back through it
   std::shared_ptr<spdlog::logger> log;
 };
 
 using proxy_actor = caf::stateful_actor<proxy_state>;
 
 caf::behavior remote_proxy(proxy_actor* self, std::string target, std::string peer,
-                           std::shared_ptr<node_link> link) {
+                           std::shared_ptr<node_link> link, caf::actor gateway) {
   auto& st = self->state;
   st.target = std::move(target);
   st.peer = std::move(peer);
   st.link = std::move(link);
+  st.gateway = std::move(gateway);
   st.log = logger("proxy");
   self->set_default_handler(
     [self](caf::scheduled_actor*, caf::message_view& mv) -> caf::result<caf::message> {
       auto& s = self->state;
       auto msg = mv.move_content_to_message();
-      bool is_request = self->current_mailbox_element()->mid.is_request();
+      if (self->current_mailbox_element()->mid.is_request()) {
+        // The gateway answers: everything from one peer, answers and sends
+        // alike, then reaches local actors through one actor, in order.
+        self->delegate(s.gateway, remote_atom::value, s.peer, s.target, std::move(msg));
+        return caf::message{};
+      }
       auto bytes = encode_message(msg);
       if (!bytes) {
         s.log->error("cannot send {} to {} on {}: not encodable", to_string(msg), s.target, s.peer);
-        if (is_request)
-          return caf::make_error(caf::sec::invalid_argument, "not encodable for a remote node");
         return caf::message{};
       }
       envelope e;
       e.target = s.target;
       e.payload = std::move(*bytes);
-      if (is_request) {
-        e.request_id = ++s.next_request;
-        e.reply_to = proxy_prefix + s.target;
-      }
-      if (!s.link->send(s.peer, std::move(e))) {
+      if (!s.link->send(s.peer, std::move(e)))
         s.log->error("link to {} refused a message for {} (buffer full or stopping)", s.peer,
                      s.target);
-        if (is_request)
-          return caf::make_error(caf::sec::request_receiver_down, "link to " + s.peer);
-        return caf::message{};
-      }
-      if (!is_request)
-        return caf::message{};
-      auto rp = self->make_response_promise();
-      s.pending.emplace(s.next_request, rp);
-      return rp;
+      return caf::message{};
     });
-  return {
-    [=](reply_atom, uint64_t id, const std::string& payload, bool is_error) {
-      auto i = self->state.pending.find(id);
-      if (i == self->state.pending.end())
-        return; // answered already (a resent duplicate reply)
-      auto rp = i->second;
-      self->state.pending.erase(i);
-      if (is_error) {
-        rp.deliver(caf::make_error(caf::sec::runtime_error, payload));
-        return;
-      }
-      if (auto m = decode_message(payload))
-        rp.deliver(*m);
-      else
-        rp.deliver(caf::make_error(caf::sec::runtime_error, "undecodable answer"));
-    },
-  };
+  return {[](const std::string&) {}}; // everything goes through the default handler
 }
 
 struct gateway_state {
@@ -125,6 +100,8 @@ struct gateway_state {
   std::shared_ptr<actor_directory> dir;
   std::shared_ptr<node_link> link;
   std::shared_ptr<spdlog::logger> log;
+  std::unordered_map<uint64_t, caf::response_promise> pending; // requests sent to peers
+  uint64_t next_request = 0;
   uint64_t undeliverable = 0;
 };
 
@@ -146,16 +123,42 @@ caf::behavior gateway(gateway_actor* self, std::shared_ptr<actor_directory> dir,
   self->state.link = std::move(link);
   self->state.log = logger("gateway");
   return {
+    [=](remote_atom, const std::string& peer, const std::string& target,
+        caf::message& msg) -> caf::result<caf::message> {
+      // A request a proxy delegated: send it, keep the promise for the answer.
+      auto& st = self->state;
+      auto bytes = encode_message(msg);
+      if (!bytes)
+        return caf::make_error(caf::sec::invalid_argument, "not encodable for a remote node");
+      envelope e;
+      e.target = target;
+      e.payload = std::move(*bytes);
+      e.request_id = ++st.next_request;
+      e.reply_to = reply_target;
+      if (!st.link->send(peer, std::move(e)))
+        return caf::make_error(caf::sec::request_receiver_down, "link to " + peer);
+      auto rp = self->make_response_promise();
+      st.pending.emplace(st.next_request, rp);
+      return rp;
+    },
     [=](remote_atom, envelope& e) {
       auto& st = self->state;
-      auto target = st.dir->get(e.target);
-      if (e.target.rfind(proxy_prefix, 0) == 0) {
-        // An answer to a request one of our proxies sent.
-        if (target)
-          self->send(target, reply_atom::value, e.request_id, std::move(e.payload),
-                     e.type_id == error_reply);
+      if (e.target == reply_target) {
+        // The answer to a request of ours.
+        auto i = st.pending.find(e.request_id);
+        if (i == st.pending.end())
+          return; // answered already (a resent duplicate)
+        auto rp = i->second;
+        st.pending.erase(i);
+        if (e.type_id == error_reply)
+          rp.deliver(caf::make_error(caf::sec::runtime_error, e.payload));
+        else if (auto m = decode_message(e.payload))
+          rp.deliver(*m);
+        else
+          rp.deliver(caf::make_error(caf::sec::runtime_error, "undecodable answer"));
         return;
       }
+      auto target = st.dir->get(e.target);
       if (!target) {
         ++st.undeliverable;
         st.log->error("message from {} for {}: no such actor here", e.sender_node, e.target);
@@ -264,9 +267,8 @@ remote_bridge::remote_bridge(caf::actor_system& sys, std::shared_ptr<actor_direc
     if (n.name == node_name)
       continue;
     for (auto& name : node_actors(cfg, n)) {
-      auto p = sys.spawn(remote_proxy, name, n.name, m.link);
+      auto p = sys.spawn(remote_proxy, name, n.name, m.link, m.gateway_handle);
       m.dir->put(name, p);
-      m.dir->put(proxy_prefix + name, p);
       m.proxies.push_back(p);
       m.remote.push_back(name);
     }

@@ -1,5 +1,6 @@
 // Three execution-node processes on 127.0.0.1 (strategies | core | venue) over CURVE-encrypted
-// ZeroMQ: the day trades through proxies, and the core's books equal its trade log.
+// ZeroMQ: the day trades through proxies, the core's books equal its trade log, and the
+// report is the one a single node makes of the same config.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -48,7 +49,7 @@ int wait_bounded(pid_t pid, std::chrono::seconds limit) {
 
 } // namespace
 
-TEST(Cluster, ThreeNodesTradeTheDayAndTheBooksMatchTheTradeLog) {
+TEST(Cluster, ThreeNodesGiveTheSingleNodeReportAndMatchTheTradeLog) {
   char tmpl[] = "/tmp/engine-cluster-XXXXXX";
   fs::path dir = mkdtemp(tmpl);
   fs::create_directories(dir / "keys");
@@ -85,5 +86,15 @@ TEST(Cluster, ThreeNodesTradeTheDayAndTheBooksMatchTheTradeLog) {
   // Strategies ran on their own node: their orders came through the proxies.
   auto strategies_log = read_text(dir / "strategies.log");
   EXPECT_NE(strategies_log.find("peer core is up"), std::string::npos) << strategies_log;
+
+  // The same config on one node (no nodes section) gives the same report, byte for byte.
+  auto single = cfg.substr(0, cfg.find("\nnodes:")) + "\n";
+  replace_once(single, "dir: " + (dir / "journal").string(), "dir: " + (dir / "single").string());
+  std::ofstream{dir / "single.yaml"} << single;
+  auto cmd = node_bin() + " --config " + (dir / "single.yaml").string() + " --report "
+             + (dir / "single.json").string() + " --log-level warn > " + (dir / "single.log").string()
+             + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_text(dir / "single.log");
+  EXPECT_EQ(read_text(dir / "report.json"), read_text(dir / "single.json"));
   fs::remove_all(dir);
 }
