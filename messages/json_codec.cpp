@@ -8,34 +8,27 @@ namespace engine {
 void json_writer::write_string(std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out_ += '"';
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out_ += "\\\"";
-        break;
-      case '\\':
-        out_ += "\\\\";
-        break;
-      case '\n':
-        out_ += "\\n";
-        break;
-      case '\r':
-        out_ += "\\r";
-        break;
-      case '\t':
-        out_ += "\\t";
-        break;
+  // Append runs of characters that need no escape at once, not one by one.
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u != '"' && u != '\\')
+      continue;
+    out_.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (u) {
+      case '"': out_ += "\\\""; break;
+      case '\\': out_ += "\\\\"; break;
+      case '\n': out_ += "\\n"; break;
+      case '\r': out_ += "\\r"; break;
+      case '\t': out_ += "\\t"; break;
       default:
-        if (u < 0x20) {
-          out_ += "\\u00";
-          out_ += hex[u >> 4];
-          out_ += hex[u & 0xf];
-        } else {
-          out_ += c;
-        }
+        out_ += "\\u00";
+        out_ += hex[u >> 4];
+        out_ += hex[u & 0xf];
     }
   }
+  out_.append(s.data() + run, s.size() - run);
   out_ += '"';
 }
 

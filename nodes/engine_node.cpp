@@ -33,6 +33,9 @@ caf::actor_system_config make_system_config() {
   cfg.add_message_types<caf::id_block::engine>();
   // Two cores: two workers keep the actors busy without oversubscribing.
   cfg.set("scheduler.max-threads", 2);
+  // Idle workers go to sleep without a round of aggressive polling first:
+  // measured in bench/ (docs/PERFORMANCE.md), this halves in-process ack latency here.
+  cfg.set("work-stealing.moderate-poll-attempts", 0);
   cfg.set("logger.verbosity", caf::atom("quiet"));
   return cfg;
 }
