@@ -2,12 +2,14 @@
 #include "brokers/sim_broker.hpp"
 
 #include <chrono>
+#include <unordered_map>
 
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
 #include "actors/clock/clock.hpp"
 #include "actors/clock/session_calendar.hpp"
+#include "actors/portfolio/position_book.hpp"
 #include "brokers/sim/fill_engine.hpp"
 #include "messages/type_ids.hpp"
 
@@ -20,6 +22,8 @@ struct sim_broker_state {
   sim_broker_options opts;
   std::unique_ptr<sim::fill_engine> engine;
   std::unique_ptr<session_calendar> calendar;
+  std::unique_ptr<position_book> account; // the venue's own view of the account
+  std::unordered_map<std::string, Quote> last_quotes;
   std::vector<sim::sim_event> events;
   timestamp_ns now = 0;
   timestamp_ns next_boundary = 0; // next session open or close
@@ -54,6 +58,8 @@ void flush(sim_actor* self) {
     return;
   auto om = st.opts.directory->get(names::order_manager);
   for (auto& e : st.events) {
+    if (e.what == sim::sim_event::kind::fill)
+      st.account->apply_fill(e.fill);
     ExecutionReport rep;
     rep.event = event_of(e);
     rep.update = std::move(e.update);
@@ -117,6 +123,8 @@ void step_quotes(sim_actor* self, const QuoteBatch& batch) {
     if (self->state.opts.simulated_time)
       advance(self, q.timestamp);
     self->state.engine->on_quote(q, self->state.events);
+    self->state.account->mark(q.ticker, mid_price(q));
+    self->state.last_quotes[q.ticker] = q;
   }
   flush(self);
 }
@@ -129,6 +137,7 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
     st.engine->set_universe(st.opts.universe);
   st.engine->set_exec_id_prefix(st.opts.exec_id_prefix);
   st.calendar = std::make_unique<session_calendar>(st.opts.session);
+  st.account = std::make_unique<position_book>(st.opts.initial_cash);
   return {
     [=](const OrderRequest& o) {
       auto now = current_time(self);
@@ -185,6 +194,25 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
       flush(self);
     },
     [=](orders_atom) -> std::vector<OrderExecution> { return self->state.engine->open_orders(); },
+    // What a broker answers besides orders: status, positions, account, market data.
+    [=](get_atom, const std::string& order_id) -> OrderExecution {
+      return self->state.engine->order(order_id).value_or(OrderExecution{});
+    },
+    [=](positions_atom) -> std::vector<Position> { return self->state.account->positions(); },
+    [=](account_atom) -> AccountInfo { return self->state.account->account(); },
+    [=](market_atom, const std::string& ticker) -> MarketData {
+      MarketData md;
+      auto i = self->state.last_quotes.find(ticker);
+      if (i == self->state.last_quotes.end())
+        return md;
+      md.ticker = ticker;
+      md.bid = i->second.bid;
+      md.ask = i->second.ask;
+      md.last = mid_price(i->second);
+      md.spread = i->second.ask - i->second.bid;
+      md.timestamp = i->second.timestamp;
+      return md;
+    },
   };
 }
 

@@ -23,6 +23,10 @@ class actor_directory;
 ///   Trade                                         volume for participation-bounded fills
 ///   (done_atom, timestamp_ns end)                 the data ended at `end`: time moves there
 ///   (orders_atom) -> std::vector<OrderExecution>  open orders at the venue (reconciliation)
+///   (get_atom, order_id) -> OrderExecution         an order's status (empty id when unknown)
+///   (positions_atom) -> std::vector<Position>      the venue's positions from its fills
+///   (account_atom) -> AccountInfo                  the venue's account
+///   (market_atom, ticker) -> MarketData            the last quote it has seen
 /// It reports every event as an ExecutionReport to the order manager.
 /// With a wall clock it also arms timers for delays; with simulated time the
 /// data's timestamps are the clock, so replays are exact and never wait.
@@ -34,6 +38,7 @@ struct sim_broker_options {
   bool simulated_time = true;
   std::string name = "simulator";
   std::string exec_id_prefix = "SIM-"; // carries the incarnation after a restart
+  Money initial_cash = Money::from_units(100000); // the venue's account starts with this
 };
 
 caf::actor spawn_sim_broker(caf::actor_system& sys, sim_broker_options opts);

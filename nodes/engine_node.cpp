@@ -150,6 +150,7 @@ void engine_node::start() {
     so.session = cfg.session;
     so.universe = universe;
     so.simulated_time = cfg.clock.kind == clock_kind::simulated;
+    so.initial_cash = cfg.initial_cash;
     so.exec_id_prefix = incarnation.empty() ? "SIM-" : "SIM-" + incarnation + "-";
     m.add(names::simulator, spawn_sim_broker(m.sys, so));
   }

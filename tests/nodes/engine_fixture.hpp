@@ -84,6 +84,7 @@ protected:
     so.simulator = cfg.execution.simulator;
     so.session = cfg.session;
     so.universe = universe;
+    so.initial_cash = cfg.initial_cash;
     add(names::simulator, spawn_sim_broker(*sys, so));
     self = std::make_unique<caf::scoped_actor>(*sys);
     (*self)->send(dir->get(names::order_manager), subscribe_atom::value,

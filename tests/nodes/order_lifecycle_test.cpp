@@ -111,6 +111,21 @@ TEST_F(OrderLifecycle, FokNeverFillsPartially) {
   EXPECT_EQ(execution(ack.order_id).status, OrderStatus::canceled);
 }
 
+TEST_F(OrderLifecycle, TheVenueAnswersStatusPositionsAccountAndMarketData) {
+  start();
+  quote("AAPL", "100.00", "100.10");
+  auto ack = submit(order("AAPL", OrderSide::buy, OrderType::market, "10"));
+  auto at_venue = query<OrderExecution>(names::simulator, get_atom::value, ack.order_id);
+  EXPECT_EQ(at_venue.status, OrderStatus::filled);
+  auto ps = query<std::vector<Position>>(names::simulator, positions_atom::value);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0].quantity, qty("10"));
+  // The venue's account agrees with the engine's books.
+  EXPECT_EQ(query<AccountInfo>(names::simulator, account_atom::value).cash, account().cash);
+  auto md = query<MarketData>(names::simulator, market_atom::value, std::string{"AAPL"});
+  EXPECT_EQ(md.ask, px("100.10"));
+}
+
 TEST_F(OrderLifecycle, CancelOfARestingOrder) {
   start();
   quote("AAPL", "100.00", "100.10");
