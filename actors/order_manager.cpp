@@ -42,12 +42,21 @@ struct order_manager_state {
   std::string halt_reason; // set when the journal failed: nothing more is accepted
   bool ready = true;       // false until recovered open orders are reconciled
   size_t journal_in_flight = 0;            // records sent, not yet answered
-  std::vector<caf::response_promise> sync_waiters; // answered when nothing is in flight
+  // Barriers waiting for nothing in flight: who asked (by name) and their token.
+  std::vector<std::pair<std::string, uint64_t>> sync_waiters;
 
-  void journal_done() {
+  /// Answers a barrier by sending to the asker's name, not by replying: the
+  /// answer then takes the same path (the same proxy and link, when the asker
+  /// is on another node) as the orders and updates sent to it before.
+  void answer_sync(caf::event_based_actor* self, const std::string& who, uint64_t token) {
+    if (auto h = opts.directory->get(who))
+      self->send(h, sync_atom::value, token);
+  }
+
+  void journal_done(caf::event_based_actor* self) {
     if (--journal_in_flight == 0) {
-      for (auto& w : sync_waiters)
-        w.deliver(done_atom::value);
+      for (auto& [who, token] : sync_waiters)
+        answer_sync(self, who, token);
       sync_waiters.clear();
     }
   }
@@ -95,7 +104,7 @@ void journal_then(om_actor* self, const std::string& event, const T& msg, F then
   self->request(logger, journal_timeout, journal_atom::value, event, msg)
     .then([=](uint64_t) mutable {
             then();
-            self->state.journal_done();
+            self->state.journal_done(self);
           },
           [=](caf::error& err) {
             auto why = "journal_failure: " + self->system().render(err);
@@ -107,7 +116,7 @@ void journal_then(om_actor* self, const std::string& event, const T& msg, F then
             }
             if (on_fail)
               on_fail(why);
-            self->state.journal_done();
+            self->state.journal_done(self);
           });
 }
 
@@ -453,14 +462,13 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
     },
     [=](const CancelRequest& c) -> caf::result<OrderUpdate> { return on_cancel(self, c); },
     [=](const ReplaceRequest& r) -> caf::result<OrderUpdate> { return on_replace(self, r); },
-    [=](sync_atom) -> caf::result<done_atom> {
+    [=](sync_atom, const std::string& who, uint64_t token) {
       // A barrier: answered once every journal record sent so far is answered
       // and what it released (acks, fan-out) has been sent.
       if (self->state.journal_in_flight == 0)
-        return done_atom::value;
-      auto rp = self->make_response_promise();
-      self->state.sync_waiters.push_back(rp);
-      return rp;
+        self->state.answer_sync(self, who, token);
+      else
+        self->state.sync_waiters.emplace_back(who, token);
     },
     [=](const ExecutionReport& rep) { on_execution_report(self, rep); },
     [=](get_atom, const std::string& order_id) -> OrderExecution {

@@ -23,8 +23,10 @@ class actor_directory;
 ///   (get_atom, order_id)         -> OrderExecution (empty order_id when unknown)
 ///   (orders_atom)                -> std::vector<OrderExecution> of open orders
 ///   (stats_atom)                 -> OrderStats
-///   (sync_atom)                  -> done_atom once every journal record sent so far is
-///                                answered and what it released has been sent
+///   (sync_atom, name, token)     a barrier: once every journal record sent so far is answered
+///                                and what it released has been sent, (sync_atom, token) is
+///                                sent to the actor registered as `name` (the same path as
+///                                the orders and updates sent to it before)
 ///   (subscribe_atom, actor)      the actor receives every OrderUpdate and Fill from now on
 ///   (start_atom)                 -> bool  reconciles recovered open orders with the broker;
 ///                                new orders are refused ("not_ready") until it has

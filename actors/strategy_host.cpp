@@ -2,6 +2,7 @@
 #include "actors/strategy_host.hpp"
 
 #include <chrono>
+#include <functional>
 #include <cstdio>
 #include <unordered_map>
 
@@ -62,6 +63,8 @@ struct strategy_host_state {
   std::unique_ptr<host_context> ctx;
   std::shared_ptr<strategy> impl;
   uint64_t batches = 0;
+  uint64_t next_sync = 0;
+  std::unordered_map<uint64_t, std::function<void()>> after_sync; // barrier continuations
 };
 
 void maybe_finish_step(host_context& c) {
@@ -182,10 +185,18 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
         step_with_account(self, batch, rp);
         return rp;
       }
-      self->request(om, std::chrono::seconds(60), sync_atom::value)
-        .then([=](done_atom) { step_with_account(self, batch, rp); },
-              [=](caf::error&) { step_with_account(self, batch, rp); });
+      auto token = ++self->state.next_sync;
+      self->state.after_sync.emplace(token, [=] { step_with_account(self, batch, rp); });
+      self->send(om, sync_atom::value, "strategy:" + self->state.ctx->opts.name, token);
       return rp;
+    },
+    [=](sync_atom, uint64_t token) {
+      auto i = self->state.after_sync.find(token);
+      if (i == self->state.after_sync.end())
+        return;
+      auto next = std::move(i->second);
+      self->state.after_sync.erase(i);
+      next();
     },
     [=](const OrderUpdate& u) { self->state.impl->on_update(*self->state.ctx, u); },
     [=](const Fill& f) {

@@ -2,6 +2,7 @@
 #include "brokers/sim_broker.hpp"
 
 #include <chrono>
+#include <functional>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -28,7 +29,9 @@ struct sim_broker_state {
   timestamp_ns now = 0;
   timestamp_ns next_boundary = 0; // next session open or close
   bool started = false;
-  uint64_t timer_generation = 0;  // wall-clock timers cannot be cancelled: stale ones are dropped
+  uint64_t timer_generation = 0;
+  uint64_t next_sync = 0;
+  std::unordered_map<uint64_t, std::function<void()>> after_sync; // barrier continuations  // wall-clock timers cannot be cancelled: stale ones are dropped
   wall_clock wall;
 };
 
@@ -166,15 +169,24 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
       // batch, so every order it routed is here first, even over a network
       // link; after it, so what the batch caused is journaled and fanned out
       // before the next batch leaves.
-      auto sync = [=](auto next) {
-        self->request(om, std::chrono::seconds(60), sync_atom::value)
-          .then([=](done_atom) mutable { next(); }, [=](caf::error&) mutable { next(); });
+      auto sync = [=](std::function<void()> next) {
+        auto token = ++self->state.next_sync;
+        self->state.after_sync.emplace(token, std::move(next));
+        self->send(om, sync_atom::value, self->state.opts.name, token);
       };
       sync([=]() mutable {
         step_quotes(self, batch);
         sync([=]() mutable { rp.deliver(done_atom::value); });
       });
       return rp;
+    },
+    [=](sync_atom, uint64_t token) {
+      auto i = self->state.after_sync.find(token);
+      if (i == self->state.after_sync.end())
+        return;
+      auto next = std::move(i->second);
+      self->state.after_sync.erase(i);
+      next();
     },
     [=](const Trade& t) {
       self->state.engine->on_trade(t, self->state.events);
