@@ -118,6 +118,10 @@ void engine_node::start() {
   }
   // Ids made after a restart carry the incarnation, so none repeats one in the journal.
   auto incarnation = rec.summary.records > 0 ? rec.incarnation() : std::string{};
+  // A node of a cluster without the journal has no history to number from:
+  // its start time keeps the ids it makes (client order ids) unique across restarts.
+  if (m.bridge && !m.here(names::trade_logger))
+    incarnation = "n" + std::to_string(wall_clock{}.now());
 
   // Start order: the journal first (everything acknowledged goes through it),
   // then the books, risk, the order manager, the venue, strategies, and last
