@@ -19,6 +19,8 @@ inline constexpr const char* trade_logger = "trade_logger";
 inline constexpr const char* simulator = "simulator";
 inline constexpr const char* market_data = "market_data";
 inline constexpr const char* broker = "broker";
+/// The node's gateway to its peers: (subscribe_atom, actor) to hear PeerStatus.
+inline constexpr const char* gateway = "gateway";
 } // namespace names
 
 /// Maps names to actor handles. A local actor and a proxy for a remote one

@@ -30,4 +30,5 @@
   X(Heartbeat)                                                                 \
   X(BrokerStatus)                                                              \
   X(RiskLimits)                                                                \
+  X(PeerStatus)                                                                \
   X(Shutdown)

@@ -59,6 +59,19 @@ typename Inspector::result_type inspect(Inspector& f, RiskLimits& x) {
            ENGINE_FIELD(x, take_profit_pct));
 }
 
+/// A peer node went silent (up = false) or was heard from again (up = true).
+struct PeerStatus {
+  std::string node;
+  bool up = false;
+  timestamp_ns timestamp = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, PeerStatus& x) {
+  return f(caf::meta::type_name("PeerStatus"), ENGINE_FIELD(x, node), ENGINE_FIELD(x, up),
+           ENGINE_FIELD(x, timestamp));
+}
+
 struct Shutdown {
   std::string reason;
   timestamp_ns timestamp = 0;

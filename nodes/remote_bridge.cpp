@@ -10,6 +10,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
+#include "actors/clock/clock.hpp"
 #include "config/config_loader.hpp"
 #include "config/logging.hpp"
 #include "messages/type_ids.hpp"
@@ -101,6 +102,7 @@ struct gateway_state {
   std::shared_ptr<node_link> link;
   std::shared_ptr<spdlog::logger> log;
   std::unordered_map<uint64_t, caf::response_promise> pending; // requests sent to peers
+  std::vector<caf::actor> monitors; // told of every peer going down or coming back
   uint64_t next_request = 0;
   uint64_t undeliverable = 0;
 };
@@ -140,6 +142,12 @@ caf::behavior gateway(gateway_actor* self, std::shared_ptr<actor_directory> dir,
       auto rp = self->make_response_promise();
       st.pending.emplace(st.next_request, rp);
       return rp;
+    },
+    [=](subscribe_atom, caf::actor& who) { self->state.monitors.push_back(std::move(who)); },
+    [=](const PeerStatus& ps) {
+      // Like a CAF down message, for a whole node: every monitor hears of it.
+      for (auto& m : self->state.monitors)
+        self->send(m, ps);
     },
     [=](remote_atom, envelope& e) {
       auto& st = self->state;
@@ -256,12 +264,18 @@ remote_bridge::remote_bridge(caf::actor_system& sys, std::shared_ptr<actor_direc
           raw->up.erase(peer);
       }
       raw->cv.notify_all();
+      PeerStatus ps;
+      ps.node = peer;
+      ps.up = is_up;
+      ps.timestamp = wall_clock{}.now();
+      caf::anon_send(raw->gateway_handle, std::move(ps));
       if (is_up)
         raw->log->warn("peer {} is up", peer);
       else
         raw->log->error("peer {} is down", peer);
     });
   m.gateway_handle = sys.spawn(gateway, m.dir, m.link);
+  m.dir->put(names::gateway, m.gateway_handle);
   // A proxy for every actor placed on another node, under the actor's name.
   for (auto& n : cfg.nodes) {
     if (n.name == node_name)

@@ -21,7 +21,9 @@ class actor_directory;
 /// an envelope for the node link (ZeroMQ, at-least-once, CURVE); a request's
 /// answer comes back the same way and is delivered to the requester. The
 /// gateway actor takes what arrives and hands it to the named local actor,
-/// as a request when the sender is waiting for an answer.
+/// as a request when the sender is waiting for an answer. It is registered as
+/// "gateway": an actor that sends it (subscribe_atom, itself) receives a
+/// PeerStatus whenever a peer goes silent or is heard from again.
 class remote_bridge {
 public:
   /// Builds the link from the config's nodes section (this node's endpoint,
