@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   std::string report_path;
   std::string log_level;
   double duration_s = 0;
-  double status_every_s = 2;
+  double status_every_s = 1;
   bool recover = false;
   bool print_acks = false;
   std::vector<std::string> keygen;
