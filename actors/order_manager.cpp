@@ -171,7 +171,7 @@ caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
     rec.submitter = caf::actor_cast<caf::actor>(self->current_sender());
   auto id = req.order_id;
   st.by_client_id.emplace(req.client_order_id, id);
-  auto& r = st.orders.emplace(id, std::move(rec)).first->second;
+  st.orders.emplace(id, std::move(rec));
 
   auto reject = [=](const std::string& reason) {
     auto& rr = self->state.orders.at(id);
@@ -204,7 +204,6 @@ caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
     route();
     return rp;
   }
-  (void) r;
   self->request(risk, risk_timeout, check_atom::value, req)
     .then(
       [=](const std::string& verdict) mutable {

@@ -63,20 +63,25 @@ void quotes_no_resting(benchmark::State& state) {
 }
 BENCHMARK(quotes_no_resting);
 
-void quotes_10k_resting(benchmark::State& state) {
-  fill_engine eng{bench_config()};
-  eng.set_universe(tickers);
-  std::vector<sim_event> out;
-  timestamp_ns t = 1;
+/// One 100.00 / 100.01 quote per ticker with `size` on each side, at t, t+1, ...
+void open_market(fill_engine& eng, std::vector<sim_event>& out, timestamp_ns& t, Quantity size) {
   for (const auto& tk : tickers) {
     Quote q;
     q.ticker = tk;
     q.bid = *Price::parse("100.00");
     q.ask = *Price::parse("100.01");
-    q.bid_size = q.ask_size = Quantity::from_units(500);
+    q.bid_size = q.ask_size = size;
     q.timestamp = t++;
     eng.on_quote(q, out);
   }
+}
+
+void quotes_10k_resting(benchmark::State& state) {
+  fill_engine eng{bench_config()};
+  eng.set_universe(tickers);
+  std::vector<sim_event> out;
+  timestamp_ns t = 1;
+  open_market(eng, out, t, Quantity::from_units(500));
   // 10,000 limit orders 10-30% away from the market, both sides, 4 tickers
   for (int i = 0; i < 10'000; ++i) {
     OrderRequest o;
@@ -104,15 +109,7 @@ void quotes_1k_trailing(benchmark::State& state) {
   eng.set_universe(tickers);
   std::vector<sim_event> out;
   timestamp_ns t = 1;
-  for (const auto& tk : tickers) {
-    Quote q;
-    q.ticker = tk;
-    q.bid = *Price::parse("100.00");
-    q.ask = *Price::parse("100.01");
-    q.bid_size = q.ask_size = Quantity::from_units(500);
-    q.timestamp = t++;
-    eng.on_quote(q, out);
-  }
+  open_market(eng, out, t, Quantity::from_units(500));
   for (int i = 0; i < 1'000; ++i) {
     OrderRequest o;
     o.order_id = "t" + std::to_string(i);
@@ -136,15 +133,7 @@ void orders_filled(benchmark::State& state) {
   eng.set_universe(tickers);
   std::vector<sim_event> out;
   timestamp_ns t = 1;
-  for (const auto& tk : tickers) {
-    Quote q;
-    q.ticker = tk;
-    q.bid = *Price::parse("100.00");
-    q.ask = *Price::parse("100.01");
-    q.bid_size = q.ask_size = Quantity::from_units(1'000'000'000); // never runs dry
-    q.timestamp = t++;
-    eng.on_quote(q, out);
-  }
+  open_market(eng, out, t, Quantity::from_units(1'000'000'000)); // never runs dry
   OrderRequest o;
   o.order_type = OrderType::market;
   o.quantity = Quantity::from_units(100);

@@ -39,6 +39,5 @@ ENGINE_MESSAGE_TYPES(ENGINE_ADD_MESSAGE_TYPE_ID)
   CAF_ADD_ATOM(engine, engine, durable_atom, "durable")
   CAF_ADD_ATOM(engine, engine, sync_atom, "sync")
   CAF_ADD_ATOM(engine, engine, remote_atom, "remote")
-  CAF_ADD_ATOM(engine, engine, reply_atom, "reply")
 
 CAF_END_TYPE_ID_BLOCK(engine)
