@@ -2,6 +2,8 @@
 #include "actors/market_data_feed.hpp"
 
 #include <chrono>
+#include <map>
+#include <set>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -25,6 +27,11 @@ struct market_data_state {
   std::unique_ptr<quote_source> source;
   std::unique_ptr<pacer> pace;
   std::vector<std::vector<caf::actor>> phases;
+  std::vector<std::vector<std::string>> phase_names; // the same, by directory name
+  std::set<std::string> down_nodes;                  // peers reported down: skipped
+  std::set<caf::actor_addr> dead;                    // local participants that died
+  // The current phase's unanswered participants: name -> its request's "answered" flag.
+  std::map<std::string, std::shared_ptr<bool>> waiting;
   QuoteBatch in_flight; // the batch being stepped through the phases
   std::unordered_map<std::string, Quote> last;
   std::shared_ptr<spdlog::logger> log;
@@ -115,28 +122,77 @@ void step_phase(md_actor* self) {
     schedule_next(self);
     return;
   }
-  auto on_done = [=] {
-    if (--self->state.outstanding == 0) {
-      ++self->state.phase;
-      step_phase(self);
-    }
-  };
   auto& subs = st.phases[st.phase];
-  st.outstanding = subs.size();
-  for (auto& s : subs)
-    self->request(s, step_timeout, step_atom::value, st.in_flight)
+  auto& sub_names = st.phase_names[st.phase];
+  st.waiting.clear();
+  std::vector<size_t> asked;
+  for (size_t i = 0; i < subs.size(); ++i) {
+    auto n = st.opts.node_of.find(sub_names[i]);
+    bool gone = st.dead.count(subs[i].address()) > 0 ||
+                (n != st.opts.node_of.end() && st.down_nodes.count(n->second) > 0);
+    if (!gone)
+      asked.push_back(i);
+  }
+  if (asked.empty()) {
+    ++st.phase;
+    step_phase(self);
+    return;
+  }
+  st.outstanding = asked.size();
+  for (auto i : asked) {
+    auto answered = std::make_shared<bool>(false);
+    auto name = sub_names[i];
+    st.waiting[name] = answered;
+    auto on_done = [=] {
+      if (*answered)
+        return; // already counted (its node was reported down meanwhile)
+      *answered = true;
+      self->state.waiting.erase(name);
+      if (--self->state.outstanding == 0) {
+        ++self->state.phase;
+        step_phase(self);
+      }
+    };
+    self->request(subs[i], step_timeout, step_atom::value, st.in_flight)
       .then([=](done_atom) { on_done(); },
             [=](caf::error& e) {
-              self->state.log->error("subscriber did not take a batch: {}",
+              self->state.log->error("subscriber {} did not take a batch: {}", name,
                                      self->system().render(e));
               on_done();
             });
+  }
+}
+
+/// A participant that is gone stops holding the step it was asked for.
+void release(md_actor* self, const std::string& name) {
+  auto i = self->state.waiting.find(name);
+  if (i == self->state.waiting.end())
+    return;
+  auto answered = i->second;
+  self->state.waiting.erase(i);
+  if (*answered)
+    return;
+  *answered = true;
+  if (--self->state.outstanding == 0) {
+    ++self->state.phase;
+    step_phase(self);
+  }
 }
 
 caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
   st.log = logger("market_data");
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& s = self->state;
+    s.dead.insert(dm.source);
+    for (size_t p = 0; p < s.phases.size(); ++p)
+      for (size_t i = 0; i < s.phases[p].size(); ++i)
+        if (s.phases[p][i].address() == dm.source) {
+          s.log->error("participant {} died: it leaves the lock step", s.phase_names[p][i]);
+          release(self, s.phase_names[p][i]);
+        }
+  });
   try {
     st.source = make_quote_source(st.opts.market_data, st.opts.clock, st.opts.session);
   } catch (const std::exception& e) {
@@ -154,9 +210,13 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
       size_t count = 0;
       for (auto& names_in_phase : s.opts.phases) {
         s.phases.emplace_back();
+        s.phase_names.emplace_back();
         for (auto& name : names_in_phase) {
           if (auto h = s.opts.directory->get(name)) {
             s.phases.back().push_back(h);
+            s.phase_names.back().push_back(name);
+            if (s.opts.node_of.count(name) == 0)
+              self->monitor(h); // local: its death is a down message
             ++count;
           } else {
             s.log->error("market data subscriber {} is not registered", name);
@@ -168,11 +228,33 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
         auto speed = s.opts.clock.kind == clock_kind::wall ? 1.0 : s.opts.clock.speed;
         s.pace = std::make_unique<pacer>(speed, first, s.wall.now());
       }
+      if (!s.opts.node_of.empty())
+        if (auto gw = s.opts.directory->get(names::gateway))
+          self->send(gw, subscribe_atom::value, caf::actor_cast<caf::actor>(self));
       s.running = true;
       s.log->info("market data started for {} subscribers", count);
       schedule_next(self);
     },
     [=](tick_atom) { publish(self); },
+    [=](const PeerStatus& p) {
+      auto& s = self->state;
+      if (p.up) {
+        if (s.down_nodes.erase(p.node))
+          s.log->warn("node {} is back: its participants rejoin the lock step", p.node);
+        return;
+      }
+      s.down_nodes.insert(p.node);
+      s.log->warn("node {} is down: its participants leave the lock step until it is back",
+                  p.node);
+      std::vector<std::string> gone;
+      for (auto& [name, flag] : s.waiting) {
+        auto n = s.opts.node_of.find(name);
+        if (n != s.opts.node_of.end() && n->second == p.node)
+          gone.push_back(name);
+      }
+      for (auto& name : gone)
+        release(self, name);
+    },
     [=](stop_atom) {
       self->state.running = false;
       finish(self, "stopped");

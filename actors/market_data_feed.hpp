@@ -1,6 +1,7 @@
 // The market data actor: publishes quote batches to subscribers and, in simulated time, drives the clock.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,10 @@ struct market_data_options {
   std::vector<std::vector<std::string>> phases; // directory names, phase by phase
   std::shared_ptr<simulated_clock> sim_clock; // advanced with the data; null for a wall clock
   caf::actor on_end;
+  /// Where each participant runs (name -> node), for the participants on other nodes: when a
+  /// node is reported down (PeerStatus from the gateway) its participants leave the lock step
+  /// at once, and rejoin when it is back. A local participant that dies leaves it for good.
+  std::map<std::string, std::string> node_of;
 };
 
 caf::actor spawn_market_data(caf::actor_system& sys, market_data_options opts);

@@ -4,11 +4,14 @@
 #include <chrono>
 #include <map>
 #include <unordered_map>
+#include <set>
+#include <type_traits>
 #include <unordered_set>
 
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
+#include "actors/clock/clock.hpp"
 #include "config/logging.hpp"
 #include "messages/order_state_machine.hpp"
 #include "messages/type_ids.hpp"
@@ -25,6 +28,17 @@ struct order_record {
   OrderExecution exec;
   caf::actor submitter; // receives this order's updates and fills
   Money filled_notional; // exact sum of qty x price, for the average price
+  std::string broker;    // where it was routed
+  int64_t awaiting_since = 0; // wall ns a submit/cancel/replace was sent, unanswered; 0: none
+};
+
+/// What the order manager knows of one broker connection.
+struct broker_route {
+  BrokerStatus status;
+  bool supervised = false;      // a supervisor publishes its state
+  bool reconciling = false;     // a reconciliation is running
+  bool again = false;           // another one was asked for meanwhile
+  std::vector<CancelRequest> kept_cancels; // asked while it was away: sent once reconciled
 };
 
 struct order_manager_state {
@@ -44,6 +58,10 @@ struct order_manager_state {
   size_t journal_in_flight = 0;            // records sent, not yet answered
   // Barriers waiting for nothing in flight: who asked (by name) and their token.
   std::vector<std::pair<std::string, uint64_t>> sync_waiters;
+  std::map<std::string, broker_route> brokers;
+  std::map<std::string, int64_t> reconciliation; // what reconciliations found, by kind
+  wall_clock wall;
+  std::vector<caf::typed_response_promise<bool>> reconcile_waiters;
 
   /// Answers a barrier by sending to the asker's name, not by replying: the
   /// answer then takes the same path (the same proxy and link, when the asker
@@ -147,6 +165,19 @@ void count_reject(om_actor* self, const std::string& reason) {
   ++self->state.rejects_by_reason[reason_name(reason)];
 }
 
+/// Why orders cannot go to `broker` now ("" when they can): a supervised broker that is not
+/// connected. An unsupervised venue (tests wire the simulator directly) is always there.
+std::string unavailable(const order_manager_state& st, const std::string& broker) {
+  auto i = st.brokers.find(broker.empty() ? st.opts.broker_name : broker);
+  if (i == st.brokers.end() || !i->second.supervised)
+    return "";
+  const auto& s = i->second.status;
+  if (s.state == BrokerState::connected)
+    return "";
+  return "broker_unavailable: broker " + s.broker + " is " + std::string{enum_name(s.state)} +
+         (s.reason.empty() ? "" : " (" + s.reason + ")");
+}
+
 caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
   auto& st = self->state;
   if (!req.client_order_id.empty()) {
@@ -186,16 +217,29 @@ caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
     return reject("not_ready: reconciling recovered open orders with the broker");
 
   auto risk = st.peer(names::risk_manager);
-  auto broker = st.peer(st.opts.broker_name.c_str());
+  auto route_name = req.broker.empty() ? st.opts.broker_name : req.broker;
+  st.orders.at(id).broker = route_name;
+  auto broker = st.opts.directory->get(route_name);
   if (!broker)
-    return reject("no_route: broker " + st.opts.broker_name + " is not available");
+    return reject("no_route: broker " + route_name + " is not available");
+  if (auto why = unavailable(st, route_name); !why.empty()) {
+    return reject(why);
+  }
   auto rp = self->make_response_promise<OrderUpdate>();
   auto route = [=]() mutable {
     journal_then(
       self, "accepted", self->state.orders.at(id).request,
       [=]() mutable {
         auto& rr = self->state.orders.at(id);
-        self->send(self->state.peer(self->state.opts.broker_name.c_str()), rr.request);
+        // It may have gone away while risk and the journal were asked.
+        if (auto why = unavailable(self->state, rr.broker); !why.empty()) {
+          auto u = reject(why);
+          journal_then(self, "rejected", u, [=]() mutable { rp.deliver(u); },
+                       [=](const std::string&) mutable { rp.deliver(u); });
+          return;
+        }
+        rr.awaiting_since = self->state.wall.now();
+        self->send(self->state.opts.directory->get(rr.broker), rr.request);
         rp.deliver(make_update(rr, rr.request.timestamp));
       },
       [=](const std::string& why) mutable { rp.deliver(reject(why)); });
@@ -231,7 +275,23 @@ caf::result<OrderUpdate> journal_route_answer(om_actor* self, const char* event,
   journal_then(
     self, event, record,
     [=]() mutable {
-      if (auto b = self->state.peer(self->state.opts.broker_name.c_str()))
+      auto& st = self->state;
+      auto i = st.orders.find(to_broker.order_id);
+      auto broker = i == st.orders.end() || i->second.broker.empty() ? st.opts.broker_name
+                                                                     : i->second.broker;
+      bool away = !unavailable(st, broker).empty() ||
+                  (i != st.orders.end() && i->second.exec.status == OrderStatus::unknown);
+      if constexpr (std::is_same_v<Routed, CancelRequest>) {
+        if (away) {
+          // Kept, and sent right after the reconciliation: a cancel is never lost.
+          st.brokers[broker].kept_cancels.push_back(to_broker);
+          rp.deliver(u);
+          return;
+        }
+      }
+      if (i != st.orders.end())
+        i->second.awaiting_since = st.wall.now();
+      if (auto b = st.opts.directory->get(broker))
         self->send(b, to_broker);
       rp.deliver(u);
     },
@@ -261,6 +321,13 @@ caf::result<OrderUpdate> on_cancel(om_actor* self, const CancelRequest& c) {
     return u;
   }
   auto& r = i->second;
+  auto& route = st.brokers[r.broker.empty() ? st.opts.broker_name : r.broker];
+  if (route.kept_cancels.size() >= st.opts.max_kept_cancels) {
+    auto u = make_update(r, c.timestamp);
+    u.reason = "broker_unavailable: " + std::to_string(route.kept_cancels.size()) +
+               " cancels already kept for the broker's return";
+    return u;
+  }
   auto t = transition(r.exec.status, OrderEvent::cancel_request,
                       r.exec.executed_quantity.is_positive());
   if (!t.ok) {
@@ -283,6 +350,14 @@ caf::result<OrderUpdate> on_replace(om_actor* self, const ReplaceRequest& rq) {
     OrderUpdate u = i == st.orders.end() ? OrderUpdate{} : make_update(i->second, rq.timestamp);
     u.order_id = rq.order_id;
     u.reason = i == st.orders.end() ? "unknown_order" : "cannot_replace: order is closed";
+    return u;
+  }
+  auto why = unavailable(st, i->second.broker);
+  if (why.empty() && i->second.exec.status == OrderStatus::unknown)
+    why = "order_unknown: waiting for reconciliation";
+  if (!why.empty()) {
+    auto u = make_update(i->second, rq.timestamp);
+    u.reason = why;
     return u;
   }
   return journal_route_answer(self, "replace_requested", rq, rq,
@@ -324,6 +399,8 @@ void on_fill_report(om_actor* self, order_record& r, const ExecutionReport& rep)
   });
 }
 
+void reconcile_broker(om_actor* self, const std::string& broker);
+
 void on_execution_report(om_actor* self, const ExecutionReport& rep) {
   auto& st = self->state;
   auto i = st.orders.find(rep.update.order_id);
@@ -333,6 +410,20 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
     return;
   }
   auto& r = i->second;
+  r.awaiting_since = 0; // the venue answered
+  if (rep.event == OrderEvent::lose) {
+    // The answer was lost: only the venue can tell what happened, so ask it.
+    auto t = transition(r.exec.status, OrderEvent::lose);
+    if (t.ok && r.exec.status != OrderStatus::unknown) {
+      r.exec.status = t.status;
+      auto u = make_update(r, rep.update.timestamp);
+      u.reason = rep.update.reason;
+      auto id = r.exec.order_id;
+      journal_then(self, "unknown", u, [=] { fan_out_update(self, self->state.orders.at(id), u); });
+    }
+    reconcile_broker(self, r.broker.empty() ? st.opts.broker_name : r.broker);
+    return;
+  }
   if (rep.event == OrderEvent::fill || rep.event == OrderEvent::partial_fill) {
     on_fill_report(self, r, rep);
     return;
@@ -382,6 +473,368 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
   });
 }
 
+
+/// Marks every order at `broker` whose submit, cancel or replace is unanswered as unknown.
+void lose_in_flight(om_actor* self, const std::string& broker, const std::string& why,
+                    int64_t older_than_ns = 0) {
+  auto& st = self->state;
+  auto now = st.wall.now();
+  for (auto& [id, r] : st.orders) {
+    if (r.awaiting_since == 0 || !is_open(r.exec.status) || r.broker != broker)
+      continue;
+    if (older_than_ns > 0 && now - r.awaiting_since < older_than_ns)
+      continue;
+    r.awaiting_since = 0;
+    auto t = transition(r.exec.status, OrderEvent::lose);
+    if (!t.ok || r.exec.status == OrderStatus::unknown)
+      continue;
+    r.exec.status = t.status;
+    auto u = make_update(r, st.wall.now());
+    u.reason = "outcome unknown: " + why;
+    auto oid = id;
+    journal_then(self, "unknown", u, [=] { fan_out_update(self, self->state.orders.at(oid), u); });
+  }
+}
+
+/// Applies one event that reconciliation found (a fill, or the venue's final status).
+void apply_found(om_actor* self, order_record& r, OrderEvent ev, const std::string& reason,
+                 timestamp_ns ts) {
+  auto t = transition(r.exec.status, ev, r.exec.executed_quantity.is_positive());
+  if (!t.ok || t.status == r.exec.status)
+    return;
+  r.exec.status = t.status;
+  if (!reason.empty())
+    r.exec.reason = reason;
+  if (ev == OrderEvent::reject)
+    count_reject(self, reason);
+  auto u = make_update(r, ts);
+  auto id = r.exec.order_id;
+  const char* event = ev == OrderEvent::accept   ? "acknowledged"
+                      : ev == OrderEvent::reject ? "rejected"
+                      : ev == OrderEvent::cancel ? "canceled"
+                      : ev == OrderEvent::expire ? "expired"
+                                                 : "updated";
+  journal_then(self, event, u, [=] { fan_out_update(self, self->state.orders.at(id), u); });
+}
+
+/// A fill the venue has and the engine does not: journaled as found by reconciliation,
+/// applied once (dedup by execution id), reported like any fill.
+void apply_found_fill(om_actor* self, order_record& r, const Fill& f) {
+  auto& st = self->state;
+  if (st.seen_exec_ids.count(f.exec_id))
+    return;
+  st.seen_exec_ids.insert(f.exec_id);
+  auto executed = r.exec.executed_quantity + f.quantity;
+  auto ev = executed >= r.exec.quantity ? OrderEvent::fill : OrderEvent::partial_fill;
+  auto t = transition(r.exec.status, ev, true);
+  if (t.ok)
+    r.exec.status = t.status;
+  r.exec.executed_quantity = executed;
+  r.filled_notional += notional(f.quantity, f.price);
+  r.exec.average_price = div<Price>(r.filled_notional, executed, rounding::half_even);
+  r.exec.commission += f.commission;
+  r.exec.fills.push_back(f);
+  ++st.fill_count;
+  ++st.reconciliation["fills_recovered"];
+  Fill fill = f;
+  fill.order_id = r.exec.order_id;
+  fill.client_order_id = r.exec.client_order_id;
+  auto id = r.exec.order_id;
+  auto u = make_update(r, f.timestamp);
+  st.log->warn("reconciliation: fill {} of {} ({} {} at {}) was missing; journaled now",
+               f.exec_id, id, f.quantity.to_string(), f.ticker, f.price.to_string());
+  journal_then(self, "fill_reconciled", fill, [=] {
+    auto& rr = self->state.orders.at(id);
+    fan_out_fill(self, rr, fill);
+    fan_out_update(self, rr, u);
+  });
+}
+
+/// What the venue answered, gathered before anything is applied.
+struct venue_view {
+  std::vector<OrderExecution> open;
+  std::vector<Fill> fills;
+  std::map<std::string, OrderExecution> asked; // engine-open orders not open there
+  std::vector<Position> positions;
+  int pending = 0;
+  std::string error;
+};
+
+void finish_reconcile(om_actor* self, const std::string& broker, const venue_view& v) {
+  auto& st = self->state;
+  auto& route = st.brokers[broker];
+  route.reconciling = false;
+  if (!v.error.empty()) {
+    st.log->error("reconciliation with {} failed: {}; it is tried again on the next reconnect",
+                  broker, v.error);
+    return;
+  }
+  ++st.reconciliation["runs"];
+  auto now = st.wall.now();
+  auto fills_of = [&](order_record& r, const std::vector<Fill>& fs) {
+    for (auto& f : fs)
+      apply_found_fill(self, r, f);
+  };
+  // Fills first, so final statuses follow from them.
+  for (auto& f : v.fills) {
+    auto i = st.orders.find(f.order_id);
+    if (i != st.orders.end())
+      apply_found_fill(self, i->second, f);
+  }
+  std::set<std::string> open_there;
+  for (auto& e : v.open) {
+    open_there.insert(e.order_id);
+    auto i = st.orders.find(e.order_id);
+    if (i == st.orders.end()) {
+      // Open at the venue, unknown here: adopted, marked external.
+      order_record rec;
+      rec.exec = e;
+      rec.exec.strategy = "external";
+      rec.exec.fills.clear();
+      rec.exec.executed_quantity = Quantity{};
+      rec.exec.status = OrderStatus::new_;
+      rec.request = request_from(rec.exec);
+      rec.broker = broker;
+      auto id = e.order_id;
+      st.orders.emplace(id, std::move(rec));
+      if (!e.client_order_id.empty())
+        st.by_client_id.emplace(e.client_order_id, id);
+      ++st.reconciliation["orders_adopted"];
+      st.log->warn("reconciliation: order {} ({} {}) is open at {} but was not sent by this "
+                   "engine: adopted as external",
+                   id, e.ticker, e.quantity.to_string(), broker);
+      journal_then(self, "accepted", st.orders.at(id).request, [] {});
+      fills_of(st.orders.at(id), e.fills);
+      continue;
+    }
+    auto& r = i->second;
+    fills_of(r, e.fills);
+    if (r.exec.status == OrderStatus::unknown) {
+      apply_found(self, r, OrderEvent::accept, "", now);
+      ++st.reconciliation["unknown_resolved"];
+    }
+  }
+  // Engine-open orders the venue no longer has open: closed with the venue's final status.
+  for (auto& [id, r] : st.orders) {
+    if (r.broker != broker || !is_open(r.exec.status) || open_there.count(id))
+      continue;
+    bool was_unknown = r.exec.status == OrderStatus::unknown;
+    auto a = v.asked.find(id);
+    if (a != v.asked.end() && !a->second.order_id.empty()) {
+      fills_of(r, a->second.fills);
+      switch (a->second.status) {
+        case OrderStatus::canceled:
+          apply_found(self, r, OrderEvent::cancel, "reconciled: canceled at " + broker, now);
+          break;
+        case OrderStatus::expired:
+          apply_found(self, r, OrderEvent::expire, "reconciled: expired at " + broker, now);
+          break;
+        case OrderStatus::rejected:
+          apply_found(self, r, OrderEvent::reject,
+                      a->second.reason.empty() ? "venue_reject: rejected at " + broker
+                                               : a->second.reason,
+                      now);
+          break;
+        case OrderStatus::filled: break; // its fills did it
+        default:
+          // Open there after all (it opened between the two answers): leave it open.
+          if (was_unknown)
+            apply_found(self, r, OrderEvent::accept, "", now);
+          continue;
+      }
+    } else if (r.exec.executed_quantity.is_positive()) {
+      apply_found(self, r, OrderEvent::cancel, "reconciled: not open at " + broker, now);
+    } else {
+      apply_found(self, r, was_unknown ? OrderEvent::reject : OrderEvent::cancel,
+                  was_unknown ? "not_at_broker: " + broker + " never received it"
+                              : "reconciled: not open at " + broker + " after restart",
+                  now);
+    }
+    if (was_unknown)
+      ++st.reconciliation["unknown_resolved"];
+    ++st.reconciliation["orders_closed"];
+  }
+  // Positions: after every fill is applied they must agree; never invent a fill to make them.
+  if (!v.positions.empty() || route.supervised) {
+    std::map<std::string, Quantity> ours;
+    for (auto& [id, r] : st.orders)
+      if (r.broker == broker)
+        for (auto& f : r.exec.fills)
+          ours[f.ticker] += side_sign(f.side) > 0 ? f.quantity : -f.quantity;
+    std::map<std::string, Quantity> theirs;
+    for (auto& p : v.positions)
+      theirs[p.ticker] = p.quantity;
+    std::set<std::string> tickers;
+    for (auto& [t, q] : ours)
+      tickers.insert(t);
+    for (auto& [t, q] : theirs)
+      tickers.insert(t);
+    for (auto& t : tickers) {
+      if (ours[t] == theirs[t])
+        continue;
+      ++st.reconciliation["position_mismatches"];
+      st.log->critical("reconciliation: position in {} at {} is {}, the engine's fills make {}; "
+                       "trading in {} goes to reducing until an operator clears it",
+                       t, broker, theirs[t].to_string(), ours[t].to_string(), t);
+      if (auto risk = st.peer(names::risk_manager))
+        self->send(risk, reduce_atom::value, t, true);
+    }
+  }
+  // The cancels kept while it was away go out now (for orders still open).
+  auto kept = std::move(route.kept_cancels);
+  route.kept_cancels.clear();
+  for (auto& c : kept) {
+    auto i = st.orders.find(c.order_id);
+    if (i == st.orders.end() || !is_open(i->second.exec.status))
+      continue;
+    if (i->second.exec.status != OrderStatus::pending_cancel) {
+      auto t = transition(i->second.exec.status, OrderEvent::cancel_request,
+                          i->second.exec.executed_quantity.is_positive());
+      if (t.ok)
+        i->second.exec.status = t.status;
+    }
+    i->second.awaiting_since = st.wall.now();
+    if (auto b = st.opts.directory->get(broker))
+      self->send(b, c);
+  }
+  st.log->info("reconciled with {}: {} open there, {} fills reported, {} kept cancels sent",
+               broker, v.open.size(), v.fills.size(), kept.size());
+  // The supervisor lets orders flow again.
+  if (route.supervised && route.status.state == BrokerState::reconciling)
+    if (auto h = st.opts.directory->get(broker))
+      self->send(h, reconcile_atom::value, broker);
+  if (route.again) {
+    route.again = false;
+    reconcile_broker(self, broker);
+  }
+  bool busy = false;
+  for (auto& [n, r] : st.brokers)
+    busy = busy || r.reconciling;
+  if (!busy) {
+    for (auto& rp : st.reconcile_waiters)
+      rp.deliver(true);
+    st.reconcile_waiters.clear();
+  }
+}
+
+/// Asks the venue what it has (open orders, fills since the watermark, each engine-open order
+/// it no longer lists, positions), then applies it. One at a time per broker.
+void reconcile_broker(om_actor* self, const std::string& broker) {
+  auto& st = self->state;
+  auto& route = st.brokers[broker];
+  if (route.reconciling) {
+    route.again = true;
+    return;
+  }
+  auto h = st.opts.directory->get(broker);
+  if (!h)
+    return;
+  route.reconciling = true;
+  // Fills since the oldest order still open here (a lost fill belongs to one of them).
+  timestamp_ns since = INT64_MAX;
+  for (auto& [id, r] : st.orders)
+    if (r.broker == broker && is_open(r.exec.status))
+      since = std::min(since, r.exec.timestamp);
+  if (since == INT64_MAX)
+    since = 0;
+  auto view = std::make_shared<venue_view>();
+  constexpr auto timeout = std::chrono::seconds(10);
+  auto done = [=] {
+    if (--view->pending == 0)
+      finish_reconcile(self, broker, *view);
+  };
+  auto fail = [=](caf::error& e) {
+    if (view->error.empty())
+      view->error = self->system().render(e);
+    if (--view->pending == 0)
+      finish_reconcile(self, broker, *view);
+  };
+  view->pending = 3;
+  self->request(h, timeout, orders_atom::value)
+    .then(
+      [=](std::vector<OrderExecution>& open) {
+        view->open = std::move(open);
+        std::set<std::string> there;
+        for (auto& e : view->open)
+          there.insert(e.order_id);
+        // Each engine-open order the venue does not list: asked by its client order id.
+        for (auto& [id, r] : self->state.orders) {
+          if (r.broker != broker || !is_open(r.exec.status) || there.count(id))
+            continue;
+          ++view->pending;
+          auto oid = id;
+          self->request(h, timeout, get_atom::value, oid)
+            .then(
+              [=](OrderExecution& e) {
+                view->asked[oid] = std::move(e);
+                done();
+              },
+              fail);
+        }
+        done();
+      },
+      fail);
+  self->request(h, timeout, fills_atom::value, since)
+    .then(
+      [=](std::vector<Fill>& fs) {
+        view->fills = std::move(fs);
+        done();
+      },
+      fail);
+  self->request(h, timeout, positions_atom::value)
+    .then(
+      [=](std::vector<Position>& ps) {
+        view->positions = std::move(ps);
+        done();
+      },
+      fail);
+}
+
+void on_broker_status(om_actor* self, const BrokerStatus& s) {
+  auto& st = self->state;
+  auto& route = st.brokers[s.broker];
+  auto before = route.status.state;
+  st.log->debug("broker {} is {} (was {})", s.broker, enum_name(s.state), enum_name(before));
+  route.supervised = true;
+  route.status = s;
+  switch (s.state) {
+    case BrokerState::reconciling:
+      reconcile_broker(self, s.broker);
+      break;
+    case BrokerState::connected:
+      break;
+    default:
+      if (before == BrokerState::connected || before == BrokerState::reconciling)
+        lose_in_flight(self, s.broker, "connection to " + s.broker + " lost (" + s.reason + ")");
+      break;
+  }
+}
+
+/// One timer for every answer timeout: unanswered orders become unknown and are reconciled.
+void check_timeouts(om_actor* self) {
+  auto& st = self->state;
+  auto now = st.wall.now();
+  std::set<std::string> late;
+  for (auto& [id, r] : st.orders) {
+    if (r.awaiting_since == 0)
+      continue;
+    auto i = st.opts.answer_timeout_ms.find(r.broker);
+    int64_t limit = (i == st.opts.answer_timeout_ms.end() ? st.opts.default_answer_timeout_ms
+                                                            : i->second) * 1'000'000;
+    if (now - r.awaiting_since >= limit)
+      late.insert(r.broker);
+  }
+  for (auto& b : late) {
+    auto i = st.opts.answer_timeout_ms.find(b);
+    int64_t limit = (i == st.opts.answer_timeout_ms.end() ? st.opts.default_answer_timeout_ms
+                                                            : i->second) * 1'000'000;
+    lose_in_flight(self, b, "no answer from " + b + " in time", limit);
+    if (unavailable(st, b).empty())
+      reconcile_broker(self, b);
+  }
+  self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+}
+
 OrderStats compute_stats(const order_manager_state& st) {
   OrderStats s;
   s.submitted = static_cast<int64_t>(st.orders.size());
@@ -397,8 +850,12 @@ OrderStats compute_stats(const order_manager_state& st) {
       ++s.partially_filled;
     if (is_open(r.exec.status))
       ++s.open;
+    if (r.exec.status == OrderStatus::unknown)
+      ++s.unknown;
   }
   s.fills = st.fill_count;
+  for (auto& [kind, n] : st.reconciliation)
+    s.reconciliation.push_back(ReasonCount{kind, n});
   s.halt_reason = st.halt_reason;
   for (auto& [reason, n] : st.rejects_by_reason)
     s.rejects_by_reason.push_back(ReasonCount{reason, n});
@@ -421,6 +878,7 @@ void restore(om_actor* self) {
       st.ready = false;
     if (!e.client_order_id.empty())
       st.by_client_id.emplace(e.client_order_id, e.order_id);
+    r.broker = st.opts.broker_name; // the journal keeps no route: the default broker's
     st.orders.emplace(e.order_id, std::move(r));
   }
   st.opts.recovered.clear();
@@ -455,6 +913,13 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
   self->state.next_id = self->state.opts.first_id;
   self->state.log = logger("order_manager");
   restore(self);
+  for (auto& b : self->state.opts.supervised) {
+    auto& route = self->state.brokers[b];
+    route.supervised = true;
+    route.status.broker = b;
+    route.status.state = BrokerState::connecting;
+  }
+  self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
   return {
     [=](OrderRequest& req) -> caf::result<OrderUpdate> {
       return on_new_order(self, std::move(req));
@@ -470,6 +935,30 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
         self->state.sync_waiters.emplace_back(who, token);
     },
     [=](const ExecutionReport& rep) { on_execution_report(self, rep); },
+    [=](const BrokerStatus& s) { on_broker_status(self, s); },
+    [=](tick_atom) { check_timeouts(self); },
+    [=](reconcile_atom) -> caf::result<bool> {
+      // Every broker that can answer, once; answered when all are done.
+      auto& st = self->state;
+      std::vector<std::string> names;
+      names.push_back(st.opts.broker_name);
+      for (auto& [n, r] : st.brokers)
+        if (n != st.opts.broker_name)
+          names.push_back(n);
+      auto rp = self->make_response_promise<bool>();
+      auto left = std::make_shared<size_t>(0);
+      for (auto& n : names)
+        if (unavailable(st, n).empty() && st.opts.directory->get(n)) {
+          ++*left;
+          reconcile_broker(self, n);
+        }
+      if (*left == 0) {
+        rp.deliver(true);
+        return rp;
+      }
+      self->state.reconcile_waiters.push_back(rp);
+      return rp;
+    },
     [=](get_atom, const std::string& order_id) -> OrderExecution {
       auto i = self->state.orders.find(order_id);
       if (i == self->state.orders.end()) {
@@ -492,6 +981,11 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
     [=](start_atom) -> caf::result<bool> {
       if (self->state.ready)
         return true;
+      if (self->state.brokers.count(self->state.opts.broker_name)) {
+        // A supervised broker reconciles on every (re)connect, recovered orders included.
+        self->state.ready = true;
+        return true;
+      }
       auto broker = self->state.peer(self->state.opts.broker_name.c_str());
       if (!broker) {
         reconcile(self, {});

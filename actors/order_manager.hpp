@@ -1,6 +1,7 @@
 // The order manager actor: ids, idempotency, the state machine, risk, journal, routing, fan-out.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,13 @@ class actor_directory;
 ///   (subscribe_atom, actor)      the actor receives every OrderUpdate and Fill from now on
 ///   (start_atom)                 -> bool  reconciles recovered open orders with the broker;
 ///                                new orders are refused ("not_ready") until it has
+///   BrokerStatus                 from a broker's supervisor: while a broker is not connected
+///                                its new orders are rejected broker_unavailable, cancels are
+///                                kept, and what was in flight becomes unknown; on
+///                                `reconciling` it reconciles (docs/BROKERS.md) and answers
+///                                (reconcile_atom, broker) to the supervisor
+///   (reconcile_atom)             -> bool  reconciles every connected broker now (the drain
+///                                does, so a fill report lost without a reconnect is found)
 /// Every accepted order and every fill is durable in the journal before it is
 /// acknowledged or reported to anyone (the trade logger replies when it is).
 struct order_manager_options {
@@ -38,6 +46,12 @@ struct order_manager_options {
   uint64_t first_id = 1;        // continues after recovery
   std::string broker_name = "simulator"; // directory name of the broker to route to
   std::vector<OrderExecution> recovered; // from the journal, with their fills
+  /// A submit, cancel or replace unanswered this long becomes unknown (per broker name;
+  /// default_answer_timeout_ms for others). Checked by one timer.
+  std::map<std::string, int64_t> answer_timeout_ms;
+  int64_t default_answer_timeout_ms = 10000;
+  size_t max_kept_cancels = 100000; // cancels kept per broker while it is away
+  std::vector<std::string> supervised; // brokers whose supervisor publishes BrokerStatus
 };
 
 caf::actor spawn_order_manager(caf::actor_system& sys, order_manager_options opts);

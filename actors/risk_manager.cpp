@@ -131,6 +131,14 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
       self->state.rules->set_trading_state(state);
     },
     [=](get_atom) -> RiskLimits { return self->state.rules->limits(); },
+    [=](reduce_atom, const std::string& ticker, bool on) {
+      self->state.log->warn("trading in {} is {}", ticker, on ? "reducing-only" : "active again");
+      self->state.rules->set_ticker_reducing(ticker, on);
+    },
+    [=](const BrokerStatus& s) {
+      // Orders to a broker that is away are refused by the order manager; risk only notes it.
+      self->state.log->debug("broker {} is {}", s.broker, enum_name(s.state));
+    },
   };
 }
 

@@ -118,6 +118,8 @@ std::string host_context::submit(OrderRequest order) {
     order.client_order_id = opts.name + "-" + (opts.incarnation.empty() ? "" : opts.incarnation + "-")
                             + std::to_string(next_client_id++);
   order.strategy = opts.name;
+  if (order.broker.empty())
+    order.broker = opts.broker;
   if (order.timestamp == 0)
     order.timestamp = now_ns;
   auto cid = order.client_order_id;

@@ -23,6 +23,7 @@ struct strategy_host_options {
   Money initial_cash;
   std::string incarnation; // in client order ids, so a restart never reuses one
   bool print_acks = false; // "ACK <client_order_id> <order_id>" on stdout per accepted order
+  std::string broker;      // where its orders go; empty: the default broker
 };
 
 caf::actor spawn_strategy_host(caf::actor_system& sys, strategy_host_options opts,

@@ -3,6 +3,8 @@
 
 #include <unordered_map>
 
+#include <type_traits>
+
 #include <caf/all.hpp>
 
 #include "actors/clock/session_calendar.hpp"
@@ -31,7 +33,7 @@ caf::result<uint64_t> append(tl_actor* self, const std::string& event, const T& 
   auto& st = self->state;
   if (st.writer->failed())
     return caf::make_error(caf::sec::runtime_error, "journal failed: " + st.writer->failure());
-  auto stream = event == "fill" ? journal_stream::trade_log : journal_stream::order_book;
+  auto stream = std::is_same_v<T, Fill> ? journal_stream::trade_log : journal_stream::order_book;
   if (msg.timestamp != 0) {
     // Daily files: a record of a new session day opens the next segments.
     auto day = st.calendar->session_day(msg.timestamp);

@@ -33,6 +33,9 @@ struct sim_broker_state {
   uint64_t next_sync = 0;
   std::unordered_map<uint64_t, std::function<void()>> after_sync; // barrier continuations  // wall-clock timers cannot be cancelled: stale ones are dropped
   wall_clock wall;
+  caf::actor sink;            // supervised: the live connection, if any
+  std::vector<Fill> fills;    // every execution, for (fills_atom, since)
+  int64_t lost_reports = 0;   // supervised, sent while no connection was up
 };
 
 using sim_actor = caf::stateful_actor<sim_broker_state>;
@@ -59,10 +62,12 @@ void flush(sim_actor* self) {
   auto& st = self->state;
   if (st.events.empty())
     return;
-  auto om = st.opts.directory->get(names::order_manager);
+  auto om = st.opts.supervised ? st.sink : st.opts.directory->get(names::order_manager);
   for (auto& e : st.events) {
-    if (e.what == sim::sim_event::kind::fill)
+    if (e.what == sim::sim_event::kind::fill) {
       st.account->apply_fill(e.fill);
+      st.fills.push_back(e.fill);
+    }
     ExecutionReport rep;
     rep.event = event_of(e);
     rep.update = std::move(e.update);
@@ -70,6 +75,8 @@ void flush(sim_actor* self) {
       rep.fill = std::move(e.fill);
     if (om)
       self->send(om, std::move(rep));
+    else if (st.opts.supervised)
+      ++st.lost_reports;
   }
   st.events.clear();
   if (!st.opts.simulated_time)
@@ -141,6 +148,9 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
   st.engine->set_exec_id_prefix(st.opts.exec_id_prefix);
   st.calendar = std::make_unique<session_calendar>(st.opts.session);
   st.account = std::make_unique<position_book>(st.opts.initial_cash);
+  for (auto& f : st.opts.initial_fills)
+    st.account->apply_fill(f);
+  st.opts.initial_fills.clear();
   return {
     [=](const OrderRequest& o) {
       auto now = current_time(self);
@@ -172,7 +182,9 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
       auto sync = [=](std::function<void()> next) {
         auto token = ++self->state.next_sync;
         self->state.after_sync.emplace(token, std::move(next));
-        self->send(om, sync_atom::value, self->state.opts.name, token);
+        // Through the connection when there is one, so the barrier follows its reports.
+        auto via = self->state.opts.supervised && self->state.sink ? self->state.sink : om;
+        self->send(via, sync_atom::value, self->state.opts.name, token);
       };
       sync([=]() mutable {
         step_quotes(self, batch);
@@ -211,6 +223,14 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
       return self->state.engine->order(order_id).value_or(OrderExecution{});
     },
     [=](positions_atom) -> std::vector<Position> { return self->state.account->positions(); },
+    [=](fills_atom, timestamp_ns since) -> std::vector<Fill> {
+      std::vector<Fill> out;
+      for (auto& f : self->state.fills)
+        if (f.timestamp >= since)
+          out.push_back(f);
+      return out;
+    },
+    [=](sink_atom, caf::actor& sink) { self->state.sink = std::move(sink); },
     [=](account_atom) -> AccountInfo { return self->state.account->account(); },
     [=](market_atom, const std::string& ticker) -> MarketData {
       MarketData md;

@@ -27,6 +27,8 @@ class actor_directory;
 ///   (positions_atom) -> std::vector<Position>      the venue's positions from its fills
 ///   (account_atom) -> AccountInfo                  the venue's account
 ///   (market_atom, ticker) -> MarketData            the last quote it has seen
+///   (fills_atom, timestamp_ns since) -> std::vector<Fill>  executions at or after `since`
+///   (sink_atom, actor)                             where reports go (supervised; see options)
 /// It reports every event as an ExecutionReport to the order manager.
 /// With a wall clock it also arms timers for delays; with simulated time the
 /// data's timestamps are the clock, so replays are exact and never wait.
@@ -39,6 +41,11 @@ struct sim_broker_options {
   std::string name = "simulator";
   std::string exec_id_prefix = "SIM-"; // carries the incarnation after a restart
   Money initial_cash = Money::from_units(100000); // the venue's account starts with this
+  std::vector<Fill> initial_fills; // the account's history (a venue keeps it across restarts)
+  /// Behind a broker_supervisor: reports and barriers go to the current sink (the
+  /// connection, set with (sink_atom, actor)); without one the connection is down, reports
+  /// are lost (reconciliation finds them) and barriers go straight to the order manager.
+  bool supervised = false;
 };
 
 caf::actor spawn_sim_broker(caf::actor_system& sys, sim_broker_options opts);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "config/fault_plan.hpp"
 #include "messages/control.hpp"
 #include "messages/decimal.hpp"
 #include "messages/enums.hpp"
@@ -28,8 +29,9 @@ private:
 
 enum class execution_mode { simulation, paper, live };
 
-/// Broker selection and its connection keys (`execution.broker`).
+/// One broker connection and its keys (`execution.broker`, or an item of `execution.brokers`).
 struct broker_config {
+  std::string name;               // the directory name orders route to; default: its type
   std::string type = "simulator"; // simulator | alpaca | ibkr
   // alpaca
   secret api_key;
@@ -40,12 +42,18 @@ struct broker_config {
   std::string host = "127.0.0.1";
   int port = 7497;
   int client_id = 1;
+  std::string account;
+  int requests_per_minute = 200;  // alpaca: the account's REST rate limit
   // supervision of the connection
   int max_restarts = 5;          // within restart_window_s, then marked down
   int restart_window_s = 60;
   int backoff_initial_ms = 100;
   int backoff_max_ms = 10000;
   bool fallback_to_simulator = false;
+  int answer_timeout_ms = 10000;  // a submit/cancel/replace unanswered this long: unknown
+  int ping_interval_ms = 1000;    // liveness check of the connection (a hang is found by it)
+  int down_retry_s = 60;          // once down, try again after this long (0: only by hand)
+  fault_plan faults;              // injected faults (tests, drills); empty in production
 };
 
 /// The simulator's fill model (`execution:` keys of the seed plus the `simulator:` section).
@@ -78,7 +86,8 @@ struct execution_config {
   execution_mode mode = execution_mode::simulation;
   simulator_config simulator;
   risk_config risk;
-  broker_config broker;
+  broker_config broker;               // the default broker (the first of `brokers`)
+  std::vector<broker_config> brokers; // every broker; brokers[0] is `broker`
 };
 
 /// One synthetic instrument: a seeded geometric Brownian motion.
@@ -119,6 +128,7 @@ struct clock_config {
 struct strategy_config {
   std::string name;
   std::string type; // rebalancer | ma_crossover | random_orders
+  std::string broker; // the broker its orders go to; empty: the default broker
   // rebalancer
   std::map<std::string, Rate> target_weights;
   Rate drift_threshold = *Rate::parse("0.02");

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/fault_plan.hpp"
 #include "config/yaml_read.hpp"
 
 namespace engine {
@@ -215,12 +216,32 @@ const std::vector<std::string_view> rotate_kinds{"daily", "size"};
 const std::vector<std::string_view> log_levels{"trace", "debug", "info",    "warn",
                                                "error", "critical", "off"};
 
-void read_broker(const entry& f, broker_config& b) {
-  auto s = check_keys(f, {"type", "api_key", "secret_key", "base_url", "stream_url", "host",
-                          "port", "client_id", "max_restarts", "restart_window_s",
-                          "backoff_initial_ms", "backoff_max_ms", "fallback_to_simulator"});
+void read_broker(const entry& f, broker_config& b, execution_mode mode) {
+  auto s = check_keys(f, {"name", "type", "api_key", "secret_key", "base_url", "stream_url",
+                          "host", "port", "client_id", "account", "requests_per_minute",
+                          "max_restarts", "restart_window_s", "backoff_initial_ms",
+                          "backoff_max_ms", "fallback_to_simulator", "answer_timeout_ms",
+                          "ping_interval_ms", "down_retry_s", "faults"});
   if (auto x = s.get("type"))
     b.type = broker_types[read_choice(*x, broker_types)];
+  b.name = b.type;
+  if (auto x = s.get("name")) {
+    b.name = read_nonempty_string(*x);
+    if (!valid_name(b.name))
+      x->fail("must be letters, digits, '_', '-' or '.', at most 64, got \"" + b.name + "\"");
+  }
+  if (auto x = s.get("account"))
+    b.account = read_string(*x);
+  if (auto x = s.get("requests_per_minute"))
+    b.requests_per_minute = static_cast<int>(read_int(*x, between<int64_t>(0, 100000)));
+  if (auto x = s.get("answer_timeout_ms"))
+    b.answer_timeout_ms = static_cast<int>(read_int(*x, between<int64_t>(10, one_day_ms)));
+  if (auto x = s.get("ping_interval_ms"))
+    b.ping_interval_ms = static_cast<int>(read_int(*x, between<int64_t>(10, 600000)));
+  if (auto x = s.get("down_retry_s"))
+    b.down_retry_s = static_cast<int>(read_int(*x, between<int64_t>(0, 86400)));
+  if (auto x = s.get("faults"))
+    b.faults = read_fault_plan(*x);
   if (auto x = s.get("api_key"))
     b.api_key = read_secret(*x);
   if (auto x = s.get("secret_key"))
@@ -247,8 +268,12 @@ void read_broker(const entry& f, broker_config& b) {
     sub(s, "backoff_max_ms")
       .fail("must be >= backoff_initial_ms (" + std::to_string(b.backoff_initial_ms) +
             "), got " + std::to_string(b.backoff_max_ms));
-  if (auto x = s.get("fallback_to_simulator"))
+  if (auto x = s.get("fallback_to_simulator")) {
     b.fallback_to_simulator = read_bool(*x);
+    // A live account never trades against a simulator by surprise.
+    if (b.fallback_to_simulator && mode == execution_mode::live)
+      x->fail("is refused in live mode: a live account never falls back to a simulator");
+  }
 
   if (b.type == "alpaca") {
     const std::string why = "for broker alpaca";
@@ -264,7 +289,7 @@ void read_execution(const entry& f, execution_config& e) {
         "cancel_delay_ms", "commission_rate", "min_commission", "participation_rate",
         "reject_outside_session", "seed", "max_position_size", "max_order_size",
         "max_daily_trades", "max_orders_per_second", "price_collar", "stop_loss_pct",
-        "take_profit_pct", "trading_state", "broker"});
+        "take_profit_pct", "trading_state", "broker", "brokers"});
   auto& sim = e.simulator;
   auto& risk = e.risk.limits;
   if (auto x = s.get("mode"))
@@ -307,7 +332,26 @@ void read_execution(const entry& f, execution_config& e) {
     risk.take_profit_pct = read_decimal<Rate>(*x, at_least(rate_zero));
   if (auto x = s.get("trading_state"))
     risk.trading_state = read_enum<TradingState>(*x);
-  read_broker(sub(s, "broker"), e.broker);
+  if (s.get("broker") && s.get("brokers"))
+    s.get("brokers")->fail("give either broker (one) or brokers (a list), not both");
+  if (auto x = s.get("brokers")) {
+    std::map<std::string, int> first_line;
+    for (auto& item : read_list(*x)) {
+      broker_config b;
+      read_broker(item, b, e.mode);
+      auto [it, fresh] = first_line.emplace(b.name, item.line);
+      if (!fresh)
+        item.fail("duplicate broker name '" + b.name + "' (first at line " +
+                  std::to_string(it->second) + "); give each a distinct name");
+      e.brokers.push_back(std::move(b));
+    }
+    if (e.brokers.empty())
+      x->fail("must list at least one broker");
+    e.broker = e.brokers.front();
+  } else {
+    read_broker(sub(s, "broker"), e.broker, e.mode);
+    e.brokers = {e.broker};
+  }
 
   // The mode and the broker must agree: a mismatch is a config slip, not a choice.
   bool simulated = e.broker.type == "simulator";
@@ -433,7 +477,7 @@ strategy_config read_strategy(const entry& f, const std::set<std::string>* ticke
     f.fail_at("type", "required (one of rebalancer, ma_crossover, random_orders)");
   }
   c.type = strategy_types[read_choice(*type_field, strategy_types)];
-  std::vector<std::string_view> keys{"name", "type"};
+  std::vector<std::string_view> keys{"name", "type", "broker"};
   if (c.type == "rebalancer")
     keys.insert(keys.end(), {"target_weights", "drift_threshold", "rebalance_interval_ms"});
   else if (c.type == "ma_crossover")
@@ -444,6 +488,8 @@ strategy_config read_strategy(const entry& f, const std::set<std::string>* ticke
   const std::string where = "for a " + c.type + " strategy";
   auto s = check_keys(f, keys, where);
   c.name = read_name(s.require("name"));
+  if (auto x = s.get("broker"))
+    c.broker = read_nonempty_string(*x); // checked against execution.brokers by the caller
 
   if (c.type == "rebalancer") {
     const entry& weights = s.require("target_weights", where);
@@ -515,6 +561,13 @@ void read_strategies(const entry& f, app_config& cfg) {
   std::map<std::string, int> first_line;
   for (const auto& item : read_list(f)) {
     auto c = read_strategy(item, tickers);
+    if (!c.broker.empty()) {
+      bool found = false;
+      for (auto& b : cfg.execution.brokers)
+        found = found || b.name == c.broker;
+      if (!found)
+        peek(item, "broker")->fail("no broker named '" + c.broker + "' in execution.brokers");
+    }
     auto [it, fresh] = first_line.emplace(c.name, item.line);
     if (!fresh)
       item.fail_at("name", "duplicate strategy name '" + c.name + "' (first at line " +

@@ -22,9 +22,13 @@ enum class OrderStatus : uint8_t {
   rejected,
   expired,
   replaced,
+  unknown, // a submit, cancel or replace went unanswered: only reconciliation resolves it
 };
 enum class TradingState : uint8_t { active, reducing, halted };
-enum class BrokerState : uint8_t { connecting, connected, disconnected, down };
+/// A broker connection's life (docs/BROKERS.md): connecting -> reconciling -> connected;
+/// on a failure reconnecting (with backoff) -> connecting ...; past the restart intensity down.
+enum class BrokerState : uint8_t { connecting, connected, disconnected, down, reconnecting,
+                                   reconciling };
 
 /// Wire names of an enum, indexed by its underlying value; the one list used
 /// by to_string, from_string, JSON and range checks on decoded msgpack.
@@ -47,9 +51,9 @@ struct enum_names<TimeInForce> {
 };
 template <>
 struct enum_names<OrderStatus> {
-  static constexpr std::array<std::string_view, 9> values{
+  static constexpr std::array<std::string_view, 10> values{
     "pending_new", "new",      "partially_filled", "filled",  "pending_cancel",
-    "canceled",    "rejected", "expired",          "replaced"};
+    "canceled",    "rejected", "expired",          "replaced", "unknown"};
 };
 template <>
 struct enum_names<TradingState> {
@@ -57,8 +61,8 @@ struct enum_names<TradingState> {
 };
 template <>
 struct enum_names<BrokerState> {
-  static constexpr std::array<std::string_view, 4> values{"connecting", "connected",
-                                                          "disconnected", "down"};
+  static constexpr std::array<std::string_view, 6> values{
+    "connecting", "connected", "disconnected", "down", "reconnecting", "reconciling"};
 };
 
 template <class E>
@@ -104,13 +108,14 @@ enum class OrderEvent : uint8_t {
   cancel,         // the broker canceled it
   expire,         // its time in force ran out
   replace,        // the broker replaced it with a new order
+  lose,           // the venue's answer was lost (disconnect, timeout): outcome unknown
 };
 
 template <>
 struct enum_names<OrderEvent> {
-  static constexpr std::array<std::string_view, 10> values{
+  static constexpr std::array<std::string_view, 11> values{
     "submit", "accept",        "reject", "partial_fill", "fill",
-    "cancel_request", "cancel_reject", "cancel", "expire", "replace"};
+    "cancel_request", "cancel_reject", "cancel", "expire", "replace", "lose"};
 };
 
 /// +1 for a buy, -1 for a sell: the sign a fill moves a position by.

@@ -29,6 +29,7 @@ transition_result transition(OrderStatus from, OrderEvent ev, bool has_fills) {
         case E::cancel_request: return to(S::pending_cancel);
         case E::cancel: return to(S::canceled);
         case E::expire: return to(S::expired);
+        case E::lose: return to(S::unknown);
         default: return illegal(from, ev);
       }
     case S::new_:
@@ -39,6 +40,7 @@ transition_result transition(OrderStatus from, OrderEvent ev, bool has_fills) {
         case E::cancel: return to(S::canceled);
         case E::expire: return to(S::expired);
         case E::replace: return to(S::replaced);
+        case E::lose: return to(S::unknown);
         default: return illegal(from, ev);
       }
     case S::partially_filled:
@@ -49,6 +51,7 @@ transition_result transition(OrderStatus from, OrderEvent ev, bool has_fills) {
         case E::cancel: return to(S::canceled);
         case E::expire: return to(S::expired);
         case E::replace: return to(S::replaced);
+        case E::lose: return to(S::unknown);
         default: return illegal(from, ev);
       }
     case S::pending_cancel:
@@ -61,6 +64,22 @@ transition_result transition(OrderStatus from, OrderEvent ev, bool has_fills) {
         case E::cancel: return to(S::canceled);
         case E::expire: return to(S::expired);
         case E::accept: return to(S::pending_cancel); // the ack overtook by the cancel
+        case E::lose: return to(S::unknown);
+        default: return illegal(from, ev);
+      }
+    case S::unknown:
+      // Reconciliation tells what the venue did; a cancel asked meanwhile waits for it.
+      switch (ev) {
+        case E::accept: return to(S::new_);
+        case E::reject: return to(S::rejected);
+        case E::partial_fill: return to(S::partially_filled);
+        case E::fill: return to(S::filled);
+        case E::cancel_request: return to(S::unknown);
+        case E::cancel_reject: return to(has_fills ? S::partially_filled : S::new_);
+        case E::cancel: return to(S::canceled);
+        case E::expire: return to(S::expired);
+        case E::replace: return to(S::replaced);
+        case E::lose: return to(S::unknown);
         default: return illegal(from, ev);
       }
     case S::canceled:

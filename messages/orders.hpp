@@ -31,6 +31,7 @@ struct OrderRequest {
   Rate trail_percent;          // trailing_stop by fraction (0.01 = 1%)
   timestamp_ns expire_time = 0; // gtd
   std::string strategy;        // who submitted: receives updates and fills
+  std::string broker;          // the venue to route to; empty: the default broker
 };
 
 template <class Inspector>
@@ -41,7 +42,7 @@ typename Inspector::result_type inspect(Inspector& f, OrderRequest& x) {
            ENGINE_FIELD(x, time_in_force), ENGINE_FIELD(x, client_order_id),
            ENGINE_FIELD(x, timestamp), ENGINE_FIELD(x, trail_amount),
            ENGINE_FIELD(x, trail_percent), ENGINE_FIELD(x, expire_time),
-           ENGINE_FIELD(x, strategy));
+           ENGINE_FIELD(x, strategy), ENGINE_FIELD(x, broker));
 }
 
 struct CancelRequest {
@@ -225,6 +226,10 @@ struct OrderStats {
   int64_t fills = 0;
   std::vector<ReasonCount> rejects_by_reason;
   std::string halt_reason; // non-empty once the engine refuses new orders (journal failure)
+  int64_t unknown = 0;     // orders whose outcome waits for reconciliation
+  /// What reconciliations found, by kind: fills_recovered, orders_closed, orders_adopted,
+  /// unknown_resolved, position_mismatches, runs.
+  std::vector<ReasonCount> reconciliation;
 };
 
 template <class Inspector>
@@ -233,7 +238,8 @@ typename Inspector::result_type inspect(Inspector& f, OrderStats& x) {
            ENGINE_FIELD(x, partially_filled), ENGINE_FIELD(x, canceled),
            ENGINE_FIELD(x, rejected), ENGINE_FIELD(x, expired), ENGINE_FIELD(x, open),
            ENGINE_FIELD(x, fills), ENGINE_FIELD(x, rejects_by_reason),
-           ENGINE_FIELD(x, halt_reason));
+           ENGINE_FIELD(x, halt_reason), ENGINE_FIELD(x, unknown),
+           ENGINE_FIELD(x, reconciliation));
 }
 
 } // namespace engine

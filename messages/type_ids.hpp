@@ -19,6 +19,8 @@ ENGINE_MESSAGE_TYPES(ENGINE_ADD_MESSAGE_TYPE_ID)
   CAF_ADD_TYPE_ID(engine, (engine::TradingState))
   CAF_ADD_TYPE_ID(engine, (std::vector<engine::Position>))
   CAF_ADD_TYPE_ID(engine, (std::vector<engine::OrderExecution>))
+  CAF_ADD_TYPE_ID(engine, (std::vector<engine::Fill>))
+  CAF_ADD_TYPE_ID(engine, (std::vector<engine::BrokerStatus>))
 
   // Verbs of the actor protocols (see docs/ARCHITECTURE.md, "Protocols").
   CAF_ADD_ATOM(engine, engine, subscribe_atom, "subscribe")
@@ -39,5 +41,13 @@ ENGINE_MESSAGE_TYPES(ENGINE_ADD_MESSAGE_TYPE_ID)
   CAF_ADD_ATOM(engine, engine, durable_atom, "durable")
   CAF_ADD_ATOM(engine, engine, sync_atom, "sync")
   CAF_ADD_ATOM(engine, engine, remote_atom, "remote")
+  // The broker contract and its supervision (brokers/broker_protocol.hpp).
+  CAF_ADD_ATOM(engine, engine, fills_atom, "fills")
+  CAF_ADD_ATOM(engine, engine, sink_atom, "sink")
+  CAF_ADD_ATOM(engine, engine, ping_atom, "ping")
+  CAF_ADD_ATOM(engine, engine, restart_atom, "restart")
+  CAF_ADD_ATOM(engine, engine, reconcile_atom, "reconcile")
+  CAF_ADD_ATOM(engine, engine, status_atom, "status")
+  CAF_ADD_ATOM(engine, engine, reduce_atom, "reduce")
 
 CAF_END_TYPE_ID_BLOCK(engine)

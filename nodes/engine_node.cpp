@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include <caf/all.hpp>
 
@@ -17,7 +18,12 @@
 #include "actors/risk_manager.hpp"
 #include "actors/strategy_host.hpp"
 #include "actors/trade_logger.hpp"
+#include "brokers/broker_supervisor.hpp"
+#include "brokers/network_broker.hpp"
 #include "brokers/sim_broker.hpp"
+#include "brokers/sim_link.hpp"
+#include "brokers/venue_factory.hpp"
+#include "config/config_loader.hpp"
 #include "config/logging.hpp"
 #include "messages/type_ids.hpp"
 #include "nodes/remote_bridge.hpp"
@@ -136,27 +142,77 @@ void engine_node::start() {
                             cfg.session,  rec.fills,                 incarnation};
     m.add(names::risk_manager, spawn_risk_manager(m.sys, ro));
   }
+  // Brokers: each is a supervisor under the broker's name; a type this build has no client
+  // for stops the start (never a silent run without a venue).
+  for (auto& b : cfg.execution.brokers)
+    if (!venue_type_built_in(b.type))
+      throw startup_error("broker '" + b.name + "' of type '" + b.type +
+                          "' has no client in this build of execution-node");
   if (m.here(names::order_manager)) {
     order_manager_options om;
     om.directory = m.dir;
-    om.broker_name = names::simulator;
+    om.broker_name = cfg.execution.broker.name.empty() ? names::simulator : cfg.execution.broker.name;
     om.first_id = rec.next_order_id;
     om.recovered = std::move(rec.orders);
+    for (auto& b : cfg.execution.brokers) {
+      om.supervised.push_back(b.name);
+      om.answer_timeout_ms[b.name] = b.answer_timeout_ms;
+    }
     m.add(names::order_manager, spawn_order_manager(m.sys, om));
   }
   std::vector<std::string> universe;
   for (auto& t : cfg.market_data.tickers)
     universe.push_back(t.ticker);
-  if (m.here(names::simulator)) {
-    sim_broker_options so;
-    so.directory = m.dir;
-    so.simulator = cfg.execution.simulator;
-    so.session = cfg.session;
-    so.universe = universe;
-    so.simulated_time = cfg.clock.kind == clock_kind::simulated;
-    so.initial_cash = cfg.initial_cash;
-    so.exec_id_prefix = incarnation.empty() ? "SIM-" : "SIM-" + incarnation + "-";
-    m.add(names::simulator, spawn_sim_broker(m.sys, so));
+  auto clock_now = [sim = m.sim_clock] { return sim ? sim->now() : wall_clock{}.now(); };
+  for (auto& b : cfg.execution.brokers) {
+    bool is_sim = b.type == "simulator";
+    if (!m.here(is_sim ? names::simulator : "broker"))
+      continue;
+    broker_supervisor_options sup;
+    sup.directory = m.dir;
+    sup.config = b;
+    sup.now = clock_now;
+    sup.seed = cfg.execution.simulator.seed;
+    if (is_sim) {
+      sim_broker_options so;
+      so.directory = m.dir;
+      so.simulator = cfg.execution.simulator;
+      so.session = cfg.session;
+      so.universe = universe;
+      so.simulated_time = cfg.clock.kind == clock_kind::simulated;
+      so.initial_cash = cfg.initial_cash;
+      so.initial_fills = rec.fills; // the venue's account remembers what it traded
+      so.exec_id_prefix = incarnation.empty() ? "SIM-" : "SIM-" + incarnation + "-";
+      so.name = b.name;
+      so.supervised = true;
+      auto venue = spawn_sim_broker(m.sys, so);
+      m.add(b.name + ".venue", venue);
+      auto faults = b.faults.empty() ? nullptr
+                                     : std::make_shared<shared_faults>(b.faults, clock_now());
+      if (faults)
+        m.log->warn("broker {}: fault plan: {}", b.name, describe(b.faults));
+      sup.venue = venue;
+      auto dir = m.dir;
+      auto name = b.name;
+      sup.spawn_connection = [=](caf::actor_system& sys, caf::actor supervisor, int64_t) {
+        sim_link_options lo{dir, venue, supervisor, name, faults, clock_now};
+        return spawn_sim_link(sys, lo);
+      };
+    } else {
+      auto dir = m.dir;
+      auto bc = b;
+      venue_context ctx;
+      ctx.min_order_id = rec.next_order_id;
+      sup.spawn_connection = [=](caf::actor_system& sys, caf::actor supervisor, int64_t) {
+        network_broker_options no;
+        no.directory = dir;
+        no.broker_name = bc.name;
+        no.supervisor = supervisor;
+        no.connection = make_venue_connection(bc, ctx);
+        return spawn_network_broker(sys, std::move(no));
+      };
+    }
+    m.add(b.name, spawn_broker_supervisor(m.sys, sup));
   }
   if (m.bridge) {
     // Only now can what arrives find its local target; then wait for the peers.
@@ -173,15 +229,41 @@ void engine_node::start() {
     if (!ok)
       throw std::runtime_error("recovered open orders could not be reconciled with the broker");
   }
-  // Phase one: the venue and the books; phase two: the strategies.
-  std::vector<std::vector<std::string>> phases{
-    {names::simulator, names::risk_manager, names::position_keeper}, {}};
+  // Orders flow only once every local broker is connected and reconciled: a simulated day
+  // must not begin with rejects that a busier machine would not have had.
+  for (auto& b : cfg.execution.brokers) {
+    auto h = m.here(b.type == "simulator" ? names::simulator : "broker") ? m.dir->get(b.name)
+                                                                         : caf::actor{};
+    if (!h)
+      continue;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    caf::scoped_actor self{m.sys};
+    BrokerStatus st;
+    while (std::chrono::steady_clock::now() < deadline) {
+      self->request(h, query_timeout, status_atom::value)
+        .receive([&](const BrokerStatus& s) { st = s; }, [&](caf::error&) {});
+      if (st.state == BrokerState::connected || st.state == BrokerState::down)
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (st.state != BrokerState::connected)
+      m.log->error("broker {} is {} after the start ({}); its orders are rejected "
+                   "broker_unavailable until it connects",
+                   b.name, enum_name(st.state), st.reason);
+  }
+  // Phase one: the venue and the books; phase two: the strategies. Only a simulated venue
+  // takes part in the lock step.
+  std::vector<std::vector<std::string>> phases{{names::risk_manager, names::position_keeper}, {}};
+  for (auto& b : cfg.execution.brokers)
+    if (b.type == "simulator")
+      phases[0].insert(phases[0].begin(), b.name);
   for (auto& s : cfg.strategies) {
     auto name = "strategy:" + s.name;
     phases[1].push_back(name);
     if (!m.here(name))
       continue;
-    strategy_host_options ho{m.dir, s.name, cfg.initial_cash, incarnation, m.opts.print_acks};
+    strategy_host_options ho{m.dir, s.name, cfg.initial_cash, incarnation, m.opts.print_acks,
+                             s.broker};
     m.add(name, spawn_strategy_host(m.sys, ho, std::shared_ptr<strategy>(make_strategy(s))));
   }
   if (m.here(names::market_data)) {
@@ -204,6 +286,12 @@ void engine_node::start() {
     mo.phases = phases;
     mo.sim_clock = m.sim_clock;
     mo.on_end = on_end;
+    // Participants on other nodes leave the lock step when their node goes down.
+    if (m.bridge)
+      for (auto& n : cfg.nodes)
+        if (n.name != m.node_name)
+          for (auto& a : node_actors(cfg, n))
+            mo.node_of[a] = n.name;
     auto md = spawn_market_data(m.sys, mo);
     m.add(names::market_data, md);
     caf::anon_send(md, start_atom::value);
@@ -234,6 +322,12 @@ void engine_node::drain() {
     self->request(md, query_timeout, market_atom::value, std::string{})
       .receive([](const MarketData&) {}, [](caf::error&) {});
   }
+  // A fill report lost without a reconnect is found by one last reconciliation.
+  if (auto om = local(names::order_manager))
+    self->request(om, query_timeout, reconcile_atom::value)
+      .receive([](bool) {}, [&](caf::error& e) {
+        m.log->error("final reconciliation failed: {}", m.sys.render(e));
+      });
   // Each answer below comes after everything the previous hop sent, so after
   // two rounds every report from the venue is journaled and in the books.
   for (int round = 0; round < 2; ++round) {
@@ -294,7 +388,22 @@ node_report engine_node::report() {
   if (auto om = m.dir->get(names::order_manager))
     self->request(om, query_timeout, stats_atom::value)
       .receive([&](const OrderStats& s) { r.orders = s; }, fail);
+  r.brokers = broker_statuses();
   return r;
+}
+
+std::vector<BrokerStatus> engine_node::broker_statuses() {
+  auto& m = *impl_;
+  std::vector<BrokerStatus> out;
+  caf::scoped_actor self{m.sys};
+  for (auto& b : m.cfg.execution.brokers) {
+    auto h = m.dir->get(b.name);
+    if (!h)
+      continue;
+    self->request(h, std::chrono::seconds(3), status_atom::value)
+      .receive([&](const BrokerStatus& s) { out.push_back(s); }, [](caf::error&) {});
+  }
+  return out;
 }
 
 std::string engine_node::status_line() {
@@ -306,6 +415,15 @@ std::string engine_node::status_line() {
                      + std::to_string(r.orders.fills) + " equity "
                      + r.account.equity.round_to(one_cent, rounding::half_even).to_string()
                      + " P&L " + r.metrics.total_pnl.round_to(one_cent, rounding::half_even).to_string();
+  for (auto& b : r.brokers) {
+    line += " | " + b.broker + " " + std::string{enum_name(b.state)};
+    if (b.state == BrokerState::reconnecting)
+      line += " (attempt " + std::to_string(b.attempt) + " in " + std::to_string(b.next_delay_ms) + " ms)";
+    if (b.restarts > 0)
+      line += " restarts " + std::to_string(b.restarts);
+  }
+  if (r.orders.unknown > 0)
+    line += " unknown " + std::to_string(r.orders.unknown);
   if (impl_->sim_clock)
     line += " sim time " + format_iso8601(impl_->sim_clock->now(), -5 * 60);
   return line;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,13 @@ struct node_report {
   AccountInfo account;
   PerformanceMetrics metrics;
   OrderStats orders;
+  std::vector<BrokerStatus> brokers; // each broker's connection state at the end
+};
+
+/// A start that cannot go on (a broker type not built in, a missing market data source):
+/// execution-node exits with code 2, as for a bad config.
+struct startup_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 /// Builds the actor system, spawns the actors this node hosts, and tears
@@ -62,6 +70,8 @@ public:
   void stop();
 
   node_report report();
+  /// Every broker supervisor's current state on this node.
+  std::vector<BrokerStatus> broker_statuses();
   /// The node's time: the simulated clock, or the wall clock.
   timestamp_ns now() const;
   std::string status_line();

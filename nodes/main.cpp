@@ -97,6 +97,10 @@ int main(int argc, char** argv) {
     log->critical("the journal cannot be replayed: {}", e.what());
     std::cerr << e.what() << "\n(start with --recover to quarantine the damaged line)\n";
     return 3;
+  } catch (const engine::startup_error& e) {
+    log->critical("cannot start: {}", e.what());
+    std::cerr << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     log->critical("start failed: {}", e.what());
     return 1;

@@ -22,6 +22,8 @@ enum tag : uint16_t {
   trading_state_tag,
   positions_tag,
   executions_tag,
+  fills_tag,
+  broker_statuses_tag,
   struct_base = 100,
 };
 
@@ -86,6 +88,15 @@ bool vector_from(std::string_view body, std::vector<T>& out) {
   return r.in.empty();
 }
 
+template <class T>
+bool append_vector(caf::message_builder& mb, std::string_view body) {
+  std::vector<T> xs;
+  if (!vector_from(body, xs))
+    return false;
+  mb.append(std::move(xs));
+  return true;
+}
+
 } // namespace
 
 std::optional<std::string> encode_message(const caf::message& msg) {
@@ -111,6 +122,10 @@ std::optional<std::string> encode_message(const caf::message& msg) {
       put_element(out, positions_tag, vector_bytes(msg.get_as<std::vector<Position>>(i)));
     } else if (msg.match_element<std::vector<OrderExecution>>(i)) {
       put_element(out, executions_tag, vector_bytes(msg.get_as<std::vector<OrderExecution>>(i)));
+    } else if (msg.match_element<std::vector<Fill>>(i)) {
+      put_element(out, fills_tag, vector_bytes(msg.get_as<std::vector<Fill>>(i)));
+    } else if (msg.match_element<std::vector<BrokerStatus>>(i)) {
+      put_element(out, broker_statuses_tag, vector_bytes(msg.get_as<std::vector<BrokerStatus>>(i)));
     } else {
       bool done = false;
       uint16_t index = 0;
@@ -181,20 +196,22 @@ std::optional<caf::message> decode_message(std::string_view bytes) {
         mb.append(*s);
         break;
       }
-      case positions_tag: {
-        std::vector<Position> xs;
-        if (!vector_from(body, xs))
+      case positions_tag:
+        if (!append_vector<Position>(mb, body))
           return std::nullopt;
-        mb.append(std::move(xs));
         break;
-      }
-      case executions_tag: {
-        std::vector<OrderExecution> xs;
-        if (!vector_from(body, xs))
+      case executions_tag:
+        if (!append_vector<OrderExecution>(mb, body))
           return std::nullopt;
-        mb.append(std::move(xs));
         break;
-      }
+      case fills_tag:
+        if (!append_vector<Fill>(mb, body))
+          return std::nullopt;
+        break;
+      case broker_statuses_tag:
+        if (!append_vector<BrokerStatus>(mb, body))
+          return std::nullopt;
+        break;
       default: {
         bool done = false;
         uint16_t index = 0;

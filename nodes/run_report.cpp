@@ -50,12 +50,29 @@ std::string report_json(const node_report& r) {
   kv("expired", r.orders.expired);
   kv("open", r.orders.open);
   kv("fills", r.orders.fills);
+  kv("unknown", r.orders.unknown);
   w.key("rejects_by_reason");
   w.begin_object();
   for (auto& rc : r.orders.rejects_by_reason) {
     kv(rc.reason, rc.count);
   }
   w.end_object();
+  w.key("reconciliation");
+  w.begin_object();
+  for (auto& rc : r.orders.reconciliation)
+    kv(rc.reason, rc.count);
+  w.end_object();
+  w.end_object();
+  w.key("brokers");
+  w.begin_object();
+  for (auto& b : r.brokers) {
+    w.key(b.broker);
+    w.begin_object();
+    kv("state", std::string{enum_name(b.state)});
+    kv("restarts", b.restarts);
+    kv("reason", b.reason);
+    w.end_object();
+  }
   w.end_object();
   w.end_object();
   out += '\n';

@@ -158,7 +158,7 @@ std::optional<risk_reject> risk_rules::evaluate(const OrderRequest& o, const pos
   const bool reduces = !current.is_zero() && current.is_positive() != delta.is_positive()
                        && o.quantity <= current.abs();
 
-  if (limits_.trading_state == TradingState::reducing && !reduces)
+  if ((limits_.trading_state == TradingState::reducing || ticker_reducing(o.ticker)) && !reduces)
     return reject(risk_reason::reducing_only,
                   "trading is reducing-only: position " + current.to_string() + ", order "
                     + to_string(o.side) + " " + o.quantity.to_string());

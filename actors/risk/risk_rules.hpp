@@ -51,6 +51,15 @@ public:
   /// The kill switch: ACTIVE, REDUCING (only reducing orders) or HALTED (no new orders).
   void set_trading_state(TradingState s) { limits_.trading_state = s; }
   TradingState trading_state() const { return limits_.trading_state; }
+  /// One ticker held at reducing-only (a position reconciliation could not explain) until
+  /// an operator clears it.
+  void set_ticker_reducing(const std::string& ticker, bool on) {
+    if (on)
+      reducing_tickers_.insert(ticker);
+    else
+      reducing_tickers_.erase(ticker);
+  }
+  bool ticker_reducing(const std::string& ticker) const { return reducing_tickers_.count(ticker) > 0; }
 
   void on_last_price(const std::string& ticker, Price px);
   std::optional<Price> last_price(const std::string& ticker) const;
@@ -97,6 +106,7 @@ private:
   Money open_buy_notional_;
 
   RiskLimits limits_;
+  std::unordered_set<std::string> reducing_tickers_;
   std::unordered_map<std::string, Price> last_prices_;
   std::optional<int64_t> session_day_;
   int64_t daily_trades_ = 0;

@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "brokers/faults/fault_plan.hpp"
+#include "config/fault_plan.hpp"
 
 namespace engine {
 

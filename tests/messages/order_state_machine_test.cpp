@@ -44,6 +44,20 @@ const std::map<std::pair<S, E>, S> legal = {
   {{S::canceled, E::fill}, S::filled},
   {{S::expired, E::partial_fill}, S::expired},
   {{S::expired, E::fill}, S::filled},
+  {{S::pending_new, E::lose}, S::unknown},
+  {{S::new_, E::lose}, S::unknown},
+  {{S::partially_filled, E::lose}, S::unknown},
+  {{S::pending_cancel, E::lose}, S::unknown},
+  {{S::unknown, E::accept}, S::new_},
+  {{S::unknown, E::reject}, S::rejected},
+  {{S::unknown, E::partial_fill}, S::partially_filled},
+  {{S::unknown, E::fill}, S::filled},
+  {{S::unknown, E::cancel_request}, S::unknown},
+  {{S::unknown, E::cancel_reject}, S::new_},
+  {{S::unknown, E::cancel}, S::canceled},
+  {{S::unknown, E::expire}, S::expired},
+  {{S::unknown, E::replace}, S::replaced},
+  {{S::unknown, E::lose}, S::unknown},
 };
 
 } // namespace
@@ -68,7 +82,7 @@ TEST(OrderStateMachine, EveryPairIsLegalOrRefusedWithAReason) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 9 * 10);
+  EXPECT_EQ(checked, 10 * 11);
 }
 
 TEST(OrderStateMachine, RefusedCancelReturnsToPartiallyFilledWhenSomethingExecuted) {

@@ -1,5 +1,5 @@
 // Reads fault plans from YAML with the config loader's file:line: key: messages.
-#include "brokers/faults/fault_plan.hpp"
+#include "config/fault_plan.hpp"
 
 #include <cerrno>
 #include <cstring>
