@@ -60,8 +60,9 @@ std::string config_text(const fs::path& journal, int open_orders) {
   put("max_orders_per_second: 50", "max_orders_per_second: 0");
   put("max_daily_trades: 1000", "max_daily_trades: 1000000");
   put("speed: 0", "speed: 1"); // real time: the venue keeps its resting orders meanwhile
+  put("backoff_initial_ms: 100 ", "backoff_initial_ms: 1 ");
   put("    fallback_to_simulator: false",
-      "    fallback_to_simulator: false\n    backoff_initial_ms: 1\n    faults: {rules: "
+      "    fallback_to_simulator: false\n    faults: {rules: "
       "[{kind: disconnect, after_orders: " + std::to_string(open_orders + 1) + "}]}");
   // No strategies: the harness sends the orders.
   text = text.substr(0, text.find("\nstrategies:")) + "\nstrategies: []\n" +

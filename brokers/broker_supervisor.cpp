@@ -35,6 +35,7 @@ struct supervisor_state {
   uint64_t ping_generation = 0;
   BrokerStatus status;
   std::vector<caf::actor> subscribers;
+  std::shared_ptr<caf::actor> live_child = std::make_shared<caf::actor>(); // for the exit
   int64_t dropped = 0;    // orders that arrived with no connection up
   wall_clock wall;
 };
@@ -81,6 +82,7 @@ void start_connection(supervisor_actor* self) {
   ++st.attempt;
   publish(self, BrokerState::connecting, st.attempt > 1 ? "attempt " + std::to_string(st.attempt) : "");
   st.child = st.opts.spawn_connection(self->system(), caf::actor_cast<caf::actor>(self), st.attempt);
+  *st.live_child = st.child;
   self->monitor(st.child);
   schedule_ping(self);
 }
@@ -148,6 +150,16 @@ caf::behavior supervisor_impl(supervisor_actor* self, broker_supervisor_options 
   pc.jitter = st.opts.jitter;
   pc.seed = st.opts.seed;
   st.policy = std::make_unique<restart_policy>(pc);
+  // The connection and the venue go with the supervisor (they hold each other: nothing
+  // else would end them).
+  auto live = st.live_child;
+  auto venue = st.opts.venue;
+  self->attach_functor([live, venue](const caf::error&) {
+    if (*live)
+      caf::anon_send_exit(*live, caf::exit_reason::user_shutdown);
+    if (venue)
+      caf::anon_send_exit(venue, caf::exit_reason::user_shutdown);
+  });
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source != self->state.child.address())
       return;

@@ -230,7 +230,16 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
           out.push_back(f);
       return out;
     },
-    [=](sink_atom, caf::actor& sink) { self->state.sink = std::move(sink); },
+    [=](sink_atom, caf::actor& sink) {
+      // A new connection (or none): barriers sent through the old one may be lost with it,
+      // so the ones still unanswered go again by the new route (a second answer is ignored).
+      auto& s = self->state;
+      s.sink = std::move(sink);
+      auto via = s.sink ? s.sink : s.opts.directory->get(names::order_manager);
+      if (via)
+        for (auto& [token, next] : s.after_sync)
+          self->send(via, sync_atom::value, s.opts.name, token);
+    },
     [=](account_atom) -> AccountInfo { return self->state.account->account(); },
     [=](market_atom, const std::string& ticker) -> MarketData {
       MarketData md;

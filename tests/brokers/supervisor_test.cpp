@@ -140,7 +140,7 @@ TEST_F(Supervisor, FailingForeverEndsDownAfterMaxRestartsWithTheConfiguredBackof
 TEST_F(Supervisor, OrdersReachTheVenueOnlyWhileConnectedAndAManualRestartBringsItBack) {
   auto sup = start(failing_broker());
   for (int i = 0; i < 3; ++i) {
-    sched->trigger_timeouts();
+    sched->advance_time(std::chrono::milliseconds(300)); // past each backoff delay
     sched->run();
   }
   ASSERT_EQ(rec->statuses.back().state, BrokerState::down);

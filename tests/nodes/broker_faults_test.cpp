@@ -38,13 +38,13 @@ protected:
   app_config config(const std::string& rules) {
     auto text = read_text(fs::path{ENGINE_SOURCE_DIR} / "config/app_config.yaml");
     replace_once(text, "dir: logs/execution", "dir: " + (dir / "journal").string());
+    replace_once(text, "max_restarts: 5 ", "max_restarts: 50 ");
+    replace_once(text, "backoff_initial_ms: 100 ", "backoff_initial_ms: 20 ");
+    replace_once(text, "backoff_max_ms: 10000 ", "backoff_max_ms: 200 ");
     replace_once(text, "    fallback_to_simulator: false",
                  "    fallback_to_simulator: false\n"
                  "    ping_interval_ms: 50\n"
                  "    answer_timeout_ms: 500\n"
-                 "    backoff_initial_ms: 20\n"
-                 "    backoff_max_ms: 200\n"
-                 "    max_restarts: 50\n"
                  "    faults: {seed: 11, rules: " + rules + "}\n");
     return parse_config_text(text, "broker_faults.yaml");
   }
@@ -119,7 +119,7 @@ INSTANTIATE_TEST_SUITE_P(
     fault_case{"disconnect", "[{kind: disconnect, at_s: 3600}, {kind: disconnect, at_s: 7200}]"},
     fault_case{"refuse", "[{kind: disconnect, at_s: 3600}, "
                          "{kind: refuse, at_s: 3600, duration_ms: 1800000}]"},
-    fault_case{"hang", "[{kind: hang, at_s: 3600}]"},
+    fault_case{"hang", "[{kind: hang, at_s: 3600, duration_ms: 3600000}]"},
     fault_case{"delay", "[{kind: delay, at_s: 3600, duration_ms: 1800000, delay_ms: 5}]"},
     fault_case{"drop_fill", "[{kind: drop_fill, probability: 0.05}]"},
     fault_case{"duplicate_fill", "[{kind: duplicate_fill, probability: 0.05}]"},
