@@ -569,7 +569,6 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
                   broker, v.error);
     return;
   }
-  ++st.reconciliation["runs"];
   auto now = st.wall.now();
   auto fills_of = [&](order_record& r, const std::vector<Fill>& fs) {
     for (auto& f : fs)
@@ -856,6 +855,9 @@ OrderStats compute_stats(const order_manager_state& st) {
   s.fills = st.fill_count;
   for (auto& [kind, n] : st.reconciliation)
     s.reconciliation.push_back(ReasonCount{kind, n});
+  for (auto& [name, route] : st.brokers)
+    if (route.supervised)
+      s.brokers.push_back(route.status);
   s.halt_reason = st.halt_reason;
   for (auto& [reason, n] : st.rejects_by_reason)
     s.rejects_by_reason.push_back(ReasonCount{reason, n});

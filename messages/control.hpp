@@ -24,23 +24,7 @@ typename Inspector::result_type inspect(Inspector& f, Heartbeat& x) {
            ENGINE_FIELD(x, incarnation), ENGINE_FIELD(x, seq), ENGINE_FIELD(x, timestamp));
 }
 
-/// A broker connection's state change, published by its supervisor (docs/BROKERS.md).
-struct BrokerStatus {
-  std::string broker;
-  BrokerState state = BrokerState::connecting;
-  std::string reason;
-  int64_t restarts = 0;      // connections started after the first
-  timestamp_ns timestamp = 0;
-  int64_t attempt = 0;       // reconnecting: the attempt this delay leads to (1, 2, ...)
-  int64_t next_delay_ms = 0; // reconnecting: the backoff before that attempt
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, BrokerStatus& x) {
-  return f(caf::meta::type_name("BrokerStatus"), ENGINE_FIELD(x, broker), ENGINE_FIELD(x, state),
-           ENGINE_FIELD(x, reason), ENGINE_FIELD(x, restarts), ENGINE_FIELD(x, timestamp),
-           ENGINE_FIELD(x, attempt), ENGINE_FIELD(x, next_delay_ms));
-}
+// BrokerStatus is in orders.hpp, beside the OrderStats that carry it.
 
 /// The risk manager's limits; changeable at run time by sending a new set.
 struct RiskLimits {

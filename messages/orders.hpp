@@ -215,6 +215,24 @@ typename Inspector::result_type inspect(Inspector& f, ReasonCount& x) {
   return f(caf::meta::type_name("ReasonCount"), ENGINE_FIELD(x, reason), ENGINE_FIELD(x, count));
 }
 
+/// A broker connection's state change, published by its supervisor (docs/BROKERS.md).
+struct BrokerStatus {
+  std::string broker;
+  BrokerState state = BrokerState::connecting;
+  std::string reason;
+  int64_t restarts = 0;      // connections started after the first
+  timestamp_ns timestamp = 0;
+  int64_t attempt = 0;       // reconnecting: the attempt this delay leads to (1, 2, ...)
+  int64_t next_delay_ms = 0; // reconnecting: the backoff before that attempt
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, BrokerStatus& x) {
+  return f(caf::meta::type_name("BrokerStatus"), ENGINE_FIELD(x, broker), ENGINE_FIELD(x, state),
+           ENGINE_FIELD(x, reason), ENGINE_FIELD(x, restarts), ENGINE_FIELD(x, timestamp),
+           ENGINE_FIELD(x, attempt), ENGINE_FIELD(x, next_delay_ms));
+}
+
 struct OrderStats {
   int64_t submitted = 0;
   int64_t filled = 0;
@@ -228,8 +246,9 @@ struct OrderStats {
   std::string halt_reason; // non-empty once the engine refuses new orders (journal failure)
   int64_t unknown = 0;     // orders whose outcome waits for reconciliation
   /// What reconciliations found, by kind: fills_recovered, orders_closed, orders_adopted,
-  /// unknown_resolved, position_mismatches, runs.
+  /// unknown_resolved, position_mismatches.
   std::vector<ReasonCount> reconciliation;
+  std::vector<BrokerStatus> brokers; // each broker's state as the order manager last heard it
 };
 
 template <class Inspector>
@@ -239,7 +258,7 @@ typename Inspector::result_type inspect(Inspector& f, OrderStats& x) {
            ENGINE_FIELD(x, rejected), ENGINE_FIELD(x, expired), ENGINE_FIELD(x, open),
            ENGINE_FIELD(x, fills), ENGINE_FIELD(x, rejects_by_reason),
            ENGINE_FIELD(x, halt_reason), ENGINE_FIELD(x, unknown),
-           ENGINE_FIELD(x, reconciliation));
+           ENGINE_FIELD(x, reconciliation), ENGINE_FIELD(x, brokers));
 }
 
 } // namespace engine

@@ -322,8 +322,12 @@ void engine_node::drain() {
     self->request(md, query_timeout, market_atom::value, std::string{})
       .receive([](const MarketData&) {}, [](caf::error&) {});
   }
-  // A fill report lost without a reconnect is found by one last reconciliation.
-  if (auto om = local(names::order_manager))
+  // A fill report lost without a reconnect is found by one last reconciliation (with the
+  // brokers on this node: one on another node may already be gone).
+  bool brokers_here = true;
+  for (auto& b : m.cfg.execution.brokers)
+    brokers_here = brokers_here && m.here(b.type == "simulator" ? names::simulator : "broker");
+  if (auto om = brokers_here ? local(names::order_manager) : caf::actor{})
     self->request(om, query_timeout, reconcile_atom::value)
       .receive([](bool) {}, [&](caf::error& e) {
         m.log->error("final reconciliation failed: {}", m.sys.render(e));
@@ -388,7 +392,7 @@ node_report engine_node::report() {
   if (auto om = m.dir->get(names::order_manager))
     self->request(om, query_timeout, stats_atom::value)
       .receive([&](const OrderStats& s) { r.orders = s; }, fail);
-  r.brokers = broker_statuses();
+  r.brokers = r.orders.brokers; // as the order manager knows them, wherever they run
   return r;
 }
 
