@@ -181,6 +181,8 @@ public:
       return;
     auto self = shared_from_this(); // erasing from the set must not destroy us mid-call
     closed_ = true;
+    // Counted before the sockets close: whoever sees the close sees the count.
+    px_.count([](fault_proxy_counters& c) { --c.open; });
     error_code ec;
     if (abort)
       client_.set_option(tcp::socket::linger(true, 0), ec);
@@ -190,7 +192,6 @@ public:
     down_.timer.cancel();
     connect_timer_.cancel();
     px_.sessions.erase(self);
-    px_.count([](fault_proxy_counters& c) { --c.open; });
   }
 
 private:
@@ -305,6 +306,7 @@ private:
       // then this pair closes, and every other one at once.
       dropping_ = true;
       up_.close_after_flush = true;
+      px_.count([](fault_proxy_counters& c) { ++c.dropped; });
       px_.drop_all(this);
       pump(up_);
     }
@@ -467,10 +469,10 @@ void fault_proxy::impl::on_accept(tcp::socket s) {
   if (drop)
     drop_all(nullptr);
   if (refuse) {
+    count([](fault_proxy_counters& c) { ++c.refused; });
     error_code ec;
     s.set_option(tcp::socket::linger(true, 0), ec); // a reset, at once
     s.close(ec);
-    count([](fault_proxy_counters& c) { ++c.refused; });
     return;
   }
   count([](fault_proxy_counters& c) {
@@ -513,8 +515,8 @@ void fault_proxy::impl::drop_all(const proxy_session* except) {
   auto copy = sessions; // close() erases from the set
   for (auto& s : copy)
     if (s.get() != except) {
-      s->close(true);
       count([](fault_proxy_counters& c) { ++c.dropped; });
+      s->close(true);
     }
 }
 
