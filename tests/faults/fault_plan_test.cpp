@@ -2,6 +2,9 @@
 // its exact "file:line: key: what".
 #include "brokers/faults/fault_plan.hpp"
 
+#include <fstream>
+#include <iterator>
+
 #include <gtest/gtest.h>
 
 #include "config/config_loader.hpp"
@@ -241,6 +244,35 @@ TEST_P(fault_plan_errors, stops_with_file_line_key_what) {
 }
 
 INSTANTIATE_TEST_SUITE_P(all, fault_plan_errors, ::testing::ValuesIn(bad_plans));
+
+TEST(fault_plan, the_example_plans_load) {
+  const std::string dir = std::string{ENGINE_SOURCE_DIR} + "/config/examples/faults/";
+  auto flaky = load_fault_plan(dir + "flaky_network.yaml");
+  EXPECT_EQ(flaky.rules.size(), 5u);
+  EXPECT_EQ(flaky.rules[0].repeat, 10);
+  auto nightly = load_fault_plan(dir + "nightly_reset.yaml");
+  ASSERT_EQ(nightly.rules.size(), 2u);
+  EXPECT_EQ(nightly.rules[0].kind, fault_kind::reset_window);
+  EXPECT_EQ(nightly.rules[0].daily_at_minute, 4 * 60 + 45);
+  auto http = load_fault_plan(dir + "http_rate_limits.yaml");
+  EXPECT_EQ(http.rules.size(), 4u);
+  EXPECT_EQ(http.seed, 42u);
+}
+
+TEST(fault_plan, the_docs_example_of_every_kind_reads) {
+  std::ifstream in(std::string{ENGINE_SOURCE_DIR} + "/docs/FAULTS.md");
+  std::string doc{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  auto at = doc.find("### One example per kind");
+  ASSERT_NE(at, std::string::npos);
+  auto begin = doc.find("```yaml\n", at);
+  ASSERT_NE(begin, std::string::npos);
+  begin += 8;
+  auto end = doc.find("```", begin);
+  auto plan = parse(doc.substr(begin, end - begin));
+  ASSERT_EQ(plan.rules.size(), enum_count<fault_kind>);
+  for (size_t i = 0; i < plan.rules.size(); ++i)
+    EXPECT_EQ(plan.rules[i].kind, static_cast<fault_kind>(i)) << i;
+}
 
 TEST(fault_plan, repeat_is_allowed_where_it_means_something) {
   EXPECT_EQ(parse("rules: [{kind: disconnect, at_s: 10, repeat: 3}]").rules[0].repeat, 3);

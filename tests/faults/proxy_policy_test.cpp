@@ -62,6 +62,14 @@ TEST(proxy_policy, refuses_what_a_proxy_cannot_do) {
             "ok");
 }
 
+TEST(proxy_policy, the_example_plans_suit_the_proxy) {
+  const std::string dir = std::string{ENGINE_SOURCE_DIR} + "/config/examples/faults/";
+  for (const char* name : {"flaky_network.yaml", "nightly_reset.yaml"})
+    EXPECT_FALSE(proxy_policy::check(load_fault_plan(dir + name), false, name)) << name;
+  EXPECT_FALSE(proxy_policy::check(load_fault_plan(dir + "http_rate_limits.yaml"), true, "h"));
+  EXPECT_TRUE(proxy_policy::check(load_fault_plan(dir + "http_rate_limits.yaml"), false, "h"));
+}
+
 TEST(proxy_policy, refuses_connections_during_refuse_reset_and_a_disconnects_duration) {
   proxy_policy p{plan_of(R"(rules:
   - {kind: refuse, at_s: 1, duration_ms: 1000}
