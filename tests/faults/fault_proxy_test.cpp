@@ -321,6 +321,25 @@ TEST(fault_proxy, http_garbage_answers_random_bytes_and_closes) {
   EXPECT_EQ(server.lines(), (std::vector<std::string>{"GET /v2/account HTTP/1.1"}));
 }
 
+TEST(fault_proxy, http_after_a_websocket_upgrade_everything_is_bytes) {
+  echo_server server; // echoes the upgrade request too: enough to see the bytes pass
+  auto p = start_proxy("rules: [{kind: rate_limit, after_orders: 1, count: 100}]", server.port(),
+                       true);
+  client c{p.port};
+  std::string upgrade = "GET /stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                        "Connection: Upgrade\r\n\r\n";
+  EXPECT_EQ(echo(c, upgrade).data, upgrade);
+  // A WebSocket frame whose payload looks like an order: not an order, not answered here.
+  std::string frame = std::string{"\x82\x7e\x00\x40"} +
+                      "POST /v2/orders HTTP/1.1\r\nContent-Length: 0\r\n\r\n" +
+                      std::string(13, '\0');
+  EXPECT_EQ(echo(c, frame).data, frame);
+  auto n = p.proxy->counters();
+  EXPECT_EQ(n.requests, 1);
+  EXPECT_EQ(n.orders, 0);
+  EXPECT_EQ(n.answered_429, 0);
+}
+
 TEST(fault_proxy, refuses_a_plan_it_cannot_apply) {
   fault_proxy_options o;
   o.upstream_port = 1;
