@@ -32,6 +32,13 @@ constexpr std::chrono::milliseconds max_wait{100};
 constexpr std::chrono::seconds connect_timeout{5};
 constexpr std::chrono::seconds control_timeout{2};
 constexpr size_t garbage_answer_size = 256;
+// Bodies in Alpaca's error shape, so a client's error path parses them as a venue's.
+constexpr std::string_view body_429 =
+  R"j({"code":42910000,"message":"rate limit exceeded (fault-proxy)"})j";
+constexpr std::string_view body_500 =
+  R"j({"code":50010000,"message":"internal server error (fault-proxy)"})j";
+constexpr std::string_view body_403 =
+  R"j({"code":40310000,"message":"order rejected (fault-proxy)"})j";
 
 int64_t wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -275,19 +282,14 @@ private:
           enqueue(up_, std::move(p.bytes), now);
           break;
         case request_action::rate_limited:
-          enqueue(down_, answer(429, "Too Many Requests",
-                                R"j({"code":42910000,"message":"rate limit exceeded (fault-proxy)"})j",
-                                p.wants_close, true), now);
+          enqueue(down_, answer(429, "Too Many Requests", body_429, p.wants_close, true), now);
           break;
         case request_action::server_error:
-          enqueue(down_, answer(500, "Internal Server Error",
-                                R"j({"code":50010000,"message":"internal server error (fault-proxy)"})j",
-                                p.wants_close, false), now);
+          enqueue(down_, answer(500, "Internal Server Error", body_500, p.wants_close, false),
+                  now);
           break;
         case request_action::rejected:
-          enqueue(down_, answer(403, "Forbidden",
-                                R"j({"code":40310000,"message":"order rejected (fault-proxy)"})j",
-                                p.wants_close, false), now);
+          enqueue(down_, answer(403, "Forbidden", body_403, p.wants_close, false), now);
           break;
         case request_action::garbage:
           enqueue(down_, px_.policy->random_bytes(garbage_answer_size), now);
