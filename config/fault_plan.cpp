@@ -2,6 +2,8 @@
 #include "config/fault_plan.hpp"
 
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -45,19 +47,23 @@ std::optional<int> hhmm(const std::string& s) {
 }
 
 fault_rule read_rule(const entry& e) {
-  auto kind_entry = peek(e, "kind");
+  // Keys first: a rule that is not a map (`- disconnect`) says so instead of "kind: required".
+  auto s = check_keys(e, {"kind", "at_s", "after_orders", "probability", "daily_at",
+                          "duration_ms", "delay_ms", "count", "repeat"},
+                      "for a fault rule");
+  auto kind_entry = s.get("kind");
   if (!kind_entry)
     e.fail_at("kind", std::string{"required: one of "} + "disconnect, refuse, hang, delay, "
                         "drop_fill, duplicate_fill, reject, rate_limit, server_error, garbage, "
                         "reset_window");
   fault_rule r;
+  r.path = e.path;
+  r.line = e.line;
   r.kind = read_enum<fault_kind>(*kind_entry);
-  auto s = check_keys(e, {"kind", "at_s", "after_orders", "probability", "daily_at",
-                          "duration_ms", "delay_ms", "count", "repeat"},
-                      "for a fault rule");
   int triggers = 0;
   if (auto x = s.get("at_s")) {
-    r.at_ms = static_cast<int64_t>(read_double(*x, between(0.0, 86400.0 * 366)) * 1000.0);
+    // Rounded, not truncated: 1.001 * 1000 is 1000.9999999999999 in a double.
+    r.at_ms = std::llround(read_double(*x, between(0.0, 86400.0 * 366)) * 1000.0);
     ++triggers;
   }
   if (auto x = s.get("after_orders")) {
@@ -89,8 +95,15 @@ fault_rule read_rule(const entry& e) {
     r.delay_ms = read_int(*x, between<int64_t>(1, 600'000));
   if (auto x = s.get("count"))
     r.count = read_int(*x, between<int64_t>(1, 1'000'000));
-  if (auto x = s.get("repeat"))
+  if (auto x = s.get("repeat")) {
     r.repeat = read_int(*x, between<int64_t>(1, 1'000'000));
+    // A probability rolls on every event and daily_at fires once a day: a repeat there would
+    // be silently ignored.
+    if (!r.at_ms && !r.after_orders)
+      x->fail("repeat is for at_s and after_orders triggers");
+    if (r.at_ms && *r.at_ms == 0 && r.repeat > 1)
+      x->fail("at_s: 0 fires once; a repeat needs at_s > 0 (the period)");
+  }
   bool needs_duration = r.kind == fault_kind::refuse || r.kind == fault_kind::hang ||
                         r.kind == fault_kind::delay || r.kind == fault_kind::reset_window;
   if (needs_duration && r.duration_ms == 0)
@@ -102,7 +115,25 @@ fault_rule read_rule(const entry& e) {
   if (is_episode(r.kind) && s.get("count"))
     s.get("count")->fail("a " + to_string(r.kind) + " fault lasts duration_ms; count is for "
                          "drop_fill, duplicate_fill, reject, rate_limit, server_error, garbage");
+  if (!is_episode(r.kind) && s.get("duration_ms"))
+    s.get("duration_ms")->fail("a " + to_string(r.kind) + " fault acts on the next count "
+                               "events; duration_ms is for disconnect, refuse, hang, delay, "
+                               "reset_window");
   return r;
+}
+
+/// Milliseconds as seconds without trailing zeros: 20000 -> "20", 1500 -> "1.5".
+std::string seconds_text(int64_t ms) {
+  std::string out = std::to_string(ms / 1000);
+  if (int64_t frac = ms % 1000) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(frac));
+    std::string f = buf;
+    while (f.back() == '0')
+      f.pop_back();
+    out += f;
+  }
+  return out;
 }
 
 fault_plan parse_root(const std::string& text, const source& src) {
@@ -157,13 +188,16 @@ std::string describe(const fault_plan& plan) {
       out += "; ";
     out += to_string(r.kind);
     if (r.at_ms)
-      out += " at " + std::to_string(*r.at_ms / 1000.0).substr(0, 6) + "s";
+      out += " at " + seconds_text(*r.at_ms) + "s";
     if (r.after_orders)
       out += " after " + std::to_string(*r.after_orders) + " orders";
-    if (r.probability)
-      out += " p=" + std::to_string(*r.probability);
+    if (r.probability) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", *r.probability);
+      out += std::string{" p="} + buf;
+    }
     if (r.daily_at_minute) {
-      char buf[8];
+      char buf[16];
       std::snprintf(buf, sizeof buf, "%02d:%02d", *r.daily_at_minute / 60,
                     *r.daily_at_minute % 60);
       out += std::string{" daily at "} + buf + " UTC";
@@ -172,6 +206,8 @@ std::string describe(const fault_plan& plan) {
       out += " for " + std::to_string(r.duration_ms) + "ms";
     if (r.delay_ms)
       out += " by " + std::to_string(r.delay_ms) + "ms";
+    if (r.repeat > 1)
+      out += " repeat " + std::to_string(r.repeat);
     if (!is_episode(r.kind))
       out += " x" + std::to_string(r.count);
   }

@@ -54,10 +54,13 @@ struct fault_rule {
   std::optional<int64_t> after_orders; // when the Nth order is seen (1 = the first order)
   std::optional<double> probability;   // per order (per fill for *_fill, per request for HTTP)
   std::optional<int> daily_at_minute;  // `daily_at: "HH:MM"` UTC; reset_window needs it
-  int64_t duration_ms = 0;             // episodes
+  int64_t duration_ms = 0;             // episodes only
   int64_t delay_ms = 0;                // delay
   int64_t count = 1;                   // count kinds: how many events it acts on
-  int64_t repeat = 1;                  // how many times a count/at/after trigger may fire
+  int64_t repeat = 1;                  // at_s/after_orders only: fires at N, 2N, ... repeat times
+  // Where the rule was read, for checks made later by one user (fault-proxy refusing a kind).
+  std::string path; // "rules[2]" or "faults.rules[2]"
+  int line = 0;     // 1-based; 0 = not from a file
 };
 
 struct fault_plan {

@@ -43,27 +43,49 @@ void fault_injector::fire(size_t i, int64_t now_ns) {
     fault_episode ep{r.kind, now_ns, now_ns + r.duration_ms * ns_per_ms, r.delay_ms};
     new_episodes_.push_back(ep);
     episodes_.push_back(ep);
-    // Only recent episodes matter to active(); keep the list short.
+    // Only episodes not yet over matter to active(); keep the list short.
     if (episodes_.size() > 64)
-      episodes_.erase(episodes_.begin(), episodes_.begin() + 32);
+      episodes_.erase(std::remove_if(episodes_.begin(), episodes_.end(),
+                                     [&](const fault_episode& x) { return x.end_ns <= now_ns; }),
+                      episodes_.end());
   } else {
     budget_[index(r.kind)] += r.count;
   }
 }
 
+int64_t fault_injector::daily_at_ns(const fault_rule& r, int64_t day) {
+  return day * ns_per_day + int64_t{*r.daily_at_minute} * 60'000 * ns_per_ms;
+}
+
+// A daily rule fires for day d once now has reached that day's moment, if the moment came
+// after the start (a tick may come late: a zero-length window must not be missed) or its
+// window is still open (a start inside the window, or just after midnight in a window that
+// began yesterday).
+bool fault_injector::daily_due(size_t i, int64_t day, int64_t now_ns) const {
+  const auto& r = plan_.rules[i];
+  if (last_day_[i] >= day)
+    return false;
+  int64_t at = daily_at_ns(r, day);
+  return now_ns >= at && (at >= start_ns_ || now_ns < at + r.duration_ms * ns_per_ms);
+}
+
 void fault_injector::tick(int64_t now_ns) {
   for (size_t i = 0; i < plan_.rules.size(); ++i) {
     const auto& r = plan_.rules[i];
-    if (r.at_ms && times_fired_[i] == 0 && now_ns >= start_ns_ + *r.at_ms * ns_per_ms)
-      fire(i, now_ns);
+    // at_s fires at at_s, then every at_s again while repeat allows (late ticks catch up).
+    if (r.at_ms) {
+      int64_t period = *r.at_ms * ns_per_ms;
+      int64_t times = period > 0 ? r.repeat : 1; // at_s: 0 fires once
+      while (times_fired_[i] < times && now_ns >= start_ns_ + (times_fired_[i] + 1) * period)
+        fire(i, now_ns);
+    }
     if (r.daily_at_minute) {
       int64_t day = floor_div(now_ns, ns_per_day);
-      int64_t at = day * ns_per_day + int64_t{*r.daily_at_minute} * 60'000 * ns_per_ms;
-      int64_t end = at + r.duration_ms * ns_per_ms;
-      if (now_ns >= at && now_ns < std::max(end, at + 1) && last_day_[i] != day) {
-        last_day_[i] = day;
-        fire(i, at);
-      }
+      for (int64_t d : {day - 1, day})
+        if (daily_due(i, d, now_ns)) {
+          last_day_[i] = d;
+          fire(i, daily_at_ns(r, d));
+        }
     }
   }
 }
@@ -128,14 +150,19 @@ std::optional<int64_t> fault_injector::next_time(int64_t now_ns) const {
   };
   for (size_t i = 0; i < plan_.rules.size(); ++i) {
     const auto& r = plan_.rules[i];
-    if (r.at_ms && times_fired_[i] == 0)
-      consider(std::max(now_ns, start_ns_ + *r.at_ms * ns_per_ms));
+    if (r.at_ms && times_fired_[i] < (*r.at_ms > 0 ? r.repeat : 1))
+      consider(std::max(now_ns, start_ns_ + (times_fired_[i] + 1) * *r.at_ms * ns_per_ms));
     if (r.daily_at_minute) {
       int64_t day = floor_div(now_ns, ns_per_day);
-      int64_t at = day * ns_per_day + int64_t{*r.daily_at_minute} * 60'000 * ns_per_ms;
-      if (last_day_[i] == day || now_ns >= at + std::max<int64_t>(1, r.duration_ms * ns_per_ms))
-        at += ns_per_day;
-      consider(std::max(now_ns, at));
+      for (int64_t d : {day - 1, day, day + 1}) {
+        if (last_day_[i] >= d)
+          continue;
+        int64_t at = daily_at_ns(r, d);
+        if (at >= start_ns_ || now_ns < at + r.duration_ms * ns_per_ms) {
+          consider(std::max(now_ns, at));
+          break; // later days come later
+        }
+      }
     }
   }
   return best;

@@ -25,7 +25,9 @@ public:
   /// `start_ns`: the time at_s counts from (the engine's clock, wall or simulated).
   fault_injector(fault_plan plan, int64_t start_ns);
 
-  /// Fires the time-triggered rules due at `now` (at_s once, daily_at once a day).
+  /// Fires the time-triggered rules due at `now`: at_s once (or every at_s, `repeat` times),
+  /// daily_at once a day (late if the moment passed since the start, or while its window is
+  /// open).
   void tick(int64_t now_ns);
   /// Counts one order (submit) at `now`: after_orders rules and per-order probabilities.
   void order(int64_t now_ns);
@@ -53,6 +55,8 @@ public:
 private:
   static size_t index(fault_kind k) { return static_cast<size_t>(k); }
   void fire(size_t rule, int64_t now_ns);
+  static int64_t daily_at_ns(const fault_rule& r, int64_t day);
+  bool daily_due(size_t rule, int64_t day, int64_t now_ns) const;
   bool roll(double p);
 
   fault_plan plan_;
