@@ -102,6 +102,14 @@ built journal_bench && run journal_bench journal_bench
 built sim_bench && run sim_bench sim_bench
 built market_data_bench && run market_data_bench market_data_bench
 built transport_bench && run transport_bench transport_bench
+# The seed's design in plain Python, same order flow as engine_bench: every orders/s figure is
+# also read as a ratio to it.
+log "running seed_baseline"
+echo "loadavg_before_seed_baseline=\"$(cut -d' ' -f1-3 /proc/loadavg)\"" >>"$RAW/meta.env"
+if ! timeout "$PROGRAM_TIMEOUT" python3 "$ROOT/bench/seed_baseline.py" --repetitions="$REPS" \
+  --json "$RAW/seed_baseline.json" 2>"$RAW/seed_baseline.stderr"; then
+  log "FAILED: seed_baseline (see $RAW/seed_baseline.stderr)"
+fi
 
 # --- assemble ----------------------------------------------------------------
 {
@@ -169,7 +177,7 @@ def load(out):
 
 programs = {}
 for out in ["limits_bench", "engine_bench", "engine_memory", "journal_bench", "sim_bench",
-            "market_data_bench", "transport_bench"]:
+            "market_data_bench", "transport_bench", "seed_baseline"]:
     programs[out] = load(out)
 
 UNIT_US = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
@@ -294,6 +302,8 @@ F["transport_link_rt_p99_us"] = get(T, "BM_LinkRoundTrip/curve:0", "p99_us")
 F["transport_link_curve_rt_p50_us"] = get(T, "BM_LinkRoundTrip/curve:1", "p50_us")
 F["transport_link_msgs_per_s"] = get(T, "BM_LinkOneWay/curve:0", "items_per_second")
 F["transport_link_curve_msgs_per_s"] = get(T, "BM_LinkOneWay/curve:1", "items_per_second")
+F["journal_recover_records_per_s"] = get(J, "BM_recover_journal/300000", "items_per_second")
+F["seed_orders_per_s"] = get("seed_baseline", "seed_baseline", "orders_per_s")
 if meta.get("build_seconds"):
     F["clean_build_seconds"] = float(meta["build_seconds"])
 
@@ -414,6 +424,10 @@ row("replay records/s (recover_journal, 200k)", F["replay_records_per_s"], "/s",
 row("replay records/s (recover_journal, 200k)", F["replay_records_per_s"], "/s",
     "the reader alone on the same files (CRC, headers, merge)",
     F["replay_reader_only_records_per_s"], "/s")
+row("replay records/s (journal_bench BM_recover_journal, 300k)",
+    F["journal_recover_records_per_s"], "/s",
+    "raw journal replay records/s (journal_bench)", F["journal_raw_replay_records_per_s"], "/s",
+    1e6, ">= 1,000,000/s")
 row("bytes per open order (100k resting)", F["bytes_per_open_order"], "B",
     "(no machine limit)", None, "", 512, "<= 512 B", higher=False)
 row("  of which the fill engine alone", F["fill_engine_bytes_per_order"], "B",
@@ -470,6 +484,18 @@ limits = [
      fmt(F["sim_orders_filled_per_s"], "/s")),
 ]
 
+# Every orders/s figure as a multiple of the seed's design (bench/seed_baseline.py).
+seed_rows = []
+for name, key in [("engine_bench orders/s, fsync never (1000 in flight)", "orders_per_s_never"),
+                  ("engine_bench orders/s, fsync never (100 in flight)", "orders_per_s_never_w100"),
+                  ("engine_bench orders/s, fsync batch (1000 in flight)", "orders_per_s_batch"),
+                  ("engine_bench orders/s, fsync always (1000 in flight)", "orders_per_s_always"),
+                  ("achieved orders/s when 50k/s is offered (open loop)",
+                   "never_50k_achieved_orders_per_s")]:
+    seed_rows.append((name, fmt(F.get(key), "/s"), fmt(F["seed_orders_per_s"], "/s"),
+                      ratio(F.get(key), F["seed_orders_per_s"])))
+F["orders_per_s_never_vs_seed"] = div(F.get("orders_per_s_never"), F["seed_orders_per_s"])
+
 latency_detail = []
 for label, name in [("never_1k", "never, 1k/s"), ("never_10k", "never, 10k/s"),
                     ("never_50k", "never, 50k/s"), ("always_40", "always, 40/s"),
@@ -517,6 +543,22 @@ md.append(f"Hops: {HOPS_PER_ORDER} CAF messages per filled order (3 of them from
           f"thread); {RECORDS_PER_ORDER} journal records per order. CPU per order is the "
           f"process's CPU time over the run divided by the orders; the machine is busy "
           f"{fmt(F.get('cpu_cores_busy_never'))} cores' worth during the never run.")
+md.append("")
+md.append("## Against the seed baseline")
+md.append("")
+seed_cv = getattr(F["seed_orders_per_s"], "cv", None)
+md.append("The seed's ExecutionAgent simulation path rendered in plain Python "
+          "(`bench/seed_baseline.py`: risk checks, simulated fill, JSON order book and trade log, "
+          "positions, no fsync; the same marketable one-share orders), median "
+          f"{fmt(F['seed_orders_per_s'], '/s')}"
+          + ("" if seed_cv is None else f" (spread ±{seed_cv * 100:.0f}%)")
+          + ". The issue's goal of 10x is for orders through `execution-node`, which this run "
+            "does not drive; the in-process figures are here for scale.")
+md.append("")
+md.append("| figure | engine | seed baseline | ratio |")
+md.append("| --- | ---: | ---: | ---: |")
+for d in seed_rows:
+    md.append("| " + " | ".join(d) + " |")
 md.append("")
 md.append("## Open-loop latency detail (from the intended send time)")
 md.append("")
