@@ -8,7 +8,9 @@
 #if defined(__x86_64__)
 #include <nmmintrin.h>
 #elif defined(__aarch64__)
+#if !defined(__clang__)
 #include <arm_acle.h>
+#endif
 #include <sys/auxv.h>
 #ifndef HWCAP_CRC32
 #define HWCAP_CRC32 (1 << 7)
@@ -125,19 +127,31 @@ bool crc32c_hardware_available() {
   return has;
 }
 
-__attribute__((target("+crc"))) uint32_t crc32c_extend_hardware(uint32_t crc, const void* data,
-                                                                size_t n) {
+// GCC's arm_acle.h declares the CRC intrinsics under its own target pragma;
+// some clang versions declare them only when the whole file is built for +crc,
+// so clang gets its builtins (only this function is built for +crc).
+#if defined(__clang__)
+#define ENGINE_CRC_TARGET __attribute__((target("crc")))
+#define ENGINE_CRC32CD(c, w) __builtin_arm_crc32cd(c, w)
+#define ENGINE_CRC32CB(c, b) __builtin_arm_crc32cb(c, b)
+#else
+#define ENGINE_CRC_TARGET __attribute__((target("+crc")))
+#define ENGINE_CRC32CD(c, w) __crc32cd(c, w)
+#define ENGINE_CRC32CB(c, b) __crc32cb(c, b)
+#endif
+
+ENGINE_CRC_TARGET uint32_t crc32c_extend_hardware(uint32_t crc, const void* data, size_t n) {
   auto p = static_cast<const unsigned char*>(data);
   uint32_t c = ~crc;
   while (n >= 8) {
     uint64_t w;
     std::memcpy(&w, p, 8);
-    c = __crc32cd(c, w);
+    c = ENGINE_CRC32CD(c, w);
     p += 8;
     n -= 8;
   }
   while (n > 0) {
-    c = __crc32cb(c, *p++);
+    c = ENGINE_CRC32CB(c, *p++);
     --n;
   }
   return ~c;
