@@ -22,7 +22,7 @@ for arg in "$@"; do
     --build-time) BUILD_TIME=1 ;;
     --repetitions=*) REPS=${arg#*=} ;;
     -h | --help)
-      sed -n '2,8p' "$0"
+      sed -n '2,9p' "$0"
       exit 0
       ;;
     *)
@@ -119,7 +119,7 @@ if [[ $NODE == built ]]; then
   NODE_DIR=$BUILD/node-bench
   rm -rf "$NODE_DIR"
   mkdir -p "$NODE_DIR"
-  python3 - "$ROOT/config/app_config.yaml" "$NODE_DIR" <<'CFGEOF'
+  python3 - "$ROOT/config/app_config.yaml" "$NODE_DIR" <<'CFGEOF' || log "FAILED: the execution-node config"
 import re, sys
 src, out = open(sys.argv[1]).read(), sys.argv[2]
 head, rest = src.split("\nstrategies:\n", 1)
@@ -144,6 +144,7 @@ CFGEOF
   echo "loadavg_before_execution_node=\"$(cut -d' ' -f1-3 /proc/loadavg)\"" >>"$RAW/meta.env"
   : >"$RAW/execution_node.runs"
   for r in $(seq 1 "$REPS"); do
+    [[ -f $NODE_DIR/node.yaml ]] || break
     log "running execution-node ($r/$REPS)"
     rm -rf "$NODE_DIR/journal"
     T0=$(date +%s.%N)
@@ -155,7 +156,7 @@ CFGEOF
       log "FAILED: execution-node run $r (see $RAW/execution_node-$r.stderr)"
     fi
   done
-  python3 - "$RAW" <<'NODEEOF'
+  python3 - "$RAW" <<'NODEEOF' || log "FAILED: reading the execution-node reports"
 import json, statistics, sys
 raw = sys.argv[1]
 rates, walls = [], []
