@@ -1,7 +1,7 @@
 // The trade logger actor: the journal's owner; replies to a record only once it is durable.
 #include "actors/trade_logger.hpp"
 
-#include <unordered_map>
+#include <deque>
 
 #include <type_traits>
 
@@ -19,7 +19,9 @@ namespace {
 struct trade_logger_state {
   static inline const char* name = "trade_logger";
   std::unique_ptr<journal_writer> writer;
-  std::unordered_map<uint64_t, caf::response_promise> pending;
+  // Waiting for durability, in seq order (only this actor appends, so the
+  // writer's seqs arrive here increasing): one commit settles a prefix.
+  std::deque<std::pair<uint64_t, caf::response_promise>> pending;
   std::vector<caf::response_promise> flush_waiters; // answered when nothing is pending
   std::shared_ptr<spdlog::logger> log;
   std::unique_ptr<session_calendar> calendar;
@@ -28,8 +30,10 @@ struct trade_logger_state {
 
 using tl_actor = caf::stateful_actor<trade_logger_state>;
 
+// The message is moved to the writer: its thread encodes the JSON and the crc,
+// so this actor's share of a record is a queue push.
 template <class T>
-caf::result<uint64_t> append(tl_actor* self, const std::string& event, const T& msg) {
+caf::result<uint64_t> append(tl_actor* self, const std::string& event, T& msg) {
   auto& st = self->state;
   if (st.writer->failed())
     return caf::make_error(caf::sec::runtime_error, "journal failed: " + st.writer->failure());
@@ -43,13 +47,9 @@ caf::result<uint64_t> append(tl_actor* self, const std::string& event, const T& 
     }
   }
   auto rp = self->make_response_promise();
-  caf::actor me = caf::actor_cast<caf::actor>(self);
-  // The completion runs on the writer thread: hand it back to this actor.
-  auto seq = st.writer->append(stream, event, msg, msg.timestamp,
-                               [me](uint64_t s, bool ok, const std::string& err) {
-                                 caf::anon_send(me, durable_atom::value, s, ok, err);
-                               });
-  st.pending.emplace(seq, rp);
+  auto ts = msg.timestamp;
+  auto seq = st.writer->append(stream, event, std::move(msg), ts, nullptr);
+  st.pending.emplace_back(seq, rp);
   return rp;
 }
 
@@ -60,29 +60,39 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
   st.log = logger("trade_logger");
   journal_options opts{cfg.dir,          cfg.fsync,  cfg.batch_max_records,
                        cfg.batch_max_us, cfg.rotate, cfg.rotate_bytes};
-  st.writer = std::make_unique<journal_writer>(opts, next_seq, std::move(ops));
+  // One message per group commit, from the writer thread, settles its whole
+  // seq range (not one message per record). The writer holds only a weak
+  // address: a strong handle in the state would keep this actor alive forever.
+  caf::actor_addr me = self->address();
+  st.writer = std::make_unique<journal_writer>(
+    opts, next_seq, std::move(ops),
+    [me](uint64_t first, uint64_t last, bool ok, const std::string& err) {
+      if (auto h = caf::actor_cast<caf::actor>(me))
+        caf::anon_send(h, durable_atom::value, first, last, ok, err);
+    });
   // The state's destructor drains, syncs and joins the writer when the actor goes.
   return {
-    [=](journal_atom, const std::string& ev, const OrderRequest& m) { return append(self, ev, m); },
-    [=](journal_atom, const std::string& ev, const OrderUpdate& m) { return append(self, ev, m); },
-    [=](journal_atom, const std::string& ev, const Fill& m) { return append(self, ev, m); },
-    [=](journal_atom, const std::string& ev, const CancelRequest& m) { return append(self, ev, m); },
-    [=](journal_atom, const std::string& ev, const ReplaceRequest& m) { return append(self, ev, m); },
-    [=](durable_atom, uint64_t seq, bool ok, const std::string& err) {
-      auto i = self->state.pending.find(seq);
-      if (i == self->state.pending.end())
-        return;
-      if (ok) {
-        i->second.deliver(seq);
-      } else {
-        self->state.log->critical("journal record {} not durable: {}", seq, err);
-        i->second.deliver(caf::make_error(caf::sec::runtime_error, "journal: " + err));
+    [=](journal_atom, const std::string& ev, OrderRequest& m) { return append(self, ev, m); },
+    [=](journal_atom, const std::string& ev, OrderUpdate& m) { return append(self, ev, m); },
+    [=](journal_atom, const std::string& ev, Fill& m) { return append(self, ev, m); },
+    [=](journal_atom, const std::string& ev, CancelRequest& m) { return append(self, ev, m); },
+    [=](journal_atom, const std::string& ev, ReplaceRequest& m) { return append(self, ev, m); },
+    [=](durable_atom, uint64_t first, uint64_t last, bool ok, const std::string& err) {
+      auto& st = self->state;
+      if (!ok)
+        st.log->critical("journal records {}..{} not durable: {}", first, last, err);
+      while (!st.pending.empty() && st.pending.front().first <= last) {
+        auto& [seq, rp] = st.pending.front();
+        if (ok)
+          rp.deliver(seq);
+        else
+          rp.deliver(caf::make_error(caf::sec::runtime_error, "journal: " + err));
+        st.pending.pop_front();
       }
-      self->state.pending.erase(i);
-      if (self->state.pending.empty()) {
-        for (auto& w : self->state.flush_waiters)
-          w.deliver(self->state.writer->durable_seq());
-        self->state.flush_waiters.clear();
+      if (st.pending.empty()) {
+        for (auto& w : st.flush_waiters)
+          w.deliver(st.writer->durable_seq());
+        st.flush_waiters.clear();
       }
     },
     [=](journal_atom) -> caf::result<uint64_t> {

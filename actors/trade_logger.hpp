@@ -18,7 +18,8 @@ class file_ops;
 ///          an error once the journal has failed (sticky: disk full, I/O error).
 ///   (journal_atom)  -> uint64_t durable seq, once everything appended before is durable
 /// Fills go to trade_log.jsonl, everything else to order_book.jsonl. The
-/// writer runs on its own thread; completions come back to this actor by message.
+/// message is moved to the writer's own thread, which encodes, checksums and
+/// writes it; one message per group commit comes back to settle its seq range.
 /// Files rotate when a record's session day (by `session`'s calendar) changes.
 /// `ops` replaces the POSIX file operations (fault injection in tests).
 caf::actor spawn_trade_logger(caf::actor_system& sys, journal_config cfg, uint64_t next_seq,

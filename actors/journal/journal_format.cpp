@@ -2,6 +2,7 @@
 #include "actors/journal/journal_format.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
@@ -176,32 +177,45 @@ bool valid_event_name(std::string_view event) {
   });
 }
 
+size_t begin_record_line(std::string& out, uint64_t seq, timestamp_ns ts,
+                         std::string_view event) {
+  auto start = out.size();
+  // The header is fixed, so it is written directly rather than through json_writer.
+  char digits[24];
+  out += "{\"seq\":";
+  auto r = std::to_chars(digits, digits + sizeof(digits), seq);
+  out.append(digits, r.ptr);
+  out += ",\"ts\":";
+  r = std::to_chars(digits, digits + sizeof(digits), ts);
+  out.append(digits, r.ptr);
+  out += ",\"event\":\"";
+  out += event; // [A-Za-z0-9_.-]: nothing to escape
+  out += '"';
+  return start;
+}
+
+void end_record_line(std::string& out, size_t line_start) {
+  static constexpr char hex[] = "0123456789abcdef";
+  uint32_t crc = crc32c_extend(0, out.data() + line_start, out.size() - line_start);
+  char tail[record_crc_suffix_size + 1] = {',', '"', 'c', 'r', 'c', '"', ':', '"'};
+  for (int i = 7; i >= 0; --i) {
+    tail[8 + i] = hex[crc & 0xF];
+    crc >>= 4;
+  }
+  tail[16] = '"';
+  tail[17] = '}';
+  tail[18] = '\n';
+  out.append(tail, sizeof(tail));
+}
+
 void append_record_line(std::string& out, uint64_t seq, timestamp_ns ts,
                         std::string_view event, std::string_view fields_json) {
-  static constexpr char hex[] = "0123456789abcdef";
-  auto start = out.size();
-  json_writer w{out};
-  w.begin_object();
-  w.key("seq");
-  w.value(seq);
-  w.key("ts");
-  w.value(ts);
-  w.key("event");
-  w.value(event);
+  auto start = begin_record_line(out, seq, ts, event);
   if (!fields_json.empty()) {
     out += ',';
     out += fields_json;
   }
-  uint32_t crc = crc32c_extend(0, out.data() + start, out.size() - start);
-  char digits[8];
-  for (int i = 7; i >= 0; --i) {
-    digits[i] = hex[crc & 0xF];
-    crc >>= 4;
-  }
-  w.key("crc");
-  w.value(std::string_view{digits, 8});
-  w.end_object();
-  out += '\n';
+  end_record_line(out, start);
 }
 
 bool parse_record_line(std::string_view line, parsed_record_line& out, std::string& why) {

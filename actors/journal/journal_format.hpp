@@ -73,6 +73,13 @@ bool valid_event_name(std::string_view event);
 void append_record_line(std::string& out, uint64_t seq, timestamp_ns ts,
                         std::string_view event, std::string_view fields_json);
 
+/// The same line in two steps, for a caller that writes the fields itself:
+/// begin_record_line appends `{"seq":N,"ts":T,"event":"E"` and returns where
+/// the line starts; the caller appends `,` and the fields (or nothing); then
+/// end_record_line appends the crc of everything from that start and `"}\n`.
+size_t begin_record_line(std::string& out, uint64_t seq, timestamp_ns ts, std::string_view event);
+void end_record_line(std::string& out, size_t line_start);
+
 /// The header of a verified line.
 struct parsed_record_line {
   uint64_t seq = 0;

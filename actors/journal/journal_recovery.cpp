@@ -2,10 +2,14 @@
 #include "actors/journal/journal_recovery.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
-#include <map>
-#include <unordered_set>
+#include <deque>
+#include <string_view>
+#include <utility>
+#include <vector>
 
+#include "actors/journal/record_decoder.hpp"
 #include "messages/codec.hpp"
 #include "messages/order_state_machine.hpp"
 
@@ -13,14 +17,169 @@ namespace engine {
 
 namespace {
 
+// The fast decoder reads the lines the writer makes; anything else goes
+// through the general JSON decoder, which also says what is wrong.
 template <class T>
-T decode(const journal_record& r) {
-  T x;
+void decode(const journal_record& r, T& x) {
+  if (decode_record_fast(r.line, x))
+    return;
+  x = T{};
   auto st = from_json(r.line, x);
   if (!st)
     throw journal_error(std::string{r.file} + ":" + std::to_string(r.line_no) + ": event "
                         + std::string{r.event} + ": " + st.error);
-  return x;
+}
+
+// An order being rebuilt, with the running notional of its fills.
+struct order_slot {
+  std::string id; // the key; never changed, unlike o.order_id
+  OrderExecution o;
+  Money notional;
+};
+
+// A set of indices into a container its owner keeps, looked up by a string
+// key of the element (open addressing, linear probing): no allocation per
+// entry, one probe array instead of a node per key. Each slot keeps 32 bits
+// of the key's hash beside the index, so a probe rarely reads an element.
+template <class KeyOf>
+class index_table {
+public:
+  explicit index_table(KeyOf key_of) : key_of_(key_of) {}
+
+  void reserve(size_t n) {
+    size_t want = 16;
+    while (want < 2 * n)
+      want *= 2;
+    if (want > slots_.size())
+      rehash(want);
+  }
+
+  /// The index of the element whose key is key, or candidate after storing it
+  /// (the caller then adds that element at index candidate).
+  uint32_t find_or_insert(std::string_view key, uint32_t candidate) {
+    if (2 * (size_ + 1) > slots_.size())
+      rehash(slots_.empty() ? 16 : 2 * slots_.size());
+    auto h = std::hash<std::string_view>{}(key);
+    auto tag = static_cast<uint32_t>(h >> 32);
+    auto mask = slots_.size() - 1;
+    for (auto j = h & mask;; j = (j + 1) & mask) {
+      auto v = slots_[j];
+      if (v == 0) {
+        slots_[j] = (uint64_t{tag} << 32) | (uint64_t{candidate} + 1);
+        ++size_;
+        return candidate;
+      }
+      auto i = static_cast<uint32_t>(v) - 1;
+      if (static_cast<uint32_t>(v >> 32) == tag && key_of_(i) == key)
+        return i;
+    }
+  }
+
+private:
+  void rehash(size_t n) {
+    std::vector<uint64_t> old(n, 0);
+    old.swap(slots_);
+    auto mask = n - 1;
+    for (auto v : old) {
+      if (v == 0)
+        continue;
+      auto j = std::hash<std::string_view>{}(key_of_(static_cast<uint32_t>(v) - 1)) & mask;
+      while (slots_[j] != 0)
+        j = (j + 1) & mask;
+      slots_[j] = v;
+    }
+  }
+
+  KeyOf key_of_;
+  std::vector<uint64_t> slots_; // 0 empty, else tag << 32 | (index + 1)
+  size_t size_ = 0;
+};
+
+// The orders by id, in a deque (stable addresses, no allocation per order),
+// and the last one looked up: an order's records tend to follow each other
+// (accepted, acknowledged, fill), so most records skip the lookup.
+class order_table {
+public:
+  order_table() : index_{key_of{&slots_}} {}
+
+  void reserve(size_t n) { index_.reserve(n); }
+
+  order_slot& at(const std::string& id) {
+    if (last_ != nullptr && last_->id == id)
+      return *last_;
+    auto candidate = static_cast<uint32_t>(slots_.size());
+    auto i = index_.find_or_insert(id, candidate);
+    if (i == candidate) {
+      slots_.emplace_back();
+      slots_.back().id = id;
+    }
+    last_ = &slots_[i];
+    return *last_;
+  }
+
+  // The slots sorted by id (the order recovered_state promises). The sort key
+  // holds the id's first 16 bytes as two big-endian words, so most comparisons
+  // are two integer compares that never leave the vector.
+  std::vector<order_slot*> sorted() {
+    struct entry {
+      uint64_t hi, lo;
+      order_slot* slot;
+    };
+    std::vector<entry> v;
+    v.reserve(slots_.size());
+    for (auto& slot : slots_) {
+      unsigned char head[16] = {};
+      std::memcpy(head, slot.id.data(), std::min(slot.id.size(), sizeof(head)));
+      uint64_t hi = 0;
+      uint64_t lo = 0;
+      for (int k = 0; k < 8; ++k) {
+        hi = hi << 8 | head[k];
+        lo = lo << 8 | head[8 + k];
+      }
+      v.push_back({hi, lo, &slot});
+    }
+    std::sort(v.begin(), v.end(), [](const entry& a, const entry& b) {
+      if (a.hi != b.hi)
+        return a.hi < b.hi;
+      if (a.lo != b.lo)
+        return a.lo < b.lo;
+      // Same first 16 bytes (zero padded): past them, or a prefix sorts first.
+      const auto& x = a.slot->id;
+      const auto& y = b.slot->id;
+      if (x.size() >= 16 && y.size() >= 16)
+        return x < y;
+      return x.size() < y.size();
+    });
+    std::vector<order_slot*> out;
+    out.reserve(v.size());
+    for (auto& e : v)
+      out.push_back(e.slot);
+    return out;
+  }
+
+private:
+  struct key_of {
+    const std::deque<order_slot>* slots;
+    std::string_view operator()(uint32_t i) const { return (*slots)[i].id; }
+  };
+  std::deque<order_slot> slots_;
+  index_table<key_of> index_;
+  order_slot* last_ = nullptr;
+};
+
+// A guess of the records in dir from the segments' sizes (lines are ~200-300
+// bytes), to size the tables once; capped so a huge journal does not reserve
+// memory it may never need.
+size_t estimated_records(const std::string& dir) {
+  uint64_t bytes = 0;
+  for (auto s : {journal_stream::order_book, journal_stream::trade_log})
+    for (const auto& seg : list_segments(dir, s)) {
+      std::error_code ec;
+      auto n = std::filesystem::file_size(seg.path, ec);
+      if (!ec)
+        bytes += n;
+    }
+  return static_cast<size_t>(std::min<uint64_t>(bytes / 250, uint64_t{1} << 22));
 }
 
 uint64_t order_number(const std::string& id, const std::string& prefix) {
@@ -41,33 +200,47 @@ uint64_t order_number(const std::string& id, const std::string& prefix) {
 recovered_state recover_journal(const std::string& dir, bool recover,
                                 const std::string& order_id_prefix) {
   recovered_state out;
-  std::map<std::string, OrderExecution> orders;
-  std::unordered_set<std::string> exec_ids;
-  std::map<std::string, Money> notional_by_order;
+  // Hash maps, not ordered ones: the output is sorted by id once at the end.
+  order_table orders;
+  // Execution ids seen, as indices into out.fills (which holds each once).
+  struct fill_key {
+    const std::vector<Fill>* fills;
+    std::string_view operator()(uint32_t i) const { return (*fills)[i].exec_id; }
+  };
+  index_table<fill_key> exec_ids{fill_key{&out.fills}};
   if (!std::filesystem::exists(dir))
     return out;
+  auto estimate = estimated_records(dir);
+  orders.reserve(estimate / 3);
+  exec_ids.reserve(estimate / 3);
+  out.fills.reserve(estimate / 3);
+  // Decoded into the same objects every time, so their strings keep their capacity.
+  Fill f;
+  OrderRequest req;
+  OrderUpdate u;
   out.summary = replay(dir, recover, [&](const journal_record& r) {
     if (r.stream == journal_stream::trade_log) {
-      auto f = decode<Fill>(r);
-      if (!exec_ids.insert(f.exec_id).second)
+      decode(r, f);
+      auto next = static_cast<uint32_t>(out.fills.size());
+      if (exec_ids.find_or_insert(f.exec_id, next) != next)
         return; // the same execution twice: count it once
-      auto& o = orders[f.order_id];
+      auto& slot = orders.at(f.order_id);
+      auto& o = slot.o;
       o.executed_quantity += f.quantity;
-      auto& n = notional_by_order[f.order_id];
-      n += notional(f.quantity, f.price);
-      o.average_price = div<Price>(n, o.executed_quantity, rounding::half_even);
+      slot.notional += notional(f.quantity, f.price);
+      o.average_price = div<Price>(slot.notional, o.executed_quantity, rounding::half_even);
       o.commission += f.commission;
       o.fills.push_back(f);
       if (o.executed_quantity >= o.quantity && o.quantity.is_positive())
         o.status = OrderStatus::filled;
       else if (is_open(o.status))
         o.status = OrderStatus::partially_filled;
-      out.fills.push_back(std::move(f));
+      out.fills.push_back(f);
       return;
     }
     if (r.event == "accepted") {
-      auto req = decode<OrderRequest>(r);
-      auto& o = orders[req.order_id];
+      decode(r, req);
+      auto& o = orders.at(req.order_id).o;
       auto fills = std::move(o.fills);
       auto executed = o.executed_quantity;
       o = execution_from(req);
@@ -78,8 +251,8 @@ recovered_state recover_journal(const std::string& dir, bool recover,
     if (r.event == "replace_requested")
       return; // the venue's answer ("replaced") carries the outcome
     // Every other order event carries the order's state after it.
-    auto u = decode<OrderUpdate>(r);
-    auto& o = orders[u.order_id];
+    decode(r, u);
+    auto& o = orders.at(u.order_id).o;
     if (o.order_id.empty()) {
       o.order_id = u.order_id;
       o.client_order_id = u.client_order_id;
@@ -96,12 +269,15 @@ recovered_state recover_journal(const std::string& dir, bool recover,
       o.reason = u.reason;
   });
   out.next_seq = out.summary.next_seq();
+  // By id, as before (the order of a std::map keyed by the id string).
+  auto by_id = orders.sorted();
   uint64_t max_id = 0;
-  for (auto& [id, o] : orders) {
-    max_id = std::max(max_id, order_number(id, order_id_prefix));
-    if (is_open(o.status))
+  out.orders.reserve(by_id.size());
+  for (auto* slot : by_id) {
+    max_id = std::max(max_id, order_number(slot->id, order_id_prefix));
+    if (is_open(slot->o.status))
       ++out.open_orders;
-    out.orders.push_back(std::move(o));
+    out.orders.push_back(std::move(slot->o));
   }
   out.next_order_id = max_id + 1;
   return out;

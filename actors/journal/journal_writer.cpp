@@ -1,8 +1,9 @@
-// Group commit on one writer thread: swap the queue, write each stream once, fdatasync, then complete.
+// Group commit on one writer thread: swap the queue, encode and write each stream once, fdatasync, then complete.
 #include "actors/journal/journal_writer.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -55,9 +56,10 @@ journal_options journal_options::from_config(const journal_config& cfg, int64_t 
 }
 
 journal_writer::journal_writer(journal_options opts, uint64_t next_seq,
-                               std::shared_ptr<file_ops> ops)
+                               std::shared_ptr<file_ops> ops, commit_completion on_commit)
   : opts_(std::move(opts)),
     ops_(ops ? std::move(ops) : default_file_ops()),
+    on_commit_(std::move(on_commit)),
     max_batch_(0),
     rotate_by_size_(false),
     next_seq_(next_seq),
@@ -103,30 +105,51 @@ journal_writer::~journal_writer() {
   thread_.join();
 }
 
-uint64_t journal_writer::enqueue(journal_stream s, std::string_view event, timestamp_ns ts,
-                                 std::string_view fields, completion done) {
+void journal_writer::check_event(std::string_view event) {
   if (!valid_event_name(event))
     throw std::invalid_argument("journal: event name '" + std::string{event}
                                 + "' is not [A-Za-z0-9_.-]+");
+}
+
+uint64_t journal_writer::enqueue(journal_stream s, std::string_view event, timestamp_ns ts,
+                                 std::unique_ptr<detail::record_body> body, completion done) {
   pending p;
   p.stream = s;
+  p.ts = ts;
+  if (event.size() <= sizeof(p.event)) {
+    p.event_size = static_cast<uint8_t>(event.size());
+    std::memcpy(p.event, event.data(), event.size());
+  } else {
+    p.long_event.assign(event.data(), event.size());
+  }
+  p.body = std::move(body);
   p.done = std::move(done);
-  p.line.reserve(fields.size() + 96);
   bool wake;
   uint64_t seq;
   {
     // The seq is taken and the record queued under one lock, so the queue is
-    // always in seq order; building the line here costs well under a microsecond.
+    // always in seq order; nothing is encoded here (the writer thread does it).
     std::lock_guard<std::mutex> lk{mtx_};
     seq = next_seq_++;
     p.seq = seq;
-    append_record_line(p.line, seq, ts, event, fields);
     queue_.push_back(std::move(p));
     wake = queue_.size() == 1 || queue_.size() == max_batch_;
   }
   if (wake)
     cv_.notify_one();
   return seq;
+}
+
+void journal_writer::encode(const pending& p) {
+  line_.clear();
+  auto start = begin_record_line(line_, p.seq, p.ts, p.event_name());
+  line_ += ',';
+  auto fields_at = line_.size();
+  json_writer w{line_};
+  p.body->write_fields(w);
+  if (line_.size() == fields_at)
+    line_.pop_back(); // a message without fields: no comma
+  end_record_line(line_, start);
 }
 
 void journal_writer::rotate_day(int64_t session_day) {
@@ -222,15 +245,16 @@ void journal_writer::commit(pending* first, pending* last) {
       continue;
     }
     auto& seg = segs_[index_of(p->stream)];
+    encode(*p);
     if (rotate_by_size_ && seg.fd >= 0 && seg.bytes > 0
-        && seg.bytes + p->line.size() > static_cast<uint64_t>(opts_.rotate_bytes))
+        && seg.bytes + line_.size() > static_cast<uint64_t>(opts_.rotate_bytes))
       ok = finish_segment(seg, error);
     if (ok && seg.fd < 0)
       ok = open_segment(seg, p->stream, error);
     if (!ok)
       break;
-    seg.buffer += p->line;
-    seg.bytes += p->line.size();
+    seg.buffer += line_;
+    seg.bytes += line_.size();
     last_seq = p->seq;
     ++count;
   }
@@ -253,13 +277,27 @@ void journal_writer::commit(pending* first, pending* last) {
     error = failure();
   }
   const std::string no_error;
+  uint64_t range_first = 0;
+  uint64_t range_last = 0;
   for (auto p = first; p != last; ++p) {
-    if (p->seq == 0 || !p->done)
+    if (p->seq == 0)
+      continue;
+    if (range_first == 0)
+      range_first = p->seq;
+    range_last = p->seq;
+    p->body.reset(); // freed here, where it was encoded
+    if (!p->done)
       continue;
     try {
       p->done(p->seq, ok, ok ? no_error : error);
     } catch (...) {
       // A throwing completion must not take the journal down with it.
+    }
+  }
+  if (on_commit_ && range_first != 0) {
+    try {
+      on_commit_(range_first, range_last, ok, ok ? no_error : error);
+    } catch (...) {
     }
   }
 }

@@ -1,4 +1,4 @@
-// The journal writer: builds record lines on the caller's thread and makes them durable on its own thread.
+// The journal writer: takes messages from any thread; its own thread encodes, checksums and makes them durable.
 #pragma once
 
 #include <atomic>
@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "actors/journal/file_ops.hpp"
@@ -65,6 +67,21 @@ void check_message_type() {
   (void) checked;
 }
 
+// A message waiting in the writer's queue; the writer thread encodes it.
+struct record_body {
+  virtual ~record_body() = default;
+  // Appends the message's fields (`"a":1,"b":"x"`, no braces) to out.
+  virtual void write_fields(json_writer& w) const = 0;
+};
+
+template <class T>
+struct typed_record_body final : record_body {
+  template <class U>
+  explicit typed_record_body(U&& m) : msg(std::forward<U>(m)) {}
+  void write_fields(json_writer& w) const override { w.fields(msg); }
+  T msg;
+};
+
 } // namespace detail
 
 /// Appends order events and fills to the journal and reports each record's
@@ -75,6 +92,15 @@ public:
   /// Called on the writer thread, in seq order, exactly once per record. Must
   /// not throw and must not destroy the writer.
   using completion = std::function<void(uint64_t seq, bool durable_ok, const std::string& error)>;
+
+  /// Called on the writer thread once per commit that held records, after the
+  /// records' own completions, with the commit's seq range (every seq in
+  /// [first_seq, last_seq] was appended, and all share the outcome). Seqs are
+  /// consecutive, so a caller can settle everything up to last_seq with one
+  /// message instead of one per record. Same rules as a completion.
+  using commit_completion =
+    std::function<void(uint64_t first_seq, uint64_t last_seq, bool durable_ok,
+                       const std::string& error)>;
 
   struct stats {
     uint64_t records; // records written (and synced, unless the policy is never)
@@ -87,8 +113,9 @@ public:
   /// writer thread. Each stream's segments are created on its first record, with
   /// the index after the highest one present. next_seq is the first seq to assign:
   /// replay's last_seq + 1 (1 for a new journal).
+  /// on_commit, if set, is called once per commit (see commit_completion).
   journal_writer(journal_options opts, uint64_t next_seq,
-                 std::shared_ptr<file_ops> ops = nullptr);
+                 std::shared_ptr<file_ops> ops = nullptr, commit_completion on_commit = nullptr);
 
   /// Drains the queue (every completion fires), syncs, closes and joins.
   ~journal_writer();
@@ -96,19 +123,20 @@ public:
   journal_writer(const journal_writer&) = delete;
   journal_writer& operator=(const journal_writer&) = delete;
 
-  /// Builds the record on the caller's thread, assigns the next seq, queues it
-  /// and returns the seq; never waits for I/O. Throws std::invalid_argument for
-  /// an event name outside [A-Za-z0-9_.-] or a message with a field named seq,
-  /// ts, event or crc.
+  /// Takes the message (moved in if passed as an rvalue), assigns the next seq,
+  /// queues it and returns the seq; never waits for I/O. The writer thread
+  /// encodes the JSON line and its crc. Throws std::invalid_argument for an
+  /// event name outside [A-Za-z0-9_.-] or a message with a field named seq, ts,
+  /// event or crc. done may be empty (then only on_commit reports the record).
   template <class T>
-  uint64_t append(journal_stream s, std::string_view event, const T& msg, timestamp_ns ts,
+  uint64_t append(journal_stream s, std::string_view event, T&& msg, timestamp_ns ts,
                   completion done) {
-    detail::check_message_type<T>();
-    std::string fields;
-    fields.reserve(256);
-    json_writer w{fields};
-    w.fields(msg);
-    return enqueue(s, event, ts, fields, std::move(done));
+    using type = std::decay_t<T>;
+    detail::check_message_type<type>();
+    check_event(event);
+    return enqueue(s, event, ts,
+                   std::make_unique<detail::typed_record_body<type>>(std::forward<T>(msg)),
+                   std::move(done));
   }
 
   /// Daily rotation point: records appended after this call go to new segments
@@ -129,9 +157,17 @@ private:
   struct pending {
     uint64_t seq = 0;         // 0 for a rotation marker
     int64_t rotate_to_day = 0;
+    timestamp_ns ts = 0;
     journal_stream stream = journal_stream::order_book;
-    std::string line;
+    uint8_t event_size = 0;    // event names up to sizeof(event) bytes stay inline
+    char event[30];
+    std::string long_event;    // longer ones
+    std::unique_ptr<detail::record_body> body;
     completion done;
+
+    std::string_view event_name() const {
+      return event_size > 0 ? std::string_view{event, event_size} : std::string_view{long_event};
+    }
   };
 
   struct segment {
@@ -143,8 +179,11 @@ private:
     std::string buffer;    // this chunk's lines for this stream
   };
 
+  static void check_event(std::string_view event);
   uint64_t enqueue(journal_stream s, std::string_view event, timestamp_ns ts,
-                   std::string_view fields, completion done);
+                   std::unique_ptr<detail::record_body> body, completion done);
+  // Encodes p's record line into line_ (writer thread).
+  void encode(const pending& p);
   void run();
   void process(std::vector<pending>& work);
   void commit(pending* first, pending* last);
@@ -158,6 +197,7 @@ private:
   journal_options opts_;
   std::unique_ptr<journal_dir_lock> lock_;
   std::shared_ptr<file_ops> ops_;
+  commit_completion on_commit_;
   size_t max_batch_;
   bool rotate_by_size_;
 
@@ -171,6 +211,7 @@ private:
   // Writer thread only.
   segment segs_[2];
   int64_t day_;
+  std::string line_; // the record being encoded, reused
 
   std::atomic<bool> failed_{false};
   mutable std::mutex failure_mtx_;

@@ -491,3 +491,130 @@ TEST_F(JournalWriter, OneWriterOrReplayAtATimePerDirectory) {
   EXPECT_NO_THROW(replay_all(dir_, false, got));
   EXPECT_NO_THROW(journal_writer(options(fsync_policy::batch), 1));
 }
+
+// Encoding moved to the writer thread; the bytes must be what append_record_line
+// makes of the message's JSON, the documented format the reader checks.
+TEST_F(JournalWriter, WriterThreadEncodesTheDocumentedBytes) {
+  randomizer rnd{23};
+  std::string want_book;
+  std::string want_trades;
+  completion_log log;
+  const size_t n = 200;
+  {
+    journal_writer w{options(fsync_policy::never), 7};
+    for (size_t i = 0; i < n; ++i) {
+      timestamp_ns ts = -5 + static_cast<timestamp_ns>(i) * 1'000'000'007;
+      if (i % 4 == 3) {
+        Fill f;
+        rnd.fill(f);
+        std::string fields;
+        json_writer jw{fields};
+        jw.fields(f);
+        auto seq = w.append(journal_stream::trade_log, "fill", f, ts, log.callback());
+        append_record_line(want_trades, seq, ts, "fill", fields);
+      } else {
+        OrderRequest o;
+        rnd.fill(o);
+        std::string fields;
+        json_writer jw{fields};
+        jw.fields(o);
+        // Event names longer than the inline buffer take the other path.
+        std::string ev = i % 2 ? "cancel_requested" : "an_event_name_longer_than_thirty_bytes";
+        auto copy = o;
+        auto seq = w.append(journal_stream::order_book, ev, std::move(copy), ts, log.callback());
+        append_record_line(want_book, seq, ts, ev, fields);
+      }
+    }
+    ASSERT_TRUE(log.wait_for(n));
+  }
+  EXPECT_EQ(read_file(path("order_book.000001.jsonl")), want_book);
+  EXPECT_EQ(read_file(path("trade_log.000001.jsonl")), want_trades);
+  std::vector<replayed> got;
+  auto sum = replay_all(dir_, false, got);
+  EXPECT_TRUE(sum.clean());
+  EXPECT_EQ(sum.records, n);
+  EXPECT_EQ(sum.first_seq, 7u);
+}
+
+// One report per commit, covering consecutive seqs, after the records' own
+// completions, with the commit's outcome; together they cover every record once.
+TEST_F(JournalWriter, OnCommitReportsEachCommitsSeqRangeOnce) {
+  struct range {
+    uint64_t first, last;
+    bool ok;
+    size_t completions_before;
+  };
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::vector<range> ranges;
+  completion_log log;
+  auto ops = std::make_shared<scripted_ops>();
+  const size_t n = 500;
+  {
+    auto opts = options(fsync_policy::batch);
+    opts.batch_max_records = 32;
+    journal_writer w{opts, 100, ops,
+                     [&](uint64_t first, uint64_t last, bool ok, const std::string&) {
+                       auto done = log.entries().size();
+                       std::lock_guard<std::mutex> lk{mtx};
+                       ranges.push_back({first, last, ok, done});
+                       cv.notify_all();
+                     }};
+    for (size_t i = 0; i < n; ++i) {
+      OrderRequest o;
+      o.order_id = "O-" + std::to_string(i);
+      // Records without a completion of their own are still reported by on_commit.
+      w.append(journal_stream::order_book, "accepted", o, 1,
+               i % 5 == 0 ? journal_writer::completion{} : log.callback());
+      if (i == 250)
+        w.rotate_day(20240116); // a marker inside a commit is not a record
+    }
+    std::unique_lock<std::mutex> lk{mtx};
+    ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(20), [&] {
+      return !ranges.empty() && ranges.back().last == 100 + n - 1;
+    }));
+  }
+  uint64_t next = 100;
+  for (const auto& r : ranges) {
+    EXPECT_EQ(r.first, next);
+    EXPECT_GE(r.last, r.first);
+    EXPECT_LE(r.last - r.first + 1, 32u) << "batch caps a commit";
+    EXPECT_TRUE(r.ok);
+    next = r.last + 1;
+  }
+  EXPECT_EQ(next, 100 + n);
+  EXPECT_LT(ranges.size(), n / 2) << "reports are per commit, not per record";
+  // Every record's own completion of a commit fired before that commit's report.
+  auto entries = log.entries();
+  for (const auto& r : ranges) {
+    size_t own = 0;
+    for (const auto& e : entries)
+      own += e.seq <= r.last;
+    EXPECT_EQ(own, r.completions_before);
+  }
+}
+
+TEST_F(JournalWriter, OnCommitCarriesTheFailure) {
+  auto ops = std::make_shared<scripted_ops>();
+  ops->fail_sync_at = 1;
+  ops->fail_sync_errno = EIO;
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::vector<std::pair<uint64_t, std::string>> failures;
+  {
+    journal_writer w{options(fsync_policy::always), 1, ops,
+                     [&](uint64_t, uint64_t last, bool ok, const std::string& error) {
+                       std::lock_guard<std::mutex> lk{mtx};
+                       if (!ok)
+                         failures.push_back({last, error});
+                       cv.notify_all();
+                     }};
+    Fill f;
+    w.append(journal_stream::trade_log, "fill", f, 0, nullptr);
+    std::unique_lock<std::mutex> lk{mtx};
+    ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(20), [&] { return !failures.empty(); }));
+  }
+  EXPECT_EQ(failures[0].first, 1u);
+  EXPECT_NE(failures[0].second.find("Input/output error"), std::string::npos)
+    << failures[0].second;
+}

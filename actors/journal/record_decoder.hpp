@@ -1,0 +1,177 @@
+// The replay's fast decoder: reads a record line as journal_writer writes it, field by field in inspect order, without a DOM.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "actors/journal/journal_format.hpp"
+#include "messages/field.hpp"
+#include "messages/inspect_traits.hpp"
+
+namespace engine {
+
+namespace detail {
+
+// Walks `"name":value` pairs in exactly the order and form json_writer writes
+// them. Anything else (another key order, an escape, a non-ASCII byte, a
+// nested object, a number simdjson would read differently) stops it, and the
+// caller decodes the line with from_json instead, so the fast path can only
+// ever agree with the general one.
+class sequential_record_reader {
+public:
+  using result_type = bool;
+
+  sequential_record_reader(std::string_view line, size_t pos) : s_(line), pos_(pos) {}
+
+  template <class... Ts>
+  bool operator()(Ts&&... xs) {
+    return (consume(xs) && ...);
+  }
+
+  // True when only the crc suffix is left: every byte of the line was read.
+  bool at_crc() const { return s_.size() - pos_ == record_crc_suffix_size; }
+
+private:
+  template <class T>
+  bool consume(T& x) {
+    using type = std::decay_t<T>;
+    if constexpr (std::is_same_v<type, field_t>) {
+      return key(x.name);
+    } else if constexpr (is_annotation_v<type>) {
+      return true;
+    } else {
+      return value(x);
+    }
+  }
+
+  bool key(std::string_view name) {
+    // ,"name":
+    if (s_.size() - pos_ < name.size() + 4 || s_[pos_] != ',' || s_[pos_ + 1] != '"'
+        || s_.compare(pos_ + 2, name.size(), name) != 0 || s_[pos_ + 2 + name.size()] != '"'
+        || s_[pos_ + 3 + name.size()] != ':')
+      return false;
+    pos_ += name.size() + 4;
+    return true;
+  }
+
+  // A string without escapes or non-ASCII bytes.
+  bool plain_string(std::string_view& out) {
+    if (pos_ >= s_.size() || s_[pos_] != '"')
+      return false;
+    size_t start = ++pos_;
+    while (pos_ < s_.size()) {
+      auto c = static_cast<unsigned char>(s_[pos_]);
+      if (c == '"') {
+        out = s_.substr(start, pos_ - start);
+        ++pos_;
+        return true;
+      }
+      if (c == '\\' || c < 0x20 || c >= 0x80)
+        return false;
+      ++pos_;
+    }
+    return false;
+  }
+
+  template <class I>
+  bool integer(I& out) {
+    size_t start = pos_;
+    size_t digits = pos_;
+    if (std::is_signed_v<I> && digits < s_.size() && s_[digits] == '-')
+      ++digits;
+    // JSON has no leading zeros; the writer never makes them.
+    if (digits < s_.size() && s_[digits] == '0' && digits + 1 < s_.size() && s_[digits + 1] >= '0'
+        && s_[digits + 1] <= '9')
+      return false;
+    auto r = std::from_chars(s_.data() + start, s_.data() + s_.size(), out);
+    if (r.ec != std::errc{} || r.ptr == s_.data() + start)
+      return false;
+    pos_ = static_cast<size_t>(r.ptr - s_.data());
+    // A fraction or exponent would make it a JSON number that is not an integer.
+    return pos_ < s_.size() && (s_[pos_] == ',' || s_[pos_] == '}');
+  }
+
+  template <class T>
+  bool value(T& x) {
+    using type = std::decay_t<T>;
+    if constexpr (is_decimal<type>::value) {
+      std::string_view text;
+      if (!plain_string(text))
+        return false;
+      auto d = type::parse(text);
+      if (!d)
+        return false;
+      x = *d;
+      return true;
+    } else if constexpr (is_named_enum<type>::value) {
+      std::string_view text;
+      if (!plain_string(text))
+        return false;
+      auto v = enum_from_string<type>(text);
+      if (!v)
+        return false;
+      x = *v;
+      return true;
+    } else if constexpr (std::is_same_v<type, bool>) {
+      if (s_.compare(pos_, 4, "true") == 0) {
+        x = true;
+        pos_ += 4;
+        return true;
+      }
+      if (s_.compare(pos_, 5, "false") == 0) {
+        x = false;
+        pos_ += 5;
+        return true;
+      }
+      return false;
+    } else if constexpr (std::is_integral_v<type> && std::is_signed_v<type>) {
+      int64_t v;
+      if (!integer(v))
+        return false;
+      x = static_cast<type>(v);
+      return true;
+    } else if constexpr (std::is_integral_v<type>) {
+      uint64_t v;
+      if (!integer(v))
+        return false;
+      x = static_cast<type>(v);
+      return true;
+    } else if constexpr (std::is_same_v<type, std::string>) {
+      std::string_view text;
+      if (!plain_string(text))
+        return false;
+      x.assign(text.data(), text.size());
+      return true;
+    } else {
+      return false; // vectors and nested objects: the general decoder
+    }
+  }
+
+  std::string_view s_;
+  size_t pos_;
+};
+
+} // namespace detail
+
+/// Decodes a verified record line (journal_record::line) into x when the line
+/// is exactly what journal_writer writes for T; false otherwise, and then x
+/// may be partly assigned: decode it again with from_json(line, x), which
+/// accepts any JSON object (and explains what is wrong).
+template <class T>
+bool decode_record_fast(std::string_view line, T& x) {
+  // Past the header `{"seq":N,"ts":T,"event":"E"` (already verified by the reader).
+  static constexpr std::string_view event_key = ",\"event\":\"";
+  auto at = line.find(event_key);
+  if (at == std::string_view::npos)
+    return false;
+  auto end = line.find('"', at + event_key.size());
+  if (end == std::string_view::npos)
+    return false;
+  detail::sequential_record_reader r{line, end + 1};
+  return inspect(r, x) && r.at_crc();
+}
+
+} // namespace engine
