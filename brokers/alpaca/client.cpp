@@ -781,7 +781,7 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
 
   void garbage(const char* what, const std::string& err) {
     ++n_garbage;
-    log->warn("alpaca: dropped a {} that did not parse ({})", what, err);
+    log->warn("alpaca: dropped an unparsable {} ({})", what, err);
   }
 
   void reject(const OrderRequest& o, const std::string& reason) {

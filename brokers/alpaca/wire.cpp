@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include "messages/json_writer.hpp"
+#include "messages/order_state_machine.hpp"
 
 namespace engine::alpaca {
 
