@@ -95,6 +95,18 @@ std::optional<venue_url> parse_venue_url(const std::string& url, std::string& er
   return u;
 }
 
+alpaca_options options_from(const broker_config& b, const std::string& broker_name) {
+  alpaca_options o;
+  if (!b.base_url.empty())
+    o.base_url = b.base_url;
+  if (!b.stream_url.empty())
+    o.stream_url = b.stream_url;
+  o.api_key = b.api_key;
+  o.secret_key = b.secret_key;
+  o.broker = broker_name;
+  return o;
+}
+
 std::string validate(const alpaca_options& o) {
   std::string err;
   if (!parse_venue_url(o.base_url, err))

@@ -29,6 +29,9 @@ struct alpaca_options {
   std::string ca_file;                    // empty: the system's CA store
 };
 
+/// The options of an `execution.broker` section of type alpaca (keys, URLs; the rest default).
+alpaca_options options_from(const broker_config& b, const std::string& broker_name = "alpaca");
+
 /// A parsed base or stream URL.
 struct venue_url {
   bool tls = false;

@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include "brokers/alpaca/wire.hpp"
+#include "config/config_loader.hpp"
 #include "fake_process.hpp"
 
 namespace engine::alpaca {
@@ -76,6 +77,25 @@ TEST(alpaca_url, plain_urls_only_for_loopback) {
   EXPECT_FALSE(parse_venue_url("http://127.0.0.1.evil.com", err));
   EXPECT_FALSE(parse_venue_url("ftp://127.0.0.1", err));
   EXPECT_FALSE(parse_venue_url("https://user:pw@host", err));
+}
+
+TEST(alpaca_config, the_fake_example_config_makes_valid_options) {
+  auto cfg = load_config(ENGINE_SOURCE_DIR "/config/examples/alpaca_fake.yaml");
+  EXPECT_EQ(cfg.execution.broker.type, "alpaca");
+  auto o = options_from(cfg.execution.broker);
+  EXPECT_EQ(validate(o), "");
+  EXPECT_EQ(o.base_url, "http://127.0.0.1:18750");
+  EXPECT_EQ(o.stream_url, "ws://127.0.0.1:18750/stream");
+  EXPECT_EQ(o.requests_per_minute, 200);
+  // The real paper account's config asks for TLS on both URLs.
+  broker_config paper;
+  paper.base_url = "https://paper-api.alpaca.markets";
+  paper.stream_url = "wss://paper-api.alpaca.markets/stream";
+  paper.api_key = secret{"k"};
+  paper.secret_key = secret{"s"};
+  EXPECT_EQ(validate(options_from(paper)), "");
+  paper.base_url = "http://paper-api.alpaca.markets";
+  EXPECT_NE(validate(options_from(paper)).find("base_url"), std::string::npos);
 }
 
 TEST(alpaca_client, a_plain_remote_url_stops_the_start_fatally) {
