@@ -1082,8 +1082,9 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
   void fills_page(timestamp_ns since, std::string token, std::shared_ptr<std::vector<fill_activity>> acc,
                   net::answer<std::vector<Fill>> done) {
     // `after` is exclusive and coarse at Alpaca: ask a second earlier, filter here.
-    std::string target = "/v2/account/activities/FILL?direction=asc&page_size=100&after="
-                         + url_encode(format_timestamp(since - 1'000'000'000));
+    std::string target = "/v2/account/activities/FILL?direction=asc&page_size=100";
+    if (since > 1'000'000'000)
+      target += "&after=" + url_encode(format_timestamp(since - 1'000'000'000));
     if (!token.empty())
       target += "&page_token=" + url_encode(token);
     request(http::verb::get, target, "",
@@ -1171,6 +1172,10 @@ void alpaca_connection::stop() {
     p->ioc.stop();
   });
   i.thread.join();
+  // Run what is left (every socket is closed, so each operation ends aborted) on this thread:
+  // the handlers see `closed` and do nothing, and they let go of the state they hold.
+  i.ioc.restart();
+  i.ioc.poll();
 }
 
 void alpaca_connection::submit(const OrderRequest& order) {

@@ -215,6 +215,24 @@ TEST(alpaca_faults, a_hang_times_out_disconnects_and_reconciliation_tells_what_a
   c2->stop();
 }
 
+TEST(alpaca_faults, a_silent_stream_is_a_disconnect) {
+  fake_process fake{{}, plan("  - {kind: hang, after_orders: 1, duration_ms: 3000}\n")};
+  auto o = fake.options();
+  o.stream_silence_timeout_ms = 400; // pings at 200 ms go unanswered while the fake hangs
+  o.request_timeout_ms = 5000;
+  recorder rec;
+  alpaca_connection c{o};
+  c.start(rec.events());
+  ASSERT_TRUE(rec.wait_connected());
+  auto t0 = clk::now();
+  c.submit(market("Z-1"));
+  ASSERT_TRUE(rec.wait_disconnected(3000));
+  EXPECT_LT(clk::now() - t0, std::chrono::milliseconds(2000));
+  EXPECT_FALSE(rec.disconnects()[0].fatal);
+  EXPECT_NE(rec.disconnects()[0].message.find("silent"), std::string::npos)
+    << rec.disconnects()[0].message;
+}
+
 TEST(alpaca_faults, refused_connections_fail_the_start_until_the_window_ends) {
   fake_process fake{{}, plan("  - {kind: refuse, at_s: 0, duration_ms: 800}\n")};
   // Wait for the window to open (the fake's first tick), then try as the supervisor would.

@@ -94,6 +94,11 @@ public:
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(ws_).socket().close(ec);
   }
+  /// A hang: stop reading (so pings go unanswered) without closing the socket.
+  void freeze() {
+    frozen_ = true;
+    beast::get_lowest_layer(ws_).cancel();
+  }
   bool listening = false;
 
 private:
@@ -106,6 +111,7 @@ private:
   beast::flat_buffer buf_;
   std::deque<std::string> out_;
   bool authorized_ = false;
+  bool frozen_ = false;
 };
 
 /// One REST connection (keep-alive), which may upgrade to the stream.
@@ -192,6 +198,12 @@ public:
                    static_cast<long long>((ep.end_ns - ep.start_ns) / 1'000'000));
       if (ep.kind == fault_kind::disconnect || ep.kind == fault_kind::reset_window)
         drop_all(keep);
+      if (ep.kind == fault_kind::hang)
+        if (auto s = stream_.lock()) {
+          s->freeze();
+          frozen_ = s; // held open, silent, until the episode ends
+          stream_.reset();
+        }
     }
   }
 
@@ -235,8 +247,12 @@ private:
       auto now = wall_ns();
       injector_.tick(now);
       apply_episodes();
-      if (!injector_.active(fault_kind::hang, now))
+      if (!injector_.active(fault_kind::hang, now)) {
         hung_.clear(); // their clients timed out long ago; closing is all that is left
+        if (frozen_)
+          frozen_->close();
+        frozen_.reset();
+      }
       venue_.step(now);
       // drop expired weak pointers now and then
       rest_.erase(std::remove_if(rest_.begin(), rest_.end(),
@@ -265,6 +281,7 @@ private:
   std::weak_ptr<ws_session> stream_;
   std::vector<std::weak_ptr<http_session>> rest_;
   std::vector<std::shared_ptr<http_session>> hung_;
+  std::shared_ptr<ws_session> frozen_;
 };
 
 // ---- ws_session ----
@@ -280,7 +297,7 @@ void ws_session::accept(http::request<http::string_body> req) {
 
 void ws_session::read() {
   ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, size_t) {
-    if (ec)
+    if (ec || self->frozen_)
       return;
     self->on_message();
     self->buf_.consume(self->buf_.size());
