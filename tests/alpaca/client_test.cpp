@@ -290,6 +290,34 @@ TEST(alpaca_client, reconciliation_queries) {
   c.stop();
 }
 
+TEST(alpaca_client, fills_since_pages_through_more_than_one_page_of_activities) {
+  fake_process fake{{"--partial-lot", "100", "--tick-ms", "1"}};
+  recorder rec;
+  alpaca_connection c{fake.options()};
+  c.start(rec.events());
+  ASSERT_TRUE(rec.wait_connected());
+  auto t0 = std::chrono::duration_cast<std::chrono::nanoseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
+  c.submit(market("P-1", "23050")); // 231 fills of at most 100: three pages of 100
+  ASSERT_TRUE(rec.wait_event("P-1", OrderEvent::fill, 8000));
+  EXPECT_EQ(rec.filled("P-1"), q("23050"));
+  awaited<std::vector<Fill>> fills;
+  c.fills_since(t0, fills.callback());
+  ASSERT_TRUE(fills.wait());
+  ASSERT_TRUE(fills.value) << fills.error;
+  EXPECT_EQ(fills.value->size(), 231u);
+  std::set<std::string> ids;
+  Quantity total;
+  for (auto& f : *fills.value) {
+    ids.insert(f.exec_id);
+    total += f.quantity;
+  }
+  EXPECT_EQ(ids.size(), 231u);
+  EXPECT_EQ(total, q("23050"));
+  c.stop();
+}
+
 TEST(alpaca_client, an_order_alpaca_cannot_take_is_rejected_without_a_request) {
   fake_process fake;
   recorder rec;
