@@ -112,6 +112,20 @@ TEST(alpaca_client, a_plain_remote_url_stops_the_start_fatally) {
   EXPECT_NE(rec.disconnects()[0].message.find("clear text"), std::string::npos);
 }
 
+TEST(alpaca_client, https_to_a_server_without_tls_fails_the_handshake_not_open) {
+  fake_process fake;
+  auto o = fake.options();
+  o.base_url = "https://127.0.0.1:" + std::to_string(fake.port());
+  recorder rec;
+  alpaca_connection c{o};
+  c.start(rec.events());
+  ASSERT_TRUE(rec.wait_disconnected());
+  EXPECT_FALSE(rec.disconnects()[0].fatal);
+  EXPECT_NE(rec.disconnects()[0].message.find("tls handshake"), std::string::npos)
+    << rec.disconnects()[0].message;
+  EXPECT_TRUE(state_of(fake).accepted.empty());
+}
+
 TEST(alpaca_client, wrong_keys_are_fatal) {
   fake_process fake;
   auto o = fake.options();
