@@ -109,6 +109,31 @@ TEST(alpaca_faults, rate_limit_waits_for_retry_after_without_a_storm) {
   EXPECT_EQ(acc["R-2"], 1);
 }
 
+TEST(alpaca_faults, the_token_bucket_spaces_requests) {
+  fake_process fake;
+  auto o = fake.options();
+  o.requests_per_minute = 600; // 10 per second
+  o.burst = 1;
+  recorder rec;
+  alpaca_connection c{o};
+  c.start(rec.events()); // the start-up account check takes the one token
+  ASSERT_TRUE(rec.wait_connected());
+  auto t0 = clk::now();
+  std::vector<std::unique_ptr<awaited<AccountInfo>>> answers;
+  for (int i = 0; i < 5; ++i) {
+    answers.push_back(std::make_unique<awaited<AccountInfo>>());
+    c.account(answers.back()->callback());
+  }
+  for (auto& a : answers) {
+    ASSERT_TRUE(a->wait());
+    EXPECT_TRUE(a->value) << a->error;
+  }
+  auto took = clk::now() - t0;
+  EXPECT_GE(took, std::chrono::milliseconds(380)); // about 100 ms apart
+  EXPECT_LT(took, std::chrono::milliseconds(2000));
+  c.stop();
+}
+
 TEST(alpaca_faults, server_errors_never_duplicate_an_order) {
   // The first faulted POST is processed and answered 500; the second is refused unprocessed.
   fake_process fake{{}, plan("  - {kind: server_error, after_orders: 1, count: 1}\n"
