@@ -406,7 +406,9 @@ struct ibkr_connection::impl : std::enable_shared_from_this<ibkr_connection::imp
     pos_q.clear();
     exec_q.clear();
     acct_q.clear();
-    if (in_reset_window(o, now())) {
+    if (why == "stopped") {
+      spdlog::debug("ibkr: stopped");
+    } else if (in_reset_window(o, now())) {
       why = "IB daily reset window (expected): " + why;
       spdlog::info("ibkr: {}", why);
     } else if (was_connected || fatal) {

@@ -103,7 +103,9 @@ struct fake_tws::impl : std::enable_shared_from_this<fake_tws::impl> {
     int client_id = -1;
     std::array<char, 65536> buf{};
     bool open = true;
-    explicit session(asio::io_context& io) : sock(io) {}
+    std::deque<std::pair<int64_t, std::string>> delayed; // (due ns, bytes), in send order
+    asio::steady_timer delay_timer;
+    explicit session(asio::io_context& io) : sock(io), delay_timer(io) {}
   };
   struct position {
     Quantity qty;
@@ -155,24 +157,43 @@ struct fake_tws::impl : std::enable_shared_from_this<fake_tws::impl> {
   void send(const std::shared_ptr<session>& s, const std::string& bytes) {
     if (!s->open)
       return;
-    auto d = faults.active(fault_kind::delay, now());
-    auto self = shared_from_this();
-    auto do_write = [self, s, bytes] {
-      if (!s->open)
-        return;
-      auto data = std::make_shared<std::string>(bytes);
-      // Writes are small; a synchronous write keeps the order of messages trivially.
-      error_code ec;
-      asio::write(s->sock, asio::buffer(*data), ec);
-      if (ec)
-        self->close(s);
-    };
-    if (d && d->delay_ms > 0) {
-      auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(d->delay_ms));
-      t->async_wait([t, do_write](const error_code&) { do_write(); });
-    } else {
-      do_write();
+    auto t = now();
+    auto d = faults.active(fault_kind::delay, t);
+    if ((d && d->delay_ms > 0) || !s->delayed.empty()) {
+      // One queue per session keeps the order of messages while they wait.
+      bool idle = s->delayed.empty();
+      s->delayed.emplace_back(t + (d ? d->delay_ms : 0) * 1'000'000, bytes);
+      if (idle)
+        arm_delay(s);
+      return;
     }
+    write_now(s, bytes);
+  }
+
+  void write_now(const std::shared_ptr<session>& s, const std::string& bytes) {
+    // Writes are small; a synchronous write keeps the order of messages trivially.
+    error_code ec;
+    asio::write(s->sock, asio::buffer(bytes), ec);
+    if (ec)
+      close(s);
+  }
+
+  void arm_delay(const std::shared_ptr<session>& s) {
+    if (s->delayed.empty() || !s->open)
+      return;
+    int64_t wait = std::max<int64_t>(0, s->delayed.front().first - now());
+    s->delay_timer.expires_after(std::chrono::nanoseconds(wait));
+    auto self = shared_from_this();
+    s->delay_timer.async_wait([self, s](const error_code& ec) {
+      if (ec || !s->open)
+        return;
+      while (!s->delayed.empty() && s->delayed.front().first <= self->now() && s->open) {
+        auto bytes = std::move(s->delayed.front().second);
+        s->delayed.pop_front();
+        self->write_now(s, bytes);
+      }
+      self->arm_delay(s);
+    });
   }
   void send(const std::shared_ptr<session>& s, const msg& m) { send(s, m.bytes()); }
 
@@ -180,6 +201,7 @@ struct fake_tws::impl : std::enable_shared_from_this<fake_tws::impl> {
     if (!s->open)
       return;
     s->open = false;
+    s->delay_timer.cancel();
     error_code ec;
     s->sock.shutdown(tcp::socket::shutdown_both, ec);
     s->sock.close(ec);
@@ -840,6 +862,14 @@ void fake_tws::send_error_to_all(int64_t id, int code, const std::string& text) 
     for (auto& s : std::vector<std::shared_ptr<impl::session>>(i->sessions))
       if (s->api)
         i->error_to(s, id, code, text);
+    return 0;
+  });
+}
+void fake_tws::send_raw_to_all(const std::string& bytes) {
+  impl_->call([i = impl_.get(), bytes] {
+    for (auto& s : std::vector<std::shared_ptr<impl::session>>(i->sessions))
+      if (s->api)
+        i->send(s, bytes);
     return 0;
   });
 }

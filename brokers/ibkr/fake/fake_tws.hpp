@@ -68,6 +68,8 @@ public:
   int64_t fired(fault_kind k);
   /// Sends an error message to every connected client (tests: notices, 1100...).
   void send_error_to_all(int64_t id, int code, const std::string& text);
+  /// Sends raw bytes to every connected client (tests: malformed frames).
+  void send_raw_to_all(const std::string& bytes);
   /// Drops every client connection now.
   void drop_all();
   /// The reference price the fill model uses for a symbol.
