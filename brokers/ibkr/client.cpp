@@ -1186,6 +1186,9 @@ void ibkr_connection::stop() {
     i->io.stop();
   });
   i->thread.join();
+  // Completes the aborted handlers (each holds the impl), so nothing outlives the connection.
+  i->io.restart();
+  i->io.poll();
 }
 
 void ibkr_connection::submit(const OrderRequest& order) {

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <csignal>
 #include <unistd.h>
 
 #include "brokers/faults/fault_plan.hpp"
@@ -777,6 +778,44 @@ TEST(ibkr_order_id_book, allocation_is_monotonic_and_respects_the_floor) {
   EXPECT_EQ(b.allocate(100), 100); // nextValidId or the journal jumps ahead
   EXPECT_EQ(b.allocate(5), 101);   // a lower nextValidId never takes us back
   EXPECT_EQ(b.highest_used(), 101);
+}
+
+} // namespace
+
+namespace {
+
+// The fake-tws program itself: prints its port, speaks to the client, stops on SIGTERM.
+TEST(ibkr_fake_tws_program, prints_its_port_and_serves_a_client) {
+  std::string bin = std::string(ENGINE_BINARY_DIR) + "/brokers/fake-tws";
+  ASSERT_EQ(access(bin.c_str(), X_OK), 0) << bin;
+  std::string cmd = bin + " --port 0 --server-version 170 & echo pid=$!";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_TRUE(p);
+  char line[256];
+  int pid = 0, port = 0;
+  while ((pid == 0 || port == 0) && fgets(line, sizeof line, p)) {
+    std::sscanf(line, "pid=%d", &pid);
+    std::sscanf(line, "listening on 127.0.0.1:%d", &port);
+  }
+  ASSERT_GT(pid, 0);
+  ASSERT_GT(port, 0);
+  {
+    recorder rec;
+    ibkr_options o;
+    o.port = static_cast<uint16_t>(port);
+    o.client_id = 3;
+    ibkr_connection c(o);
+    c.start(rec.events());
+    ASSERT_TRUE(rec.wait([](recorder& r) { return r.connected > 0; }));
+    EXPECT_EQ(c.server_version(), 170);
+    c.submit(order("P-1", OrderType::market, "1"));
+    ASSERT_TRUE(rec.wait([](recorder& r) { return r.count(OrderEvent::fill) == 1; }));
+    c.stop();
+  }
+  kill(pid, SIGTERM);
+  while (fgets(line, sizeof line, p)) {
+  }
+  pclose(p);
 }
 
 } // namespace

@@ -835,6 +835,8 @@ void fake_tws::stop() {
     i->io.stop();
   });
   i->thread.join();
+  i->io.restart();
+  i->io.poll();
 }
 
 std::vector<fake_order_seen> fake_tws::orders_seen() {
