@@ -442,6 +442,7 @@ struct ibkr_connection::impl : std::enable_shared_from_this<ibkr_connection::imp
     u.side = e.request.side;
     u.status = e.status;
     u.executed_quantity = e.executed;
+    u.commission = e.commission;
     u.leaves_quantity = e.final ? Quantity{} : e.request.quantity - e.executed;
     if (e.executed.is_positive())
       if (auto avg = try_div<Price>(e.notional, e.executed))
@@ -749,13 +750,15 @@ struct ibkr_connection::impl : std::enable_shared_from_this<ibkr_connection::imp
       r.update.status = OrderStatus::filled;
       r.update.executed_quantity = m.cum_qty;
       r.update.average_price = m.avg_price;
-      r.update.reason = "external";
+      // An orderRef is an engine id from an earlier process; none means not ours at all.
+      if (m.order_ref.empty())
+        r.update.reason = "external";
       r.update.timestamp = now();
     }
     r.fill = f;
-    r.update.commission = f.commission;
     if (commission_by_exec.count(m.exec_id)) {
       ++stats.commission_joined;
+      r.update.commission = add_commission(m.order_id, f.commission);
       return emit(r);
     }
     if (o.commission_wait_ms <= 0) {
@@ -836,6 +839,22 @@ struct ibkr_connection::impl : std::enable_shared_from_this<ibkr_connection::imp
       done(std::move(out), {});
   }
 
+  /// Adds a fill's commission to its order's total (the update's commission); an order we do
+  /// not track gets the fill's own.
+  Money add_commission(int64_t ib_id, Money c) {
+    Money total = c;
+    o.ids->update(ib_id, [&](ib_order& x) {
+      x.commission += c;
+      total = x.commission;
+    });
+    return total;
+  }
+  Money add_commission(const std::string& engine_id, Money c) {
+    if (auto e = o.ids->by_engine_id(engine_id))
+      return add_commission(e->ib_id, c);
+    return c;
+  }
+
   void handle(commission_report_msg& m) {
     Money c = m.commission.value_or(Money{});
     bool first = commission_by_exec.emplace(m.exec_id, c).second;
@@ -846,7 +865,7 @@ struct ibkr_connection::impl : std::enable_shared_from_this<ibkr_connection::imp
       h->second.timer->cancel();
       held.erase(h);
       r.fill.commission = c;
-      r.update.commission = c;
+      r.update.commission = add_commission(r.fill.order_id, c);
       ++stats.commission_joined;
       emit(r);
     } else if (auto a = awaiting.find(m.exec_id); a != awaiting.end()) {
@@ -854,7 +873,7 @@ struct ibkr_connection::impl : std::enable_shared_from_this<ibkr_connection::imp
       awaiting.erase(a);
       r.fill.quantity = Quantity{};
       r.fill.commission = c;
-      r.update.commission = c;
+      r.update.commission = add_commission(r.fill.order_id, c);
       r.update.reason = std::string{commission_completion_reason};
       r.update.timestamp = now();
       ++stats.commission_completed;

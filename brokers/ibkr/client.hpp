@@ -37,7 +37,8 @@ struct ib_order {
   OrderRequest request;
   OrderStatus status = OrderStatus::pending_new;
   Quantity executed;
-  Money notional; // executed * price, for the average
+  Money notional;   // executed * price, for the average
+  Money commission; // of the fills whose commission is known
   bool accepted = false;
   bool final = false;
   bool cancel_requested = false;

@@ -274,6 +274,8 @@ TEST_F(ibkr_client, market_order_fills_in_two_parts_each_with_its_commission) {
     EXPECT_LE(std::llabs(f.timestamp - execs[i].time_ns), 1'000'000'000LL) << f.exec_id;
     EXPECT_TRUE(rs[1 + i].update.reason.empty());
   }
+  EXPECT_EQ(rs[1].update.commission, Money::from_units(1)); // the order's total so far
+  EXPECT_EQ(rs[2].update.commission, Money::from_units(2));
   EXPECT_EQ(rs[2].update.executed_quantity, *Quantity::parse("10"));
   EXPECT_EQ(rs[2].update.average_price, ref);
   EXPECT_EQ(rs[2].update.status, OrderStatus::filled);
