@@ -81,8 +81,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fake-tws: cannot listen on 127.0.0.1:%u: %s\n", o.port, e.what());
     return 1;
   }
-  std::printf("listening on 127.0.0.1:%u (server version %d, account %s)\n", port,
-              o.server_version, o.account.c_str());
+  std::printf("listening on 127.0.0.1:%u\n", port);
+  std::printf("server version %d, account %s, first order id %lld\n", o.server_version,
+              o.account.c_str(), static_cast<long long>(o.first_order_id));
   std::fflush(stdout);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
