@@ -72,6 +72,7 @@ struct engine_node::impl {
   std::vector<std::pair<std::string, caf::actor>> started; // in start order
   std::shared_ptr<spdlog::logger> log = logger("node");
   std::unique_ptr<remote_bridge> bridge; // only when the config spreads over several nodes
+  std::shared_ptr<market_data_monitor> md_monitor = std::make_shared<market_data_monitor>();
   bool running = false;
 
   impl(app_config c, node_options o)
@@ -147,6 +148,8 @@ void engine_node::start() {
   std::vector<std::string> universe;
   for (auto& t : cfg.market_data.tickers)
     universe.push_back(t.ticker);
+  if (cfg.market_data.source == "polygon")
+    universe = cfg.market_data.polygon_tickers;
   if (m.here(names::simulator)) {
     sim_broker_options so;
     so.directory = m.dir;
@@ -204,6 +207,7 @@ void engine_node::start() {
     mo.phases = phases;
     mo.sim_clock = m.sim_clock;
     mo.on_end = on_end;
+    mo.monitor = m.md_monitor;
     auto md = spawn_market_data(m.sys, mo);
     m.add(names::market_data, md);
     caf::anon_send(md, start_atom::value);
@@ -294,6 +298,7 @@ node_report engine_node::report() {
   if (auto om = m.dir->get(names::order_manager))
     self->request(om, query_timeout, stats_atom::value)
       .receive([&](const OrderStats& s) { r.orders = s; }, fail);
+  r.market_data = m.md_monitor->get();
   return r;
 }
 
@@ -308,6 +313,11 @@ std::string engine_node::status_line() {
                      + " P&L " + r.metrics.total_pnl.round_to(one_cent, rounding::half_even).to_string();
   if (impl_->sim_clock)
     line += " sim time " + format_iso8601(impl_->sim_clock->now(), -5 * 60);
+  const auto& md = r.market_data;
+  if (md.source == "polygon")
+    line += " data " + md.state + " quotes " + std::to_string(md.quotes) + " reconnects " +
+            std::to_string(md.reconnects) + " gaps " + std::to_string(md.gaps) + " conflated " +
+            std::to_string(md.conflated) + " garbage " + std::to_string(md.garbage);
   return line;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/market_data_status.hpp"
 #include "config/app_config.hpp"
 #include "messages/all_messages.hpp"
 
@@ -24,6 +25,7 @@ struct node_report {
   AccountInfo account;
   PerformanceMetrics metrics;
   OrderStats orders;
+  market_data_status market_data; // the live feed's state and counters (polygon)
 };
 
 /// Builds the actor system, spawns the actors this node hosts, and tears
