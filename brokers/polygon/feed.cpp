@@ -467,12 +467,16 @@ struct polygon_feed::impl {
 
   /// Keeps the latest quote of each ticker, in the order of those latest quotes.
   void conflate() {
-    std::unordered_set<std::string_view> kept;
+    // Which to keep first, then move: a view into a moved-from ticker would dangle.
+    std::unordered_set<std::string_view> seen;
+    std::vector<bool> keep(pending.size(), false);
+    for (size_t i = pending.size(); i-- > 0;)
+      keep[i] = seen.insert(pending[i].ticker).second;
     std::vector<Quote> out;
-    for (auto i = pending.rbegin(); i != pending.rend(); ++i)
-      if (kept.insert(i->ticker).second)
-        out.push_back(std::move(*i));
-    std::reverse(out.begin(), out.end());
+    out.reserve(seen.size());
+    for (size_t i = 0; i < pending.size(); ++i)
+      if (keep[i])
+        out.push_back(std::move(pending[i]));
     n.conflated += pending.size() - out.size();
     pending.swap(out);
   }

@@ -289,8 +289,9 @@ TEST(polygon_feed, slow_consumer_conflates_to_latest_per_ticker) {
   std::map<std::string, timestamp_ns> last;
   for (auto& q : second.quotes) {
     auto it = last.find(q.ticker);
-    if (it != last.end())
+    if (it != last.end()) {
       EXPECT_GE(q.timestamp, it->second);
+    }
     last[q.ticker] = q.timestamp;
   }
   auto c = feed.counters();

@@ -17,10 +17,10 @@ TEST(polygon_wire, quote_fields_exact_and_ms_to_ns) {
   ASSERT_EQ(f.quotes.size(), 1u);
   const auto& q = f.quotes[0];
   EXPECT_EQ(q.sym, "MSFT");
-  EXPECT_EQ(q.bid.to_string(), "114.125000");
-  EXPECT_EQ(q.ask.to_string(), "114.128000");
-  EXPECT_EQ(q.bid_size.to_string(), "100.000000000");
-  EXPECT_EQ(q.ask_size.to_string(), "160.000000000");
+  EXPECT_EQ(q.bid.to_string(), "114.125");
+  EXPECT_EQ(q.ask.to_string(), "114.128");
+  EXPECT_EQ(q.bid_size.to_string(), "100");
+  EXPECT_EQ(q.ask_size.to_string(), "160");
   EXPECT_EQ(q.bid_exchange, 4);
   EXPECT_EQ(q.ask_exchange, 7);
   ASSERT_TRUE(q.condition.has_value());
@@ -42,7 +42,7 @@ TEST(polygon_wire, prices_never_go_through_a_double) {
   ASSERT_EQ(f.quotes.size(), 1u);
   EXPECT_EQ(f.quotes[0].bid.raw(), 300001);
   EXPECT_EQ(f.quotes[0].ask.raw(), 987654123456);
-  EXPECT_EQ(f.quotes[0].ask_size.to_string(), "0.500000000");
+  EXPECT_EQ(f.quotes[0].ask_size.to_string(), "0.5");
 }
 
 TEST(polygon_wire, trade_conditions_array_and_string_id) {
@@ -57,8 +57,8 @@ TEST(polygon_wire, trade_conditions_array_and_string_id) {
   EXPECT_EQ(t.id, "12345");
   EXPECT_EQ(t.conditions, (std::vector<int>{0, 12}));
   EXPECT_EQ(t.exchange, 4);
-  EXPECT_EQ(t.price.to_string(), "114.125000");
-  EXPECT_EQ(t.size.to_string(), "100.000000000");
+  EXPECT_EQ(t.price.to_string(), "114.125");
+  EXPECT_EQ(t.size.to_string(), "100");
   EXPECT_EQ(to_trade(t).timestamp, 1536036818784LL * 1'000'000);
 }
 
@@ -72,11 +72,11 @@ TEST(polygon_wire, minute_bar) {
     << err;
   ASSERT_EQ(f.bars.size(), 1u);
   const auto& b = f.bars[0];
-  EXPECT_EQ(b.open.to_string(), "0.448800");
-  EXPECT_EQ(b.close.to_string(), "0.448600");
-  EXPECT_EQ(b.high.to_string(), "0.448900");
-  EXPECT_EQ(b.low.to_string(), "0.448600");
-  EXPECT_EQ(b.volume.to_string(), "4110.000000000");
+  EXPECT_EQ(b.open.to_string(), "0.4488");
+  EXPECT_EQ(b.close.to_string(), "0.4486");
+  EXPECT_EQ(b.high.to_string(), "0.4489");
+  EXPECT_EQ(b.low.to_string(), "0.4486");
+  EXPECT_EQ(b.volume.to_string(), "4110");
   EXPECT_EQ(b.start_ms, 1610144640000);
   EXPECT_EQ(b.end_ms, 1610144700000);
   ASSERT_TRUE(b.vwap.has_value());
@@ -202,9 +202,9 @@ TEST(polygon_wire, last_quote_nanoseconds_as_integers) {
          R"("status":"OK"})");
   ASSERT_TRUE(a.value) << a.error;
   EXPECT_EQ(a.value->ticker, "AAPL");
-  EXPECT_EQ(a.value->ask.to_string(), "127.980000");
-  EXPECT_EQ(a.value->bid.to_string(), "127.960000");
-  EXPECT_EQ(a.value->ask_size.to_string(), "7.000000000");
+  EXPECT_EQ(a.value->ask.to_string(), "127.98");
+  EXPECT_EQ(a.value->bid.to_string(), "127.96");
+  EXPECT_EQ(a.value->ask_size.to_string(), "7");
   EXPECT_EQ(a.value->sip_ns, 1617827221349730300LL); // a double would give ...730304
   EXPECT_EQ(a.value->participant_ns.value_or(0), 1617827221349366000LL);
   EXPECT_EQ(to_quote(*a.value).timestamp, 1617827221349730300LL);
@@ -217,7 +217,7 @@ TEST(polygon_wire, last_trade) {
          R"("t":1617901342969834000,"x":4,"y":1617901342968000000,"z":3},"status":"OK"})");
   ASSERT_TRUE(a.value) << a.error;
   EXPECT_EQ(a.value->id, "118749");
-  EXPECT_EQ(a.value->price.to_string(), "129.847300");
+  EXPECT_EQ(a.value->price.to_string(), "129.8473");
   EXPECT_EQ(a.value->conditions, std::vector<int>{37});
   EXPECT_EQ(a.value->sip_ns, 1617901342969834000LL);
 }
@@ -234,8 +234,8 @@ TEST(polygon_wire, snapshot) {
   EXPECT_EQ(a.value->ticker, "AAPL");
   ASSERT_TRUE(a.value->last_quote);
   EXPECT_EQ(a.value->last_quote->ticker, "AAPL");
-  EXPECT_EQ(a.value->last_quote->bid.to_string(), "20.500000");
-  EXPECT_EQ(a.value->last_quote->ask.to_string(), "20.600000");
+  EXPECT_EQ(a.value->last_quote->bid.to_string(), "20.5");
+  EXPECT_EQ(a.value->last_quote->ask.to_string(), "20.6");
   EXPECT_EQ(a.value->last_quote->sip_ns, 1605192959994246100LL);
   ASSERT_TRUE(a.value->last_trade);
   EXPECT_EQ(a.value->last_trade->id, "71675577320245");
@@ -255,7 +255,7 @@ TEST(polygon_wire, aggregates_empty_has_no_results_key) {
   ASSERT_TRUE(some.value) << some.error;
   ASSERT_EQ(some.value->size(), 1u);
   EXPECT_EQ((*some.value)[0].ticker, "AAPL");
-  EXPECT_EQ((*some.value)[0].close.to_string(), "1.750000");
+  EXPECT_EQ((*some.value)[0].close.to_string(), "1.75");
   EXPECT_EQ((*some.value)[0].timestamp, 1609459200000LL * 1'000'000);
 }
 
