@@ -1,6 +1,7 @@
 // The market data actor: publishes quote batches to subscribers and, in simulated time, drives the clock.
 #include "actors/market_data_feed.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_map>
 
@@ -186,6 +187,8 @@ std::unique_ptr<polygon::polygon_feed> make_live_feed(md_actor* self) {
   o.tickers = md.polygon_tickers;
   o.channels = md.polygon_channels;
   o.silence_timeout_ms = md.polygon_silence_timeout_ms;
+  // A connection the server accepts and never answers counts as silence too.
+  o.connect_timeout_ms = std::min<int64_t>(10000, md.polygon_silence_timeout_ms);
   o.rest_timeout_ms = md.polygon_rest_timeout_ms;
   o.backoff_initial_ms = md.polygon_backoff_initial_ms;
   o.backoff_max_ms = md.polygon_backoff_max_ms;

@@ -447,7 +447,7 @@ std::string read_rest(int http_status, std::string_view text, F&& body) {
 bool parse_ws_frame(std::string_view text, ws_frame& out, std::string& error) {
   out = ws_frame{};
   simdjson::padded_string padded{text};
-  od::parser parser;
+  thread_local od::parser parser; // its buffers are reused frame after frame
   od::document doc;
   if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) {
     error = "not JSON";
