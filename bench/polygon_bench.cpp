@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@ struct fake_process {
       return;
     pid = fork();
     if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlives a killed test
       dup2(out[1], 1);
       close(out[0]);
       execl(exe.c_str(), exe.c_str(), "--port", "0", "--rate", rate.c_str(), "--tickers",
@@ -72,7 +74,7 @@ struct fake_process {
 };
 
 fake_process& fake() {
-  static fake_process f{"400000"};
+  static fake_process f{"400000"}; // about what one fake thread makes on this machine
   return f;
 }
 

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@ public:
     if (pid_ < 0)
       throw std::runtime_error("fork failed");
     if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlives a killed test
       dup2(out[1], 1);
       close(out[0]);
       close(out[1]);
