@@ -1,6 +1,7 @@
 // The market data actor: publishes quote batches to subscribers and, in simulated time, drives the clock.
 #include "actors/market_data_feed.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -12,6 +13,8 @@
 #include "actors/clock/clock.hpp"
 #include "actors/clock/session_calendar.hpp"
 #include "actors/quote_source.hpp"
+#include "brokers/polygon/feed.hpp"
+#include "brokers/polygon/recorder.hpp"
 #include "config/logging.hpp"
 #include "messages/type_ids.hpp"
 
@@ -42,6 +45,22 @@ struct market_data_state {
   bool finished = false;
   uint64_t batches = 0;
   uint64_t quotes = 0;
+  // The polygon source: the live feed, and the time published so far (kept
+  // non-decreasing, as in a recording).
+  std::unique_ptr<polygon::polygon_feed> live;
+  timestamp_ns live_last = 0;
+  std::unique_ptr<polygon::quote_recorder> recorder;
+  std::shared_ptr<market_data_monitor> monitor;
+
+  ~market_data_state() {
+    // The refresh reads the feed: it goes first, then the feed's thread.
+    if (monitor)
+      monitor->set_refresh(nullptr);
+    if (live)
+      live->stop();
+    if (recorder)
+      recorder->flush();
+  }
 };
 
 using md_actor = caf::stateful_actor<market_data_state>;
@@ -54,6 +73,10 @@ void finish(md_actor* self, const char* why) {
     return;
   st.finished = true;
   st.running = false;
+  if (st.live)
+    st.live->stop();
+  if (st.recorder)
+    st.recorder->flush();
   st.log->info("market data ended ({}): {} quotes in {} batches", why, st.quotes, st.batches);
   // When the data ran out (not when stopped early), tell the venue where its
   // time ended (the session close): what happens then, day orders expiring,
@@ -71,6 +94,10 @@ void schedule_next(md_actor* self) {
   auto& st = self->state;
   if (!st.running)
     return;
+  if (st.live) { // the feed sends the next batch when it has one
+    st.live->ready();
+    return;
+  }
   auto next = st.source->peek_time();
   if (!next) {
     finish(self, "end of data");
@@ -84,6 +111,7 @@ void schedule_next(md_actor* self) {
 }
 
 void step_phase(md_actor* self);
+void deliver(md_actor* self);
 
 void publish(md_actor* self) {
   auto& st = self->state;
@@ -102,12 +130,26 @@ void publish(md_actor* self) {
     finish(self, "end of data");
     return;
   }
+  deliver(self);
+}
+
+/// Publishes the batch in flight: the books, the clock, the recording, then the phases.
+void deliver(md_actor* self) {
+  auto& st = self->state;
+  auto& batch = st.in_flight;
   ++st.batches;
   st.quotes += batch.quotes.size();
   for (auto& q : batch.quotes)
     st.last[q.ticker] = q;
   if (st.opts.sim_clock)
     st.opts.sim_clock->advance_to(batch.quotes.back().timestamp);
+  if (st.recorder)
+    st.recorder->write(batch.quotes);
+  if (st.monitor)
+    st.monitor->update([&](market_data_status& m) {
+      m.quotes = st.quotes;
+      m.batches = st.batches;
+    });
   st.phase = 0;
   step_phase(self);
 }
@@ -179,6 +221,64 @@ void release(md_actor* self, const std::string& name) {
   }
 }
 
+/// The polygon feed, its callbacks turned into messages to this actor (never a blocking call).
+std::unique_ptr<polygon::polygon_feed> make_live_feed(md_actor* self) {
+  const auto& md = self->state.opts.market_data;
+  polygon::feed_options o;
+  if (!md.polygon_ws_url.empty())
+    o.ws_url = md.polygon_ws_url;
+  if (!md.polygon_rest_url.empty())
+    o.rest_url = md.polygon_rest_url;
+  o.api_key = md.polygon_api_key;
+  o.tickers = md.polygon_tickers;
+  o.channels = md.polygon_channels;
+  o.silence_timeout_ms = md.polygon_silence_timeout_ms;
+  // A connection the server accepts and never answers counts as silence too.
+  o.connect_timeout_ms = std::min<int64_t>(10000, md.polygon_silence_timeout_ms);
+  o.rest_timeout_ms = md.polygon_rest_timeout_ms;
+  o.backoff_initial_ms = md.polygon_backoff_initial_ms;
+  o.backoff_max_ms = md.polygon_backoff_max_ms;
+  o.max_pending_quotes = static_cast<size_t>(md.polygon_max_pending_quotes);
+  o.jitter_seed = md.seed;
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  auto monitor = self->state.monitor;
+  auto log = self->state.log;
+  polygon::feed_callbacks cb;
+  cb.on_quotes = [me](QuoteBatch batch) {
+    caf::anon_send(me, step_atom::value, std::move(batch));
+  };
+  cb.on_state = [me, monitor](const polygon::feed_state_change& c) {
+    if (monitor)
+      monitor->update([&](market_data_status& m) {
+        m.state = polygon::to_string(c.state);
+        m.reason = c.reason;
+        m.fatal = c.state == polygon::feed_state::auth_failed;
+      });
+    if (c.state == polygon::feed_state::auth_failed)
+      caf::anon_send(me, done_atom::value, "polygon: " + c.reason);
+  };
+  cb.on_gap = [log](const std::string& ticker, timestamp_ns from, timestamp_ns to) {
+    log->warn("market data gap in {} from {} to {}: filled by a snapshot", ticker,
+              from ? format_iso8601(from) : std::string{"the start"}, format_iso8601(to));
+  };
+  auto feed = std::make_unique<polygon::polygon_feed>(std::move(o), std::move(cb));
+  if (monitor) {
+    auto* f = feed.get();
+    monitor->set_refresh([f](market_data_status& m) {
+      auto c = f->counters();
+      m.received = c.quotes;
+      m.trades = c.trades;
+      m.bars = c.bars;
+      m.reconnects = c.reconnects;
+      m.gaps = c.gaps;
+      m.conflated = c.conflated;
+      m.garbage = c.garbage;
+      m.rest_errors = c.rest_errors;
+    });
+  }
+  return feed;
+}
+
 caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
@@ -193,17 +293,30 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
           release(self, s.phase_names[p][i]);
         }
   });
+  st.monitor = st.opts.monitor;
+  if (st.monitor)
+    st.monitor->update([&](market_data_status& m) {
+      m.source = st.opts.market_data.source;
+      m.state = "starting";
+    });
   try {
-    st.source = make_quote_source(st.opts.market_data, st.opts.clock, st.opts.session);
+    if (st.opts.market_data.source == "polygon")
+      st.live = make_live_feed(self);
+    else
+      st.source = make_quote_source(st.opts.market_data, st.opts.clock, st.opts.session);
+    if (!st.opts.market_data.record.empty())
+      st.recorder = std::make_unique<polygon::quote_recorder>(st.opts.market_data.record);
   } catch (const std::exception& e) {
     st.log->critical("no market data: {}", e.what());
+    st.source.reset();
+    st.live.reset();
   }
   return {
     [=](start_atom) {
       auto& s = self->state;
       if (s.running || s.finished)
         return;
-      if (!s.source) {
+      if (!s.source && !s.live) {
         finish(self, "no source");
         return;
       }
@@ -222,6 +335,12 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
             s.log->error("market data subscriber {} is not registered", name);
           }
         }
+      }
+      if (s.live) {
+        s.running = true;
+        s.log->info("market data started for {} subscribers (live from polygon)", count);
+        s.live->start();
+        return;
       }
       if (s.opts.clock.kind == clock_kind::wall || s.opts.clock.speed > 0) {
         auto first = s.source->peek_time().value_or(s.wall.now());
@@ -254,6 +373,26 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
       }
       for (auto& name : gone)
         release(self, name);
+    },
+    // A live batch from the feed's thread (one at a time: see schedule_next).
+    [=](step_atom, QuoteBatch& batch) {
+      auto& s = self->state;
+      if (!s.running || s.outstanding > 0 || batch.quotes.empty()) {
+        if (s.running && s.live)
+          s.live->ready();
+        return;
+      }
+      for (auto& q : batch.quotes) {
+        s.live_last = std::max(s.live_last, q.timestamp);
+        q.timestamp = s.live_last;
+      }
+      s.in_flight = std::move(batch);
+      deliver(self);
+    },
+    // The live feed cannot go on (a failed authentication).
+    [=](done_atom, const std::string& why) {
+      self->state.log->critical("market data stopped: {}", why);
+      finish(self, "feed failed");
     },
     [=](stop_atom) {
       self->state.running = false;

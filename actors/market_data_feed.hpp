@@ -9,6 +9,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/market_data_status.hpp"
 #include "config/app_config.hpp"
 
 namespace engine {
@@ -30,6 +31,12 @@ class simulated_clock;
 /// next batch: a run with the same seed is the same run.
 /// When the data ends (the session close of the start day for synthetic
 /// data, the end of the file for CSV) it sends done_atom to `on_end`.
+/// With `source: polygon` the batches come from the live feed's thread as
+/// (step_atom, QuoteBatch) messages to this actor, one at a time: the feed
+/// sends the next only after this batch went through every phase, and
+/// conflates what waits meanwhile. A failed authentication ends the data
+/// (done_atom) with the monitor's `fatal` set. `record: FILE` writes every
+/// quote published, from any source, to a CSV the csv source replays.
 struct market_data_options {
   std::shared_ptr<actor_directory> directory;
   market_data_config market_data;
@@ -42,6 +49,7 @@ struct market_data_options {
   /// node is reported down (PeerStatus from the gateway) its participants leave the lock step
   /// at once, and rejoin when it is back. A local participant that dies leaves it for good.
   std::map<std::string, std::string> node_of;
+  std::shared_ptr<market_data_monitor> monitor; // optional
 };
 
 caf::actor spawn_market_data(caf::actor_system& sys, market_data_options opts);

@@ -113,7 +113,16 @@ struct market_data_config {
   std::string csv_bars;              // path of a bars CSV (ts,ticker,open,high,low,close,volume)
   csv_error_policy csv_on_error = csv_error_policy::skip;
   secret polygon_api_key;
-  std::string polygon_ws_url;
+  std::string polygon_ws_url;         // default wss://socket.polygon.io/stocks
+  std::string polygon_rest_url;       // default https://api.polygon.io
+  std::vector<std::string> polygon_tickers; // default: the names in `tickers`
+  std::vector<std::string> polygon_channels{"Q", "T", "AM"};
+  int64_t polygon_silence_timeout_ms = 30000; // no frame this long: reconnect
+  int64_t polygon_rest_timeout_ms = 5000;
+  int64_t polygon_backoff_initial_ms = 250;
+  int64_t polygon_backoff_max_ms = 30000;
+  int64_t polygon_max_pending_quotes = 10000; // past this, conflate to the latest per ticker
+  std::string record;                 // any source: write every quote published to this CSV
 };
 
 enum class clock_kind { simulated, wall };

@@ -426,7 +426,8 @@ synthetic_ticker read_synthetic_ticker(const entry& f) {
 
 void read_market_data(const entry& f, market_data_config& m) {
   auto s = check_keys(
-    f, {"source", "seed", "quote_interval_ms", "batch_size", "tickers", "csv", "polygon"});
+    f, {"source", "seed", "quote_interval_ms", "batch_size", "tickers", "csv", "polygon",
+        "record"});
   if (auto x = s.get("source"))
     m.source = data_sources[read_choice(*x, data_sources)];
   if (auto x = s.get("seed"))
@@ -453,19 +454,69 @@ void read_market_data(const entry& f, market_data_config& m) {
   if (auto x = csv.get("on_error"))
     m.csv_on_error = read_enum<csv_error_policy>(*x);
 
-  auto polygon = check_keys(sub(s, "polygon"), {"api_key", "ws_url"});
+  if (auto x = s.get("record"))
+    m.record = read_nonempty_string(*x);
+
+  auto polygon = check_keys(sub(s, "polygon"),
+                            {"api_key", "ws_url", "rest_url", "tickers", "channels",
+                             "silence_timeout_ms", "rest_timeout_ms", "backoff_initial_ms",
+                             "backoff_max_ms", "max_pending_quotes"});
   if (auto x = polygon.get("api_key"))
     m.polygon_api_key = read_secret(*x);
   if (auto x = polygon.get("ws_url"))
     m.polygon_ws_url = read_url(*x, {"wss://", "ws://"});
+  if (auto x = polygon.get("rest_url"))
+    m.polygon_rest_url = read_url(*x, {"https://", "http://"});
+  // Plain text only to this machine: a key never crosses a network unencrypted.
+  for (const char* key : {"ws_url", "rest_url"})
+    if (auto x = polygon.get(key)) {
+      const std::string& url = std::string_view{key} == "ws_url" ? m.polygon_ws_url
+                                                                 : m.polygon_rest_url;
+      if (url.rfind("ws://", 0) == 0 || url.rfind("http://", 0) == 0) {
+        auto host = url.substr(url.find("//") + 2);
+        host = host.rfind("[::1]", 0) == 0 ? "::1" : host.substr(0, host.find_first_of(":/"));
+        if (host != "::1" && host != "localhost" && host.rfind("127.", 0) != 0)
+          x->fail("plain ws:// and http:// are allowed only to 127.0.0.1 or localhost");
+      }
+    }
+  if (auto x = polygon.get("tickers")) {
+    m.polygon_tickers.clear();
+    for (const auto& item : read_list(*x))
+      m.polygon_tickers.push_back(read_ticker(item));
+  }
+  if (auto x = polygon.get("channels")) {
+    m.polygon_channels.clear();
+    for (const auto& item : read_list(*x)) {
+      auto c = read_nonempty_string(item);
+      if (c != "Q" && c != "T" && c != "AM")
+        item.fail("expected Q, T or AM");
+      m.polygon_channels.push_back(c);
+    }
+  }
+  if (auto x = polygon.get("silence_timeout_ms"))
+    m.polygon_silence_timeout_ms = read_int(*x, between<int64_t>(50, one_day_ms));
+  if (auto x = polygon.get("rest_timeout_ms"))
+    m.polygon_rest_timeout_ms = read_int(*x, between<int64_t>(10, 600'000));
+  if (auto x = polygon.get("backoff_initial_ms"))
+    m.polygon_backoff_initial_ms = read_int(*x, between<int64_t>(1, 600'000));
+  if (auto x = polygon.get("backoff_max_ms"))
+    m.polygon_backoff_max_ms = read_int(*x, between<int64_t>(1, one_day_ms));
+  if (auto x = polygon.get("max_pending_quotes"))
+    m.polygon_max_pending_quotes = read_int(*x, between<int64_t>(1, 100'000'000));
+  if (m.polygon_tickers.empty())
+    for (const auto& t : m.tickers)
+      m.polygon_tickers.push_back(t.ticker);
 
   // The chosen source must have what it reads from.
   if (m.source == "synthetic" && m.tickers.empty())
     sub(s, "tickers").fail("the synthetic source needs at least one ticker");
   if (m.source == "csv" && m.csv_quotes.empty() && m.csv_bars.empty())
     csv.self().fail("the csv source needs csv.quotes or csv.bars");
-  if (m.source == "polygon")
+  if (m.source == "polygon") {
     require_nonempty(polygon, "api_key", m.polygon_api_key.empty(), "for the polygon source");
+    if (m.polygon_tickers.empty())
+      polygon.self().fail_at("tickers", "the polygon source needs polygon.tickers (or tickers)");
+  }
 }
 
 strategy_config read_strategy(const entry& f, const std::set<std::string>* tickers) {
@@ -557,7 +608,11 @@ void read_strategies(const entry& f, app_config& cfg) {
   std::set<std::string> known;
   for (const auto& t : cfg.market_data.tickers)
     known.insert(t.ticker);
-  const std::set<std::string>* tickers = cfg.market_data.source == "synthetic" ? &known : nullptr;
+  if (cfg.market_data.source == "polygon") // the subscribed tickers are the only ones with data
+    known.insert(cfg.market_data.polygon_tickers.begin(), cfg.market_data.polygon_tickers.end());
+  const std::set<std::string>* tickers =
+    cfg.market_data.source == "synthetic" || cfg.market_data.source == "polygon" ? &known
+                                                                                 : nullptr;
   std::map<std::string, int> first_line;
   for (const auto& item : read_list(f)) {
     auto c = read_strategy(item, tickers);

@@ -78,6 +78,7 @@ struct engine_node::impl {
   std::vector<std::pair<std::string, caf::actor>> started; // in start order
   std::shared_ptr<spdlog::logger> log = logger("node");
   std::unique_ptr<remote_bridge> bridge; // only when the config spreads over several nodes
+  std::shared_ptr<market_data_monitor> md_monitor = std::make_shared<market_data_monitor>();
   bool running = false;
 
   impl(app_config c, node_options o)
@@ -163,6 +164,8 @@ void engine_node::start() {
   std::vector<std::string> universe;
   for (auto& t : cfg.market_data.tickers)
     universe.push_back(t.ticker);
+  if (cfg.market_data.source == "polygon")
+    universe = cfg.market_data.polygon_tickers;
   auto clock_now = [sim = m.sim_clock] { return sim ? sim->now() : wall_clock{}.now(); };
   for (auto& b : cfg.execution.brokers) {
     bool is_sim = b.type == "simulator";
@@ -292,6 +295,7 @@ void engine_node::start() {
         if (n.name != m.node_name)
           for (auto& a : node_actors(cfg, n))
             mo.node_of[a] = n.name;
+    mo.monitor = m.md_monitor;
     auto md = spawn_market_data(m.sys, mo);
     m.add(names::market_data, md);
     caf::anon_send(md, start_atom::value);
@@ -393,6 +397,7 @@ node_report engine_node::report() {
     self->request(om, query_timeout, stats_atom::value)
       .receive([&](const OrderStats& s) { r.orders = s; }, fail);
   r.brokers = r.orders.brokers; // as the order manager knows them, wherever they run
+  r.market_data = m.md_monitor->get();
   return r;
 }
 
@@ -430,6 +435,11 @@ std::string engine_node::status_line() {
     line += " unknown " + std::to_string(r.orders.unknown);
   if (impl_->sim_clock)
     line += " sim time " + format_iso8601(impl_->sim_clock->now(), -5 * 60);
+  const auto& md = r.market_data;
+  if (md.source == "polygon")
+    line += " data " + md.state + " quotes " + std::to_string(md.quotes) + " reconnects " +
+            std::to_string(md.reconnects) + " gaps " + std::to_string(md.gaps) + " conflated " +
+            std::to_string(md.conflated) + " garbage " + std::to_string(md.garbage);
   return line;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/market_data_status.hpp"
 #include "config/app_config.hpp"
 #include "messages/all_messages.hpp"
 
@@ -25,6 +26,7 @@ struct node_report {
   AccountInfo account;
   PerformanceMetrics metrics;
   OrderStats orders;
+  market_data_status market_data; // the live feed's state and counters (polygon)
   std::vector<BrokerStatus> brokers; // each broker's connection state at the end
 };
 

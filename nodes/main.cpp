@@ -127,6 +127,11 @@ int main(int argc, char** argv) {
   log->info("stopping: {}", why);
   node.drain();
   auto report = node.report();
+  if (report.market_data.fatal) { // e.g. the data vendor refused the key: a config problem
+    std::cerr << "market data cannot start: " << report.market_data.reason << "\n";
+    node.stop();
+    return 2;
+  }
   std::cout << engine::report_summary(report) << std::flush;
   if (!report_path.empty()) {
     std::ofstream out{report_path};

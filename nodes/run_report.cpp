@@ -74,6 +74,24 @@ std::string report_json(const node_report& r) {
     w.end_object();
   }
   w.end_object();
+  if (r.market_data.source == "polygon") { // the live feed's state and counters
+    const auto& md = r.market_data;
+    w.key("market_data");
+    w.begin_object();
+    kv("source", md.source);
+    kv("state", md.state);
+    kv("quotes", md.quotes);
+    kv("batches", md.batches);
+    kv("received", md.received);
+    kv("trades", md.trades);
+    kv("bars", md.bars);
+    kv("reconnects", md.reconnects);
+    kv("gaps", md.gaps);
+    kv("conflated", md.conflated);
+    kv("garbage", md.garbage);
+    kv("rest_errors", md.rest_errors);
+    w.end_object();
+  }
   w.end_object();
   out += '\n';
   return out;
