@@ -17,6 +17,9 @@ class actor_directory;
 ///                                          until every order sent meanwhile is acknowledged
 ///   OrderUpdate, Fill                      from the order manager: on_update / on_fill
 ///   (stop_atom)                            on_stop
+///   (stats_atom) -> std::string            "running", or "stopped: <callback> threw: <what>"
+/// A callback that throws stops the strategy: it is logged, its open orders
+/// are cancelled, it gets no more callbacks and its steps are answered at once.
 struct strategy_host_options {
   std::shared_ptr<actor_directory> directory;
   std::string name;

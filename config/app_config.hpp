@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,10 @@
 #include "messages/enums.hpp"
 
 namespace engine {
+
+namespace config_read {
+struct entry;
+}
 
 /// A value that must never be printed: API keys and secrets. Its formatter
 /// (and to_string) prints "***"; only the broker client reads `reveal()`.
@@ -118,7 +123,7 @@ struct clock_config {
 /// One strategy instance; `params` are validated per type by the loader.
 struct strategy_config {
   std::string name;
-  std::string type; // rebalancer | ma_crossover | random_orders
+  std::string type; // rebalancer | ma_crossover | random_orders | plugin
   // rebalancer
   std::map<std::string, Rate> target_weights;
   Rate drift_threshold = *Rate::parse("0.02");
@@ -135,6 +140,14 @@ struct strategy_config {
   Quantity max_quantity;
   Rate limit_fraction;      // share of orders that are limit orders
   Rate limit_offset_bps;    // limit price distance from the touch
+  // plugin (docs/STRATEGIES.md, "Plug-ins")
+  std::string library;      // the shared library, resolved against the config file's directory
+  std::string plugin_class; // `class:` the library makes
+  std::string params_yaml;  // `params:` as YAML text ("{}" when absent)
+  /// This strategy's map as parsed (file, lines, key paths): the plug-in
+  /// reads its `params:` from it and errors name its lines
+  /// (config/yaml_read.hpp); null when not a plug-in or built in code.
+  std::shared_ptr<const config_read::entry> entry;
 };
 
 enum class fsync_policy { always, batch, never };

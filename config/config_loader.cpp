@@ -210,7 +210,7 @@ void require_nonempty(const section& s, std::string_view key, bool is_empty,
 const std::vector<std::string_view> broker_types{"simulator", "alpaca", "ibkr"};
 const std::vector<std::string_view> data_sources{"synthetic", "csv", "polygon"};
 const std::vector<std::string_view> strategy_types{"rebalancer", "ma_crossover",
-                                                   "random_orders"};
+                                                   "random_orders", "plugin"};
 const std::vector<std::string_view> rotate_kinds{"daily", "size"};
 const std::vector<std::string_view> log_levels{"trace", "debug", "info",    "warn",
                                                "error", "critical", "off"};
@@ -424,13 +424,51 @@ void read_market_data(const entry& f, market_data_config& m) {
     require_nonempty(polygon, "api_key", m.polygon_api_key.empty(), "for the polygon source");
 }
 
+/// A parsed params map that owns its source, so it outlives the loader.
+struct owned_entry {
+  source src;
+  entry e;
+};
+
+/// `type: plugin`: the library must exist now; its class and params are
+/// checked by the library itself when the node starts (actors/strategy_plugin_loader).
+void read_plugin_strategy(const section& s, const std::string& where, strategy_config& c) {
+  const entry& lib = s.require("library", where);
+  auto given = read_nonempty_string(lib);
+  std::filesystem::path p{given};
+  if (p.is_relative())
+    p = lib.src->base_dir.empty() ? std::filesystem::absolute(p)
+                                  : std::filesystem::path{lib.src->base_dir} / p;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec))
+    lib.fail("no such library '" + given + "'" +
+             (p.string() == given ? std::string{} : " (looked for " + p.string() + ")"));
+  c.library = std::filesystem::absolute(p, ec).lexically_normal().string();
+  c.plugin_class = read_name(s.require("class", where));
+  if (const entry* params = s.get("params"))
+    read_map(*params); // a map (or nothing), each key once
+  auto params = sub(s, "params");
+  if (params.is_null()) {
+    c.params_yaml = "{}";
+  } else {
+    YAML::Emitter out;
+    out << YAML::Flow << params.node;
+    c.params_yaml = out.c_str();
+  }
+  auto holder = std::make_shared<owned_entry>();
+  holder->src = *s.self().src;
+  holder->e = s.self();
+  holder->e.src = &holder->src;
+  c.entry = std::shared_ptr<const entry>(holder, &holder->e);
+}
+
 strategy_config read_strategy(const entry& f, const std::set<std::string>* tickers) {
   strategy_config c;
   // The type decides which keys are allowed, so it is read before the keys are checked.
   auto type_field = peek(f, "type");
   if (!type_field) {
     read_map(f); // reports a list or a value where a strategy's map belongs
-    f.fail_at("type", "required (one of rebalancer, ma_crossover, random_orders)");
+    f.fail_at("type", "required (one of rebalancer, ma_crossover, random_orders, plugin)");
   }
   c.type = strategy_types[read_choice(*type_field, strategy_types)];
   std::vector<std::string_view> keys{"name", "type"};
@@ -438,6 +476,8 @@ strategy_config read_strategy(const entry& f, const std::set<std::string>* ticke
     keys.insert(keys.end(), {"target_weights", "drift_threshold", "rebalance_interval_ms"});
   else if (c.type == "ma_crossover")
     keys.insert(keys.end(), {"ticker", "fast_window", "slow_window", "quantity"});
+  else if (c.type == "plugin")
+    keys.insert(keys.end(), {"library", "class", "params"});
   else
     keys.insert(keys.end(), {"tickers", "orders_per_second", "seed", "max_quantity",
                              "limit_fraction", "limit_offset_bps"});
@@ -445,7 +485,9 @@ strategy_config read_strategy(const entry& f, const std::set<std::string>* ticke
   auto s = check_keys(f, keys, where);
   c.name = read_name(s.require("name"));
 
-  if (c.type == "rebalancer") {
+  if (c.type == "plugin") {
+    read_plugin_strategy(s, where, c);
+  } else if (c.type == "rebalancer") {
     const entry& weights = s.require("target_weights", where);
     Rate total;
     for (const auto& [ticker, w] : read_map(weights)) {
@@ -799,6 +841,8 @@ std::string describe(const app_config& cfg) {
         o << " " << ticker << "=" << w.to_string();
       o << ", drift " << s.drift_threshold.to_string() << ", every " << s.rebalance_interval_ms
         << " ms";
+    } else if (s.type == "plugin") {
+      o << " " << s.plugin_class << " from " << s.library << ", params " << s.params_yaml;
     } else if (s.type == "ma_crossover") {
       o << " " << s.ticker << ", windows " << s.fast_window << "/" << s.slow_window << ", "
         << s.quantity.to_string() << " shares";

@@ -294,6 +294,11 @@ node_report engine_node::report() {
   if (auto om = m.dir->get(names::order_manager))
     self->request(om, query_timeout, stats_atom::value)
       .receive([&](const OrderStats& s) { r.orders = s; }, fail);
+  for (auto& s : m.cfg.strategies)
+    if (m.here("strategy:" + s.name))
+      if (auto h = m.dir->get("strategy:" + s.name))
+        self->request(h, query_timeout, stats_atom::value)
+          .receive([&](const std::string& st) { r.strategies.emplace_back(s.name, st); }, fail);
   return r;
 }
 

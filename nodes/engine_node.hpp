@@ -24,6 +24,8 @@ struct node_report {
   AccountInfo account;
   PerformanceMetrics metrics;
   OrderStats orders;
+  /// This node's strategies: name and "running" or "stopped: <why>".
+  std::vector<std::pair<std::string, std::string>> strategies;
 };
 
 /// Builds the actor system, spawns the actors this node hosts, and tears
