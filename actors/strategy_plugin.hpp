@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <spdlog/spdlog.h> // ctx.log() is a spdlog::logger
+
 #include "actors/strategy.hpp"
 #include "config/config_loader.hpp"
 #include "config/yaml_read.hpp"

@@ -57,8 +57,7 @@ std::string report_json(const node_report& r) {
   }
   w.end_object();
   w.end_object();
-  w.end_object();
-  w.key("strategies");
+  w.key("strategies"); // name -> "running" | "stopped: <why>"
   w.begin_object();
   for (auto& [name, status] : r.strategies)
     kv(name, status);
