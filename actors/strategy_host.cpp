@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <cstdio>
 #include <set>
 #include <unordered_map>
@@ -10,6 +12,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
+#include "actors/strategy_gateway.hpp"
 #include "config/logging.hpp"
 #include "messages/order_state_machine.hpp"
 #include "messages/type_ids.hpp"
@@ -279,6 +282,48 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
 caf::actor spawn_strategy_host(caf::actor_system& sys, strategy_host_options opts,
                                std::shared_ptr<strategy> impl) {
   return sys.spawn(strategy_host_impl, std::move(opts), std::move(impl));
+}
+
+namespace {
+
+struct actor_registry {
+  std::mutex mtx;
+  std::map<std::string, strategy_actor_maker> makers;
+};
+
+actor_registry& actor_types() {
+  static actor_registry r;
+  return r;
+}
+
+} // namespace
+
+void register_strategy_actor(const std::string& type, strategy_actor_maker make) {
+  auto& r = actor_types();
+  std::lock_guard<std::mutex> guard{r.mtx};
+  r.makers[type] = std::move(make);
+}
+
+caf::actor spawn_strategy(caf::actor_system& sys, strategy_host_options opts,
+                          const strategy_config& cfg) {
+  if (cfg.type == "external") {
+    strategy_gateway_options go;
+    go.directory = opts.directory;
+    go.cfg = cfg;
+    go.initial_cash = opts.initial_cash;
+    return spawn_strategy_gateway(sys, std::move(go));
+  }
+  strategy_actor_maker make;
+  {
+    auto& r = actor_types();
+    std::lock_guard<std::mutex> guard{r.mtx};
+    auto i = r.makers.find(cfg.type);
+    if (i != r.makers.end())
+      make = i->second;
+  }
+  if (make)
+    return make(sys, opts, cfg);
+  return spawn_strategy_host(sys, std::move(opts), std::shared_ptr<strategy>(make_strategy(cfg)));
 }
 
 } // namespace engine

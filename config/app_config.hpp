@@ -144,6 +144,13 @@ struct strategy_config {
   std::string library;      // the shared library, resolved against the config file's directory
   std::string plugin_class; // `class:` the library makes
   std::string params_yaml;  // `params:` as YAML text ("{}" when absent)
+  // external: a strategy in another process, through the strategy gateway
+  std::string endpoint;              // tcp://HOST:PORT the gateway binds (port 0: any, printed)
+  bool cancel_on_disconnect = true;  // on_disconnect: cancel | keep its open orders
+  int64_t heartbeat_timeout_ms = 3000; // silence after which the process is down
+  std::string public_key_file;       // CURVE server keys (default: the hosting node's)
+  std::string secret_key_file;
+  std::vector<std::string> client_key_files; // public keys allowed in (empty: any client)
   /// This strategy's map as parsed (file, lines, key paths): the plug-in
   /// reads its `params:` from it and errors name its lines
   /// (config/yaml_read.hpp); null when not a plug-in or built in code.

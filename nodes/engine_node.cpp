@@ -182,7 +182,7 @@ void engine_node::start() {
     if (!m.here(name))
       continue;
     strategy_host_options ho{m.dir, s.name, cfg.initial_cash, incarnation, m.opts.print_acks};
-    m.add(name, spawn_strategy_host(m.sys, ho, std::shared_ptr<strategy>(make_strategy(s))));
+    m.add(name, spawn_strategy(m.sys, ho, s)); // a host, the gateway or a registered actor
   }
   if (m.here(names::market_data)) {
     auto ended = m.ended;
