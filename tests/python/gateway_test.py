@@ -61,11 +61,19 @@ StrategyClient(Rest(), "pyrest", sys.argv[1], state_file=sys.argv[2]).run()
 """)
 
 try:
+    # CURVE: the gateway of pyreb has keys and lets in only the rebalancer's key.
+    node_bin = os.path.join(build, "nodes/execution-node")
+    for who in ("gateway", "client", "stranger"):
+        subprocess.run([node_bin, "--generate-keys", os.path.join(work, who + ".public"),
+                        os.path.join(work, who + ".secret")], check=True, stdout=subprocess.DEVNULL)
+    curve = (f", public_key_file: {work}/gateway.public, secret_key_file: {work}/gateway.secret, "
+             f"client_key_files: [{work}/client.public]}}\n")
     journal = os.path.join(work, "journal")
     cfg = os.path.join(work, "day.yaml")
     with open(cfg, "w") as f:
         # An hour at 300x: about 12 s of wall time, long enough to kill and restart mid-run.
-        f.write(day_config(journal, external("pyreb", "keep", 1000) + external("pyrest", "cancel", 1000),
+        f.write(day_config(journal, external("pyreb", "keep", 1000).rstrip("}\n") + curve +
+                           external("pyrest", "cancel", 1000),
                            speed=300))
     report = os.path.join(work, "report.json")
     node = Node(os.path.join(build, "nodes/execution-node"), cfg, report, os.path.join(work, "node.log"))
@@ -73,14 +81,23 @@ try:
     reb_state = os.path.join(work, "reb.state")
     rest_state = os.path.join(work, "rest.state")
 
-    def rebalancer(log):
+    def rebalancer(log, who="client"):
         p = subprocess.Popen([py, os.path.join(src, "clients/python/examples/rebalancer.py"),
                               "--endpoint", reb_ep, "--state-file", reb_state, "--record-fills",
+                              "--server-key-file", os.path.join(work, "gateway.public"),
+                              "--client-key-files", os.path.join(work, who + ".public"),
+                              os.path.join(work, who + ".secret"),
                               "--drift", "0.002", "--interval-ms", "30000", "--gone-after", "5"],
                              stdout=open(log, "w"), stderr=subprocess.STDOUT)
         procs.append(p)
         return p
 
+    # A process with a key not on the list never gets in (and never gets a frame).
+    stranger = rebalancer(os.path.join(work, "stranger.log"), "stranger")
+    wait_for("the stranger refused", lambda: "refused a strategy process" in open(node.log_path).read())
+    stranger.kill()
+    stranger.wait()
+    assert state(reb_state) is None or state(reb_state)["seq"] == 0, "the stranger got frames"
     reb1 = rebalancer(os.path.join(work, "reb1.log"))
     rest = subprocess.Popen([py, resting, rest_ep, rest_state], stdout=open(os.path.join(work, "rest.log"), "w"),
                             stderr=subprocess.STDOUT)

@@ -7,6 +7,7 @@ account's equity, and where a weight is more than drift_threshold from its targe
 market order for the whole shares that restore the target.
 
 usage: rebalancer.py --endpoint tcp://127.0.0.1:7310 [--name pyreb] [--server-key-file F]
+                     [--client-key-files PUBLIC SECRET]
                      [--state-file F] [--weights AAPL=0.25,MSFT=0.25] [--drift 0.02]
                      [--interval-ms 60000]
 """
@@ -84,7 +85,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--endpoint", required=True)
     p.add_argument("--name", default="pyreb")
-    p.add_argument("--server-key-file")
+    p.add_argument("--server-key-file", help="the gateway's CURVE public key (z85 text)")
+    p.add_argument("--client-key-files", nargs=2, metavar=("PUBLIC", "SECRET"),
+                   help="this process's CURVE key pair (as execution-node --generate-keys writes)")
     p.add_argument("--state-file")
     p.add_argument("--weights", default="AAPL=0.25,MSFT=0.25,NVDA=0.2,TSLA=0.1")
     p.add_argument("--drift", default="0.02")
@@ -95,8 +98,9 @@ def main():
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s [%(name)s] %(message)s")
     weights = {t: Decimal(w) for t, w in (kv.split("=") for kv in a.weights.split(","))}
     key = open(a.server_key_file).read().strip() if a.server_key_file else None
+    pair = [open(f).read().strip() for f in a.client_key_files] if a.client_key_files else None
     client = StrategyClient(Rebalancer(weights, Decimal(a.drift), a.interval_ms), a.name,
-                            a.endpoint, server_key=key, state_file=a.state_file,
+                            a.endpoint, server_key=key, client_keys=pair, state_file=a.state_file,
                             gone_after_s=a.gone_after, record_fills=a.record_fills)
     client.run()
     print("rebalancer %s: seq %d, %d fills, %d gaps, %d repeats dropped" %
