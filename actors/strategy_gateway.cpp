@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -226,6 +227,10 @@ struct gateway_state {
   uint64_t batches = 0;
   uint64_t next_sync = 0;
   std::unordered_map<uint64_t, QuoteBatch> after_sync;
+  // Before the first process connects, the first batch waits for it (up to wait_for_process_ms).
+  bool ever_connected = false;
+  steady::time_point spawned = steady::now();
+  std::optional<QuoteBatch> held;
 };
 
 using gw_actor = caf::stateful_actor<gateway_state>;
@@ -306,6 +311,8 @@ void go_down(gw_actor* self, const std::string& why) {
   }
 }
 
+void begin_step(gw_actor* self, const QuoteBatch& batch);
+
 void subscribe(gw_actor* self, const std::string& from, const wire::client_message& m) {
   auto& st = self->state;
   if (m.strategy != st.opts.cfg.name) {
@@ -327,6 +334,12 @@ void subscribe(gw_actor* self, const std::string& from, const wire::client_messa
                                          {st.open_orders.begin(), st.open_orders.end()}));
   for (auto& [seq, bytes] : st.outbox)
     st.io->send(from, bytes);
+  st.ever_connected = true;
+  if (st.held) { // the first batch waited for this process
+    auto batch = std::move(*st.held);
+    st.held.reset();
+    begin_step(self, batch);
+  }
 }
 
 void on_frame(gw_actor* self, const std::string& from, const std::string& bytes) {
@@ -419,6 +432,20 @@ void step_with_account(gw_actor* self, const QuoteBatch& batch) {
       [=](caf::error&) { send_quotes(self, batch); });
 }
 
+/// The barrier of strategy_host, then the batch: every update the order
+/// manager sent us reaches the process before this batch does.
+void begin_step(gw_actor* self, const QuoteBatch& batch) {
+  auto& st = self->state;
+  auto om = st.opts.directory->get(names::order_manager);
+  if (!om) {
+    step_with_account(self, batch);
+    return;
+  }
+  auto token = ++st.next_sync;
+  st.after_sync.emplace(token, batch);
+  self->send(om, sync_atom::value, "strategy:" + st.opts.cfg.name, token);
+}
+
 caf::behavior strategy_gateway_impl(gw_actor* self, strategy_gateway_options opts,
                                     std::shared_ptr<gateway_io> io) {
   auto& st = self->state;
@@ -438,23 +465,20 @@ caf::behavior strategy_gateway_impl(gw_actor* self, strategy_gateway_options opt
   return {
     [=](step_atom, const QuoteBatch& batch) -> caf::result<done_atom> {
       auto& st = self->state;
-      if (st.peer.empty() || st.step_pending) {
+      bool wait_first = !st.ever_connected && st.opts.cfg.wait_for_process_ms > 0 &&
+                        steady::now() - st.spawned <
+                          std::chrono::milliseconds(st.opts.cfg.wait_for_process_ms);
+      if ((st.peer.empty() && !wait_first) || st.step_pending) {
         if (!batch.quotes.empty())
           st.now_ns = batch.quotes.back().timestamp;
         return done_atom::value;
       }
       st.step_done = self->make_response_promise();
       st.step_pending = true;
-      // The barrier of strategy_host: every update the order manager sent us
-      // reaches the process before this batch does.
-      auto om = st.opts.directory->get(names::order_manager);
-      if (!om) {
-        step_with_account(self, batch);
-        return st.step_done;
-      }
-      auto token = ++st.next_sync;
-      st.after_sync.emplace(token, batch);
-      self->send(om, sync_atom::value, "strategy:" + st.opts.cfg.name, token);
+      if (st.peer.empty())
+        st.held = batch; // until the first process subscribes (or the wait ends)
+      else
+        begin_step(self, batch);
       return st.step_done;
     },
     [=](sync_atom, uint64_t token) {
@@ -484,6 +508,15 @@ caf::behavior strategy_gateway_impl(gw_actor* self, strategy_gateway_options opt
     },
     [=](tick_atom) {
       auto& st = self->state;
+      if (st.held && steady::now() - st.spawned >
+                       std::chrono::milliseconds(st.opts.cfg.wait_for_process_ms)) {
+        st.log->warn("no process for strategy {} within {} ms: the data goes on without it",
+                     st.opts.cfg.name, st.opts.cfg.wait_for_process_ms);
+        st.held.reset();
+        st.ever_connected = true; // waits once only
+        st.step_pending = false;
+        st.step_done.deliver(done_atom::value);
+      }
       auto limit = std::chrono::milliseconds(st.opts.cfg.heartbeat_timeout_ms);
       if (!st.peer.empty()) {
         if (steady::now() - st.last_heard > limit)

@@ -18,7 +18,9 @@ class actor_directory;
 ///   (step_atom, QuoteBatch) -> done_atom   forwarded as one "quotes" frame; answered once
 ///                                          the process acknowledged it and every order it
 ///                                          sent meanwhile is acknowledged by the order
-///                                          manager; at once while no process is connected
+///                                          manager; at once while no process is connected,
+///                                          except that the first batch waits up to
+///                                          cfg.wait_for_process_ms for the first process
 ///   OrderUpdate, Fill                      forwarded ("update", "fill" + "position")
 ///   (stop_atom)                            forwarded ("stop")
 ///   (stats_atom) -> std::string            "connected", "waiting for the strategy process"

@@ -148,6 +148,7 @@ struct strategy_config {
   std::string endpoint;              // tcp://HOST:PORT the gateway binds (port 0: any, printed)
   bool cancel_on_disconnect = true;  // on_disconnect: cancel | keep its open orders
   int64_t heartbeat_timeout_ms = 3000; // silence after which the process is down
+  int64_t wait_for_process_ms = 10000; // the first batch waits this long for the process (0: no)
   std::string public_key_file;       // CURVE server keys (default: the hosting node's)
   std::string secret_key_file;
   std::vector<std::string> client_key_files; // public keys allowed in (empty: any client)

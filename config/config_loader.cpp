@@ -477,6 +477,8 @@ void read_external_strategy(const section& s, const std::string& where, strategy
     c.cancel_on_disconnect = disconnect_policies[read_choice(*x, disconnect_policies)] == "cancel";
   if (auto x = s.get("heartbeat_timeout_ms"))
     c.heartbeat_timeout_ms = read_int(*x, between<int64_t>(100, one_day_ms));
+  if (auto x = s.get("wait_for_process_ms"))
+    c.wait_for_process_ms = read_int(*x, between<int64_t>(0, one_day_ms));
   auto key_file = [&](const entry& x) {
     std::filesystem::path p{read_nonempty_string(x)};
     if (p.is_relative() && !x.src->base_dir.empty())
@@ -514,7 +516,7 @@ strategy_config read_strategy(const entry& f, const std::set<std::string>* ticke
   else if (c.type == "plugin")
     keys.insert(keys.end(), {"library", "class", "params"});
   else if (c.type == "external")
-    keys.insert(keys.end(), {"endpoint", "on_disconnect", "heartbeat_timeout_ms",
+    keys.insert(keys.end(), {"endpoint", "on_disconnect", "heartbeat_timeout_ms", "wait_for_process_ms",
                              "public_key_file", "secret_key_file", "client_key_files"});
   else
     keys.insert(keys.end(), {"tickers", "orders_per_second", "seed", "max_quantity",
