@@ -49,6 +49,7 @@ public:
       zap_->bind("inproc://zeromq.zap.01");
     }
     router_ = socket(zmq::socket_type::router);
+    router_->set(zmq::sockopt::linger, 500); // the last frames ("stop") still leave at shutdown
     router_->set(zmq::sockopt::maxmsgsize, int64_t{1} << 20);
     if (!secret.empty()) {
       router_->set(zmq::sockopt::curve_server, 1);
@@ -126,6 +127,7 @@ private:
         serve_zap();
       flush();
     }
+    flush(); // what was queued while stopping
   }
 
   void receive() {

@@ -64,12 +64,12 @@ struct SimulatedDay : ::testing::Test {
 } // namespace
 
 TEST_F(SimulatedDay, ACompiledInStrategyAndACafActorTradeThroughTheDay) {
-  auto cfg = testing::simulated_day_config((dir / "journal").string());
-  testing::add_strategy(cfg, "fade", [](const strategy_config&) {
+  auto cfg = engine::testing::simulated_day_config((dir / "journal").string());
+  engine::testing::add_strategy(cfg, "fade", [](const strategy_config&) {
     return std::make_unique<fade_the_move>();
   });
-  testing::add_strategy_actor(cfg, "holder", example::buy_and_hold_maker(Quantity::from_units(5)));
-  auto r = testing::run_simulated_day(cfg);
+  engine::testing::add_strategy_actor(cfg, "holder", example::buy_and_hold_maker(Quantity::from_units(5)));
+  auto r = engine::testing::run_simulated_day(cfg);
 
   EXPECT_GT(fade_the_move::fills, 0) << "the toy traded";
   ASSERT_EQ(r.strategies.size(), 2u);
