@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -51,6 +52,11 @@ public:
     router_ = socket(zmq::socket_type::router);
     router_->set(zmq::sockopt::linger, 500); // the last frames ("stop") still leave at shutdown
     router_->set(zmq::sockopt::maxmsgsize, int64_t{1} << 20);
+    // No high-water mark: a ROUTER drops what a full pipe cannot take, and the
+    // outbox holds every unacknowledged frame anyway (a client seeing a gap
+    // subscribes again and gets the rest).
+    router_->set(zmq::sockopt::sndhwm, 0);
+    router_->set(zmq::sockopt::rcvhwm, 0);
     if (!secret.empty()) {
       router_->set(zmq::sockopt::curve_server, 1);
       router_->set(zmq::sockopt::curve_secretkey, secret);
@@ -477,6 +483,8 @@ caf::behavior strategy_gateway_impl(gw_actor* self, strategy_gateway_options opt
       }
       st.step_done = self->make_response_promise();
       st.step_pending = true;
+      // Not answerable before its quotes frame is out: a late ack of older frames must not end it.
+      st.step_seq = std::numeric_limits<uint64_t>::max();
       if (st.peer.empty())
         st.held = batch; // until the first process subscribes (or the wait ends)
       else

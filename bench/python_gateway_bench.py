@@ -90,5 +90,9 @@ try:
     print("python strategy, %d orders per quote, %d quotes:" % (per_quote, quotes))
     print("  through the gateway and the engine: %8.0f orders/s (%d acknowledged)" % (engine_rate, s.acked))
     print("  the same loop, no engine:           %8.0f orders/s" % alone_rate)
+    print("  (client: seq %d, %d repeats dropped, %d resyncs)" % (client.seq, client.repeats, client.resyncs))
 finally:
-    shutil.rmtree(work, ignore_errors=True)
+    if os.environ.get("KEEP_WORK"):
+        print("work kept in", work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)

@@ -168,8 +168,8 @@ class StrategyClient:
         self.account = Account()
         self.now_ns = 0
         self.fills = []          # exec ids seen, when record_fills (for tests)
-        self.gaps = 0            # frames that never arrived: must stay 0
         self.repeats = 0         # frames sent again that were already processed (dropped)
+        self.resyncs = 0         # times a frame was missing and the rest was asked for again
         self.incarnation = 0
         self.stopped = False
         self._frame_seq = 0      # seq of the frame being handled, for client order ids
@@ -180,6 +180,8 @@ class StrategyClient:
         self._zctx = zmq.Context.instance()
         self._sock = self._zctx.socket(zmq.DEALER)
         self._sock.setsockopt(zmq.LINGER, 0)
+        self._sock.setsockopt(zmq.RCVHWM, 0)  # never drop what the gateway sends
+        self._sock.setsockopt(zmq.SNDHWM, 0)
         if server_key:
             pub, sec = client_keys or zmq.curve_keypair()
             self._sock.curve_serverkey = server_key.encode() if isinstance(server_key, str) else server_key
@@ -198,7 +200,8 @@ class StrategyClient:
         self.open_orders = set(s["open_orders"])
         self.account = Account(**{k: (Decimal(v) if k != "ts" else v) for k, v in s["account"].items()})
         self.fills = s.get("fills", [])
-        self.gaps, self.repeats = s.get("gaps", 0), s.get("repeats", 0)
+        self.repeats = s.get("repeats", 0)
+        self.resyncs = s.get("resyncs", 0)
         self.incarnation = s.get("incarnation", 0)
         self.strategy.restore_state(s.get("strategy", {}))
 
@@ -210,7 +213,8 @@ class StrategyClient:
              "account": {"cash": _text(self.account.cash), "equity": _text(self.account.equity),
                          "buying_power": _text(self.account.buying_power),
                          "initial_cash": _text(self.account.initial_cash), "ts": self.account.ts},
-             "fills": self.fills, "gaps": self.gaps, "repeats": self.repeats,
+             "fills": self.fills, "repeats": self.repeats,
+             "resyncs": self.resyncs,
              "incarnation": self.incarnation, "strategy": self.strategy.save_state()}
         tmp = self.state_file + ".tmp"
         with open(tmp, "w") as f:
@@ -243,6 +247,7 @@ class StrategyClient:
         poller = zmq.Poller()
         poller.register(self._sock, zmq.POLLIN)
         welcomed = False
+        resyncing = False
         while not self.stopped:
             now = time.monotonic()
             if max_seconds is not None and now - started > max_seconds:
@@ -279,8 +284,14 @@ class StrategyClient:
                     self.repeats += 1
                     continue
                 if seq != self.seq + 1:
-                    self.gaps += 1
-                    self._ctx.log.error("frames %d..%d never arrived", self.seq + 1, seq - 1)
+                    # A frame is missing: never process past a hole; ask for the rest again.
+                    if not resyncing:
+                        resyncing = True
+                        self.resyncs += 1
+                        self._ctx.log.warning("frame %d missing: subscribing again", self.seq + 1)
+                        self._send({"t": "subscribe", "strategy": self.name, "ack": self.seq})
+                    continue
+                resyncing = False
                 self._frame_seq, self._n_in_frame = seq, 0
                 self._handle(m)
                 self.seq = seq

@@ -103,8 +103,8 @@ def main():
                             a.endpoint, server_key=key, client_keys=pair, state_file=a.state_file,
                             gone_after_s=a.gone_after, record_fills=a.record_fills)
     client.run()
-    print("rebalancer %s: seq %d, %d fills, %d gaps, %d repeats dropped" %
-          (a.name, client.seq, len(client.fills), client.gaps, client.repeats), flush=True)
+    print("rebalancer %s: seq %d, %d fills, %d repeats dropped, %d resyncs" %
+          (a.name, client.seq, len(client.fills), client.repeats, client.resyncs), flush=True)
 
 
 if __name__ == "__main__":
