@@ -476,7 +476,8 @@ void read_external_strategy(const section& s, const std::string& where, strategy
   if (auto x = s.get("on_disconnect"))
     c.cancel_on_disconnect = disconnect_policies[read_choice(*x, disconnect_policies)] == "cancel";
   if (auto x = s.get("heartbeat_timeout_ms"))
-    c.heartbeat_timeout_ms = read_int(*x, between<int64_t>(100, one_day_ms));
+    // The Python client beats every 0.5 s: a shorter timeout would drop an idle process.
+    c.heartbeat_timeout_ms = read_int(*x, between<int64_t>(1000, one_day_ms));
   if (auto x = s.get("wait_for_process_ms"))
     c.wait_for_process_ms = read_int(*x, between<int64_t>(0, one_day_ms));
   auto key_file = [&](const entry& x) {

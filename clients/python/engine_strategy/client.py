@@ -304,6 +304,14 @@ class StrategyClient:
         self._save()
 
     def _welcome(self, m):
+        if m["next_seq"] <= self.seq:
+            # A new node (restarted): its numbering starts again; its books are what it knows.
+            self._ctx.log.warning("the engine restarted (next seq %d, we had %d): starting over",
+                                  m["next_seq"], self.seq)
+            self.seq = m["resumed_after"]
+            self.positions = {t: Decimal(q) for t, q in m["positions"].items()}
+            self.open_orders = set(m["open_orders"])
+            return
         # The gateway has more than we remember only when our state was lost: take its books.
         if m["resumed_after"] > self.seq:
             self._ctx.log.warning("resuming after seq %d (no state for %d..%d)",
