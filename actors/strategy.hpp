@@ -1,6 +1,7 @@
 // The strategy API: what a user writes to trade through the engine, without knowing CAF.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,8 +50,17 @@ public:
   virtual void on_stop(strategy_context&) {}
 };
 
-/// Builds a shipped strategy from its config: rebalancer, ma_crossover or
-/// random_orders. Throws std::invalid_argument for an unknown type.
+/// Builds a strategy from its config: rebalancer, ma_crossover, random_orders,
+/// plugin (a shared library, actors/strategy_plugin.hpp; its errors are
+/// config_error) or a type registered with register_strategy_type. Throws
+/// std::invalid_argument for an unknown type.
 std::unique_ptr<strategy> make_strategy(const strategy_config& cfg);
+
+using strategy_maker = std::function<std::unique_ptr<strategy>(const strategy_config&)>;
+
+/// Makes `type` known to make_strategy, for strategies compiled into a
+/// program of their own (tests, an embedding main()). Configs built in code
+/// can name it; the YAML loader knows only the shipped types and plugin.
+void register_strategy_type(const std::string& type, strategy_maker make);
 
 } // namespace engine

@@ -3,13 +3,18 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <cstdio>
+#include <set>
 #include <unordered_map>
 
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
+#include "actors/strategy_gateway.hpp"
 #include "config/logging.hpp"
+#include "messages/order_state_machine.hpp"
 #include "messages/type_ids.hpp"
 
 namespace engine {
@@ -56,6 +61,9 @@ public:
   size_t outstanding = 0;          // orders sent, not yet acknowledged
   caf::response_promise step_done; // answers the batch in flight
   bool step_pending = false;
+  std::set<std::string> open_orders; // order ids not yet terminal, cancelled if it stops
+  bool stopped = false;              // a callback threw: no more callbacks
+  std::string stop_reason;
 };
 
 struct strategy_host_state {
@@ -66,6 +74,33 @@ struct strategy_host_state {
   uint64_t next_sync = 0;
   std::unordered_map<uint64_t, std::function<void()>> after_sync; // barrier continuations
 };
+
+/// Follows the strategy's orders, so that a stopped strategy's can be cancelled.
+void track(host_context& c, const OrderUpdate& u) {
+  if (u.order_id.empty())
+    return;
+  if (is_terminal(u.status))
+    c.open_orders.erase(u.order_id);
+  else
+    c.open_orders.insert(u.order_id);
+}
+
+void stop_strategy(host_context& c, const std::string& why);
+
+/// Runs one callback of the strategy; one that throws stops the strategy
+/// (its orders cancelled) and never the host, so the engine goes on.
+template <class F>
+void guarded(host_context& c, const char* callback, F&& f) {
+  if (c.stopped)
+    return;
+  try {
+    f();
+  } catch (const std::exception& e) {
+    stop_strategy(c, std::string{callback} + " threw: " + e.what());
+  } catch (...) {
+    stop_strategy(c, std::string{callback} + " threw a non-standard exception");
+  }
+}
 
 void maybe_finish_step(host_context& c) {
   if (c.step_pending && c.outstanding == 0) {
@@ -97,12 +132,13 @@ void ask_order_manager(host_context& c, Request req, std::string what) {
       [me](const OrderUpdate& u) {
         auto& st = me->state;
         --st.ctx->outstanding;
+        track(*st.ctx, u);
         if (st.ctx->opts.print_acks && u.status == OrderStatus::pending_new) {
           // Evidence for crash tests of what a client was told, flushed at once.
           std::printf("ACK %s %s\n", u.client_order_id.c_str(), u.order_id.c_str());
           std::fflush(stdout);
         }
-        st.impl->on_update(*st.ctx, u);
+        guarded(*st.ctx, "on_update", [&] { st.impl->on_update(*st.ctx, u); });
         maybe_finish_step(*st.ctx);
       },
       [me, what](caf::error& e) {
@@ -139,6 +175,21 @@ void host_context::replace(const ReplaceRequest& request) {
   ask_order_manager(*this, request, "replace of " + request.order_id);
 }
 
+void stop_strategy(host_context& c, const std::string& why) {
+  c.stopped = true;
+  c.stop_reason = why;
+  c.logger_->error("strategy {} stopped: {}; cancelling its {} open orders, the engine goes on",
+                   c.opts.name, why, c.open_orders.size());
+  auto open = c.open_orders;
+  for (auto& id : open) {
+    CancelRequest r;
+    r.order_id = id;
+    r.timestamp = c.now_ns;
+    r.reason = "strategy " + c.opts.name + " stopped";
+    ask_order_manager(c, std::move(r), "cancel of " + id);
+  }
+}
+
 /// Runs the strategy over a batch; rp is answered when its orders are acknowledged.
 void run_batch(sh_actor* self, const QuoteBatch& batch, caf::response_promise rp) {
   auto& st = self->state;
@@ -146,7 +197,7 @@ void run_batch(sh_actor* self, const QuoteBatch& batch, caf::response_promise rp
   for (auto& q : batch.quotes) {
     c.quotes[q.ticker] = q;
     c.now_ns = q.timestamp;
-    st.impl->on_quote(c, q);
+    guarded(c, "on_quote", [&] { st.impl->on_quote(c, q); });
   }
   c.step_done = std::move(rp);
   c.step_pending = true;
@@ -175,9 +226,16 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
                                  std::shared_ptr<strategy> impl) {
   self->state.ctx = std::make_unique<host_context>(self, std::move(opts));
   self->state.impl = std::move(impl);
-  self->state.impl->on_start(*self->state.ctx);
+  guarded(*self->state.ctx, "on_start", [=] { self->state.impl->on_start(*self->state.ctx); });
   return {
     [=](step_atom, const QuoteBatch& batch) -> caf::result<done_atom> {
+      if (self->state.ctx->stopped) {
+        // A stopped strategy never holds up the lock step.
+        auto& c = *self->state.ctx;
+        if (!batch.quotes.empty())
+          c.now_ns = batch.quotes.back().timestamp;
+        return done_atom::value;
+      }
       auto rp = self->make_response_promise();
       // First a barrier with the order manager: its answer travels behind every
       // update and fill it sent us, so the strategy has seen them all before
@@ -200,14 +258,24 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
       self->state.after_sync.erase(i);
       next();
     },
-    [=](const OrderUpdate& u) { self->state.impl->on_update(*self->state.ctx, u); },
+    [=](const OrderUpdate& u) {
+      auto& c = *self->state.ctx;
+      track(c, u);
+      guarded(c, "on_update", [&] { self->state.impl->on_update(c, u); });
+    },
     [=](const Fill& f) {
       auto& c = *self->state.ctx;
       auto signed_qty = f.side == OrderSide::buy ? f.quantity : -f.quantity;
       c.positions[f.ticker] += signed_qty;
-      self->state.impl->on_fill(c, f);
+      guarded(c, "on_fill", [&] { self->state.impl->on_fill(c, f); });
     },
-    [=](stop_atom) { self->state.impl->on_stop(*self->state.ctx); },
+    [=](stop_atom) {
+      guarded(*self->state.ctx, "on_stop", [=] { self->state.impl->on_stop(*self->state.ctx); });
+    },
+    [=](stats_atom) -> std::string {
+      auto& c = *self->state.ctx;
+      return c.stopped ? "stopped: " + c.stop_reason : std::string{"running"};
+    },
   };
 }
 
@@ -216,6 +284,48 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
 caf::actor spawn_strategy_host(caf::actor_system& sys, strategy_host_options opts,
                                std::shared_ptr<strategy> impl) {
   return sys.spawn(strategy_host_impl, std::move(opts), std::move(impl));
+}
+
+namespace {
+
+struct actor_registry {
+  std::mutex mtx;
+  std::map<std::string, strategy_actor_maker> makers;
+};
+
+actor_registry& actor_types() {
+  static actor_registry r;
+  return r;
+}
+
+} // namespace
+
+void register_strategy_actor(const std::string& type, strategy_actor_maker make) {
+  auto& r = actor_types();
+  std::lock_guard<std::mutex> guard{r.mtx};
+  r.makers[type] = std::move(make);
+}
+
+caf::actor spawn_strategy(caf::actor_system& sys, strategy_host_options opts,
+                          const strategy_config& cfg) {
+  if (cfg.type == "external") {
+    strategy_gateway_options go;
+    go.directory = opts.directory;
+    go.cfg = cfg;
+    go.initial_cash = opts.initial_cash;
+    return spawn_strategy_gateway(sys, std::move(go));
+  }
+  strategy_actor_maker make;
+  {
+    auto& r = actor_types();
+    std::lock_guard<std::mutex> guard{r.mtx};
+    auto i = r.makers.find(cfg.type);
+    if (i != r.makers.end())
+      make = i->second;
+  }
+  if (make)
+    return make(sys, opts, cfg);
+  return spawn_strategy_host(sys, std::move(opts), std::shared_ptr<strategy>(make_strategy(cfg)));
 }
 
 } // namespace engine

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,10 @@
 #include "messages/enums.hpp"
 
 namespace engine {
+
+namespace config_read {
+struct entry;
+}
 
 /// A value that must never be printed: API keys and secrets. Its formatter
 /// (and to_string) prints "***"; only the broker client reads `reveal()`.
@@ -136,7 +141,7 @@ struct clock_config {
 /// One strategy instance; `params` are validated per type by the loader.
 struct strategy_config {
   std::string name;
-  std::string type; // rebalancer | ma_crossover | random_orders
+  std::string type; // rebalancer | ma_crossover | random_orders | plugin
   std::string broker; // the broker its orders go to; empty: the default broker
   // rebalancer
   std::map<std::string, Rate> target_weights;
@@ -154,6 +159,22 @@ struct strategy_config {
   Quantity max_quantity;
   Rate limit_fraction;      // share of orders that are limit orders
   Rate limit_offset_bps;    // limit price distance from the touch
+  // plugin (docs/STRATEGIES.md, "Plug-ins")
+  std::string library;      // the shared library, resolved against the config file's directory
+  std::string plugin_class; // `class:` the library makes
+  std::string params_yaml;  // `params:` as YAML text ("{}" when absent)
+  // external: a strategy in another process, through the strategy gateway
+  std::string endpoint;              // tcp://HOST:PORT the gateway binds (port 0: any, printed)
+  bool cancel_on_disconnect = true;  // on_disconnect: cancel | keep its open orders
+  int64_t heartbeat_timeout_ms = 3000; // silence after which the process is down
+  int64_t wait_for_process_ms = 10000; // the first batch waits this long for the process (0: no)
+  std::string public_key_file;       // CURVE server keys (default: the hosting node's)
+  std::string secret_key_file;
+  std::vector<std::string> client_key_files; // public keys allowed in (empty: any client)
+  /// This strategy's map as parsed (file, lines, key paths): the plug-in
+  /// reads its `params:` from it and errors name its lines
+  /// (config/yaml_read.hpp); null when not a plug-in or built in code.
+  std::shared_ptr<const config_read::entry> entry;
 };
 
 enum class fsync_policy { always, batch, never };

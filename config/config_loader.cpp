@@ -211,7 +211,8 @@ void require_nonempty(const section& s, std::string_view key, bool is_empty,
 const std::vector<std::string_view> broker_types{"simulator", "alpaca", "ibkr"};
 const std::vector<std::string_view> data_sources{"synthetic", "csv", "polygon"};
 const std::vector<std::string_view> strategy_types{"rebalancer", "ma_crossover",
-                                                   "random_orders"};
+                                                   "random_orders", "plugin", "external"};
+const std::vector<std::string_view> disconnect_policies{"cancel", "keep"};
 const std::vector<std::string_view> rotate_kinds{"daily", "size"};
 const std::vector<std::string_view> log_levels{"trace", "debug", "info",    "warn",
                                                "error", "critical", "off"};
@@ -519,13 +520,88 @@ void read_market_data(const entry& f, market_data_config& m) {
   }
 }
 
+/// A parsed params map that owns its source, so it outlives the loader.
+struct owned_entry {
+  source src;
+  entry e;
+};
+
+/// `type: plugin`: the library must exist now; its class and params are
+/// checked by the library itself when the node starts (actors/strategy_plugin_loader).
+void read_plugin_strategy(const section& s, const std::string& where, strategy_config& c) {
+  const entry& lib = s.require("library", where);
+  auto given = read_nonempty_string(lib);
+  std::filesystem::path p{given};
+  if (p.is_relative())
+    p = lib.src->base_dir.empty() ? std::filesystem::absolute(p)
+                                  : std::filesystem::path{lib.src->base_dir} / p;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec))
+    lib.fail("no such library '" + given + "'" +
+             (p.string() == given ? std::string{} : " (looked for " + p.string() + ")"));
+  c.library = std::filesystem::absolute(p, ec).lexically_normal().string();
+  c.plugin_class = read_name(s.require("class", where));
+  if (const entry* params = s.get("params"))
+    read_map(*params); // a map (or nothing), each key once
+  auto params = sub(s, "params");
+  if (params.is_null()) {
+    c.params_yaml = "{}";
+  } else {
+    YAML::Emitter out;
+    out << YAML::Flow << params.node;
+    c.params_yaml = out.c_str();
+  }
+  auto holder = std::make_shared<owned_entry>();
+  holder->src = *s.self().src;
+  holder->e = s.self();
+  holder->e.src = &holder->src;
+  c.entry = std::shared_ptr<const entry>(holder, &holder->e);
+}
+
+/// `type: external`: where the gateway listens and what happens when the process goes.
+void read_external_strategy(const section& s, const std::string& where, strategy_config& c) {
+  const entry& ep = s.require("endpoint", where);
+  auto e = read_scalar(ep, "an endpoint");
+  // Port 0 binds any free port; the node prints the one it got.
+  bool any_port = e.text.size() > 2 && e.text.compare(e.text.size() - 2, 2, ":0") == 0 &&
+                  valid_endpoint(e.text.substr(0, e.text.size() - 1) + "1");
+  if (!valid_endpoint(e.text) && !any_port)
+    ep.fail("expected tcp://HOST:PORT, got " + e.shown());
+  c.endpoint = e.text;
+  if (auto x = s.get("on_disconnect"))
+    c.cancel_on_disconnect = disconnect_policies[read_choice(*x, disconnect_policies)] == "cancel";
+  if (auto x = s.get("heartbeat_timeout_ms"))
+    // The Python client beats every 0.5 s: a shorter timeout would drop an idle process.
+    c.heartbeat_timeout_ms = read_int(*x, between<int64_t>(1000, one_day_ms));
+  if (auto x = s.get("wait_for_process_ms"))
+    c.wait_for_process_ms = read_int(*x, between<int64_t>(0, one_day_ms));
+  auto key_file = [&](const entry& x) {
+    std::filesystem::path p{read_nonempty_string(x)};
+    if (p.is_relative() && !x.src->base_dir.empty())
+      p = std::filesystem::path{x.src->base_dir} / p;
+    return p.string();
+  };
+  if (auto x = s.get("public_key_file"))
+    c.public_key_file = key_file(*x);
+  if (auto x = s.get("secret_key_file"))
+    c.secret_key_file = key_file(*x);
+  if (c.public_key_file.empty() != c.secret_key_file.empty())
+    s.self().fail_at(c.public_key_file.empty() ? "public_key_file" : "secret_key_file",
+                     "required with " + std::string{c.public_key_file.empty() ? "secret_key_file"
+                                                                              : "public_key_file"});
+  if (auto x = s.get("client_key_files"))
+    for (const auto& item : read_list(*x))
+      c.client_key_files.push_back(key_file(item));
+}
+
 strategy_config read_strategy(const entry& f, const std::set<std::string>* tickers) {
   strategy_config c;
   // The type decides which keys are allowed, so it is read before the keys are checked.
   auto type_field = peek(f, "type");
   if (!type_field) {
     read_map(f); // reports a list or a value where a strategy's map belongs
-    f.fail_at("type", "required (one of rebalancer, ma_crossover, random_orders)");
+    f.fail_at("type",
+              "required (one of rebalancer, ma_crossover, random_orders, plugin, external)");
   }
   c.type = strategy_types[read_choice(*type_field, strategy_types)];
   std::vector<std::string_view> keys{"name", "type", "broker"};
@@ -533,6 +609,11 @@ strategy_config read_strategy(const entry& f, const std::set<std::string>* ticke
     keys.insert(keys.end(), {"target_weights", "drift_threshold", "rebalance_interval_ms"});
   else if (c.type == "ma_crossover")
     keys.insert(keys.end(), {"ticker", "fast_window", "slow_window", "quantity"});
+  else if (c.type == "plugin")
+    keys.insert(keys.end(), {"library", "class", "params"});
+  else if (c.type == "external")
+    keys.insert(keys.end(), {"endpoint", "on_disconnect", "heartbeat_timeout_ms", "wait_for_process_ms",
+                             "public_key_file", "secret_key_file", "client_key_files"});
   else
     keys.insert(keys.end(), {"tickers", "orders_per_second", "seed", "max_quantity",
                              "limit_fraction", "limit_offset_bps"});
@@ -542,7 +623,11 @@ strategy_config read_strategy(const entry& f, const std::set<std::string>* ticke
   if (auto x = s.get("broker"))
     c.broker = read_nonempty_string(*x); // checked against execution.brokers by the caller
 
-  if (c.type == "rebalancer") {
+  if (c.type == "plugin") {
+    read_plugin_strategy(s, where, c);
+  } else if (c.type == "external") {
+    read_external_strategy(s, where, c);
+  } else if (c.type == "rebalancer") {
     const entry& weights = s.require("target_weights", where);
     Rate total;
     for (const auto& [ticker, w] : read_map(weights)) {
@@ -790,6 +875,17 @@ app_config parse(const std::string& text, const source& src) {
   read_journal(sub(top, "journal"), cfg.journal);
   read_logging(sub(top, "logging"), cfg.logging);
   read_nodes(top, cfg); // last: it places strategies and the broker
+  // An external strategy without keys of its own uses its node's CURVE keys.
+  for (auto& s : cfg.strategies) {
+    if (s.type != "external" || !s.secret_key_file.empty())
+      continue;
+    for (const auto& n : cfg.nodes)
+      if (std::find(n.actors.begin(), n.actors.end(), "all") != n.actors.end() ||
+          std::find(n.actors.begin(), n.actors.end(), "strategy:" + s.name) != n.actors.end()) {
+        s.public_key_file = n.public_key_file;
+        s.secret_key_file = n.secret_key_file;
+      }
+  }
   return cfg;
 }
 
@@ -907,6 +1003,12 @@ std::string describe(const app_config& cfg) {
         o << " " << ticker << "=" << w.to_string();
       o << ", drift " << s.drift_threshold.to_string() << ", every " << s.rebalance_interval_ms
         << " ms";
+    } else if (s.type == "external") {
+      o << " at " << s.endpoint << (s.secret_key_file.empty() ? "" : " (CURVE)")
+        << ", on disconnect " << (s.cancel_on_disconnect ? "cancel" : "keep") << ", timeout "
+        << s.heartbeat_timeout_ms << " ms";
+    } else if (s.type == "plugin") {
+      o << " " << s.plugin_class << " from " << s.library << ", params " << s.params_yaml;
     } else if (s.type == "ma_crossover") {
       o << " " << s.ticker << ", windows " << s.fast_window << "/" << s.slow_window << ", "
         << s.quantity.to_string() << " shares";

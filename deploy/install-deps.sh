@@ -7,7 +7,7 @@ packages=(
   libcaf-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libyaml-cpp-dev libspdlog-dev
   libboost-dev libboost-system-dev libsimdjson-dev libssl-dev libcli11-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  python3 iproute2
+  python3 python3-zmq python3-msgpack iproute2
 )
 
 missing=()

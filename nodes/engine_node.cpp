@@ -267,7 +267,7 @@ void engine_node::start() {
       continue;
     strategy_host_options ho{m.dir, s.name, cfg.initial_cash, incarnation, m.opts.print_acks,
                              s.broker};
-    m.add(name, spawn_strategy_host(m.sys, ho, std::shared_ptr<strategy>(make_strategy(s))));
+    m.add(name, spawn_strategy(m.sys, ho, s)); // a host, the gateway or a registered actor
   }
   if (m.here(names::market_data)) {
     auto ended = m.ended;
@@ -398,6 +398,11 @@ node_report engine_node::report() {
       .receive([&](const OrderStats& s) { r.orders = s; }, fail);
   r.brokers = r.orders.brokers; // as the order manager knows them, wherever they run
   r.market_data = m.md_monitor->get();
+  for (auto& s : m.cfg.strategies)
+    if (m.here("strategy:" + s.name))
+      if (auto h = m.dir->get("strategy:" + s.name))
+        self->request(h, query_timeout, stats_atom::value)
+          .receive([&](const std::string& st) { r.strategies.emplace_back(s.name, st); }, fail);
   return r;
 }
 

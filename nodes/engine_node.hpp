@@ -26,6 +26,8 @@ struct node_report {
   AccountInfo account;
   PerformanceMetrics metrics;
   OrderStats orders;
+  /// This node's strategies: name and "running" or "stopped: <why>".
+  std::vector<std::pair<std::string, std::string>> strategies;
   market_data_status market_data; // the live feed's state and counters (polygon)
   std::vector<BrokerStatus> brokers; // each broker's connection state at the end
 };

@@ -93,6 +93,11 @@ int main(int argc, char** argv) {
   engine::engine_node node{cfg, engine::node_options{node_name, recover, print_acks}};
   try {
     node.start();
+  } catch (const engine::config_error& e) {
+    // A strategy that cannot be made (a plug-in's library, ABI, class or params).
+    log->critical("start failed: {}", e.what());
+    std::cerr << e.what() << "\n";
+    return 2;
   } catch (const engine::journal_error& e) {
     log->critical("the journal cannot be replayed: {}", e.what());
     std::cerr << e.what() << "\n(start with --recover to quarantine the damaged line)\n";

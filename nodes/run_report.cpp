@@ -62,6 +62,11 @@ std::string report_json(const node_report& r) {
   for (auto& rc : r.orders.reconciliation)
     kv(rc.reason, rc.count);
   w.end_object();
+  w.key("strategies"); // name -> "running" | "stopped: <why>"
+  w.begin_object();
+  for (auto& [name, status] : r.strategies)
+    kv(name, status);
+  w.end_object();
   w.end_object();
   w.key("brokers");
   w.begin_object();
@@ -118,6 +123,9 @@ std::string report_summary(const node_report& r) {
      << ", commission " << cents(r.metrics.daily_commission) << "\n";
   os << "total P&L " << cents(r.metrics.total_pnl) << " (realized " << cents(r.metrics.realized_pnl)
      << ", unrealized " << cents(r.metrics.unrealized_pnl) << ", before commissions)\n";
+  for (auto& [name, status] : r.strategies)
+    if (status != "running")
+      os << "strategy " << name << " " << status << "\n";
   return os.str();
 }
 

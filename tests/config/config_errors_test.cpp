@@ -160,7 +160,16 @@ const bad_config cases[] = {
    "alpaca, ibkr"},
   {"unknown strategy type", strategies_head + "  - {name: s, type: momentum}\n",
    "bad.yaml:5: strategies[0].type: unknown value 'momentum'; expected one of rebalancer, "
-   "ma_crossover, random_orders"},
+   "ma_crossover, random_orders, plugin, external"},
+  {"external strategy with a bad endpoint",
+   strategies_head + "  - {name: py, type: external, endpoint: \"udp://1.2.3.4:5\"}\n",
+   "bad.yaml:5: strategies[0].endpoint: expected tcp://HOST:PORT, got 'udp://1.2.3.4:5'"},
+  {"external strategy with an unknown disconnect policy",
+   strategies_head +
+     "  - {name: py, type: external, endpoint: \"tcp://127.0.0.1:0\", on_disconnect: drop}\n",
+   "bad.yaml:5: strategies[0].on_disconnect: unknown value 'drop'; expected one of cancel, keep"},
+  {"plugin strategy without its class", strategies_head + "  - {name: p, type: plugin}\n",
+   "bad.yaml:5: strategies[0].library: required for a plugin strategy"},
   {"unknown log level", "logging:\n  level: verbose\n" + one_ticker,
    "bad.yaml:2: logging.level: unknown value 'verbose'; expected one of trace, debug, info, "
    "warn, error, critical, off"},
@@ -206,7 +215,8 @@ const bad_config cases[] = {
   {"strategy without a name", strategies_head + "  - {type: ma_crossover}\n",
    "bad.yaml:5: strategies[0].name: required"},
   {"strategy without a type", strategies_head + "  - name: s\n",
-   "bad.yaml:5: strategies[0].type: required (one of rebalancer, ma_crossover, random_orders)"},
+   "bad.yaml:5: strategies[0].type: required (one of rebalancer, ma_crossover, random_orders, "
+   "plugin, external)"},
   {"ma_crossover without a ticker",
    strategies_head + "  - name: trend\n    type: ma_crossover\n    quantity: 10\n",
    "bad.yaml:5: strategies[0].ticker: required for a ma_crossover strategy"},
