@@ -66,6 +66,7 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
     [=](journal_atom, const std::string& ev, const Fill& m) { return append(self, ev, m); },
     [=](journal_atom, const std::string& ev, const CancelRequest& m) { return append(self, ev, m); },
     [=](journal_atom, const std::string& ev, const ReplaceRequest& m) { return append(self, ev, m); },
+    [=](journal_atom, const std::string& ev, const OperatorAction& m) { return append(self, ev, m); },
     [=](durable_atom, uint64_t seq, bool ok, const std::string& err) {
       auto i = self->state.pending.find(seq);
       if (i == self->state.pending.end())

@@ -39,5 +39,7 @@ ENGINE_MESSAGE_TYPES(ENGINE_ADD_MESSAGE_TYPE_ID)
   CAF_ADD_ATOM(engine, engine, durable_atom, "durable")
   CAF_ADD_ATOM(engine, engine, sync_atom, "sync")
   CAF_ADD_ATOM(engine, engine, remote_atom, "remote")
+  // Operator audit records (journaled, local to the node that has the journal).
+  CAF_ADD_TYPE_ID(engine, (engine::OperatorAction))
 
 CAF_END_TYPE_ID_BLOCK(engine)

@@ -20,6 +20,7 @@
 #include "brokers/sim_broker.hpp"
 #include "config/logging.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/http/http_service.hpp"
 #include "nodes/remote_bridge.hpp"
 
 namespace engine {
@@ -72,6 +73,7 @@ struct engine_node::impl {
   std::vector<std::pair<std::string, caf::actor>> started; // in start order
   std::shared_ptr<spdlog::logger> log = logger("node");
   std::unique_ptr<remote_bridge> bridge; // only when the config spreads over several nodes
+  std::unique_ptr<http::http_service> http; // the operator's API, when configured
   bool running = false;
 
   impl(app_config c, node_options o)
@@ -208,6 +210,20 @@ void engine_node::start() {
     m.add(names::market_data, md);
     caf::anon_send(md, start_atom::value);
   }
+  // Last up, first down: the API only asks the actors started above.
+  if (cfg.http.enabled) {
+    http::http_service_options ho;
+    ho.config = cfg.http;
+    ho.system = &m.sys;
+    ho.directory = m.dir;
+    ho.tickers = universe;
+    ho.status_line = [this] { return status_line(); };
+    ho.now = [this] { return now(); };
+    // ho.brokers: the broker supervisors' BrokerStatus (issue 11); until then
+    // the simulator on this node counts as one connected broker.
+    m.http = std::make_unique<http::http_service>(ho);
+    m.http->start();
+  }
 }
 
 bool engine_node::data_finished() const {
@@ -262,6 +278,10 @@ void engine_node::stop() {
   if (!m.running)
     return;
   m.running = false;
+  if (m.http) {
+    m.http->stop();
+    m.log->info("stopped the HTTP API");
+  }
   // Reverse of the start order, so nothing is sent to an actor already gone.
   for (auto i = m.started.rbegin(); i != m.started.rend(); ++i) {
     caf::scoped_actor self{m.sys};
@@ -316,6 +336,8 @@ timestamp_ns engine_node::now() const {
     return impl_->sim_clock->now();
   return wall_clock{}.now();
 }
+
+uint16_t engine_node::http_port() const { return impl_->http ? impl_->http->port() : 0; }
 
 caf::actor_system& engine_node::system() { return impl_->sys; }
 const std::shared_ptr<actor_directory>& engine_node::directory() const { return impl_->dir; }

@@ -101,6 +101,8 @@ int main(int argc, char** argv) {
     log->critical("start failed: {}", e.what());
     return 1;
   }
+  if (node.http_port() != 0)
+    std::cout << "[http] listening on " << cfg.http.host << ":" << node.http_port() << std::endl;
   auto started = steady::now();
   auto next_status = started + std::chrono::duration_cast<steady::duration>(
                                  std::chrono::duration<double>(status_every_s));
