@@ -306,6 +306,22 @@ node_report engine_node::report() {
   if (auto pk = m.dir->get(names::position_keeper)) {
     self->request(pk, query_timeout, positions_atom::value)
       .receive([&](const std::vector<Position>& ps) { r.positions = ps; }, fail);
+    // Tickers traded that ended flat stay in the report with their realized P&L.
+    for (auto& t : m.cfg.market_data.tickers) {
+      auto held = std::any_of(r.positions.begin(), r.positions.end(),
+                              [&](const Position& p) { return p.ticker == t.ticker; });
+      if (held)
+        continue;
+      self->request(pk, query_timeout, positions_atom::value, t.ticker)
+        .receive(
+          [&](const Position& p) {
+            if (p.timestamp != 0 || !p.realized_pnl.is_zero())
+              r.positions.push_back(p);
+          },
+          fail);
+    }
+    std::sort(r.positions.begin(), r.positions.end(),
+              [](const Position& a, const Position& b) { return a.ticker < b.ticker; });
     self->request(pk, query_timeout, account_atom::value)
       .receive([&](const AccountInfo& a) { r.account = a; }, fail);
     self->request(pk, query_timeout, metrics_atom::value)
