@@ -1,7 +1,7 @@
 // The HTTP API's cost to the order path: orders/s bare vs with /metrics scraped every second and an /events client; API requests/s.
 //
 // One run prints every figure: ENGINE_BENCH_SECONDS (default 3) per phase, phases
-// alternate bare / observed twice so drift on a shared machine shows.
+// alternate bare / observed three times so drift on a shared machine shows.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -152,6 +152,32 @@ run_result drive(node& n, double secs, uint64_t first) {
   return {counted, elapsed};
 }
 
+/// Requests/s of a few routes: sequential, a new connection each.
+void api_rates(uint16_t port, double secs) {
+  for (auto target : {"/health", "/status", "/metrics", "/positions"}) {
+    auto start = clock_type::now();
+    uint64_t count = 0;
+    while (clock_type::now() - start < std::chrono::duration<double>(secs / 4)) {
+      if (http::testing::request(port, "GET", target, token).status != 200) {
+        std::printf("GET %s failed\n", target);
+        std::exit(1);
+      }
+      ++count;
+    }
+    auto elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+    std::printf("  GET %-10s %6.0f requests/s\n", target, count / elapsed);
+  }
+}
+
+/// Orders the order manager holds (its stats walk all of them: /status and /metrics pay that).
+uint64_t n_orders(node& n) {
+  caf::scoped_actor self{*n.sys};
+  uint64_t out = 0;
+  self->request(n.directory->get(names::order_manager), std::chrono::seconds(30), stats_atom::value)
+    .receive([&](const OrderStats& s) { out = static_cast<uint64_t>(s.submitted); }, [](caf::error&) {});
+  return out;
+}
+
 } // namespace
 
 int main() {
@@ -170,11 +196,14 @@ int main() {
   http::http_service api{ho};
   api.start();
   auto port = api.port();
+  std::printf("API requests/s on an idle node:\n");
+  api_rates(port, secs);
 
+  const int rounds = 3;
   uint64_t next_id = 0;
   double bare_total = 0, observed_total = 0;
   uint64_t scrapes = 0, events_bytes = 0;
-  for (int round = 0; round < 2; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     auto bare = drive(n, secs, next_id);
     next_id += 10'000'000;
     double bare_rate = bare.fills / bare.seconds;
@@ -218,25 +247,12 @@ int main() {
                 bare_rate, observed_rate, 100.0 * (observed_rate - bare_rate) / bare_rate);
   }
   std::printf("orders/s mean: bare %.0f, observed %.0f, difference %+.1f%% (%llu scrapes, %.1f MB of events)\n",
-              bare_total / 2, observed_total / 2,
+              bare_total / rounds, observed_total / rounds,
               100.0 * (observed_total - bare_total) / bare_total,
               static_cast<unsigned long long>(scrapes), events_bytes / 1e6);
 
-  // API requests/s: sequential requests, one connection each, on an idle engine.
-  for (auto target : {"/health", "/status", "/metrics"}) {
-    auto start = clock_type::now();
-    uint64_t count = 0;
-    while (clock_type::now() - start < std::chrono::duration<double>(secs / 3)) {
-      if (http::testing::request(port, "GET", target, token).status != 200) {
-        std::printf("GET %s failed\n", target);
-        return 1;
-      }
-      ++count;
-    }
-    auto elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
-    std::printf("GET %s: %.0f requests/s (sequential, a new connection each)\n", target,
-                count / elapsed);
-  }
+  std::printf("API requests/s after %llu orders:\n", static_cast<unsigned long long>(n_orders(n)));
+  api_rates(port, secs);
   api.stop();
   return 0;
 }
