@@ -261,5 +261,35 @@ TEST_F(api_socket_test, cancel_all_cancels_open_orders) {
   EXPECT_TRUE(again.status == 409 || again.status == 202) << again.body;
 }
 
+TEST(api_restart_test, a_journal_with_operator_records_replays) {
+  char tmpl[] = "/tmp/engine-http-restart-XXXXXX";
+  fs::path dir{mkdtemp(tmpl)};
+  auto text = read_file(fs::path{ENGINE_SOURCE_DIR} / "config/app_config.yaml");
+  replace(text, "dir: logs/execution", "dir: " + (dir / "journal").string());
+  replace(text, "speed: 0 ", "speed: 30 ");
+  text += "\nhttp:\n  listen: 127.0.0.1:0\n  token: " + std::string{token} + "\n";
+  auto cfg = parse_config_text(text, "restart.yaml");
+  {
+    engine_node first{cfg};
+    first.start();
+    auto port = first.http_port();
+    ASSERT_EQ(request(port, "POST", "/orders", token,
+                      R"({"ticker":"AAPL","side":"buy","quantity":"1","client_order_id":"before-restart"})")
+                .status,
+              201);
+    ASSERT_EQ(request(port, "PUT", "/trading-state", token, R"({"state":"halted","reason":"r"})").status,
+              200);
+    first.drain();
+    first.stop();
+  }
+  engine_node second{cfg};
+  ASSERT_NO_THROW(second.start()) << "recovery skips the operator_* records";
+  auto r = request(second.http_port(), "GET", "/orders/before-restart", token);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"strategy\":\"operator\""), std::string::npos);
+  second.stop();
+  fs::remove_all(dir);
+}
+
 } // namespace
 } // namespace engine::http
