@@ -211,7 +211,11 @@ int main() {
 
     // Observed: an /events client reading everything, /metrics every second.
     std::atomic<bool> stop{false};
+    // ENGINE_BENCH_EVENTS=0 leaves the /events client out (the scrape's cost alone).
+    const bool with_events = !std::getenv("ENGINE_BENCH_EVENTS") || std::atoi(std::getenv("ENGINE_BENCH_EVENTS")) != 0;
     std::thread events([&] {
+      if (!with_events)
+        return;
       namespace beast = boost::beast;
       boost::asio::io_context ioc;
       beast::tcp_stream s{ioc};

@@ -2,6 +2,7 @@
 #include "nodes/http/actor_backend.hpp"
 
 #include <optional>
+#include <set>
 
 #include <caf/all.hpp>
 
@@ -70,8 +71,14 @@ PerformanceMetrics actor_backend::performance() {
 }
 
 OrderStats actor_backend::order_stats() {
-  return ask<OrderStats>(*opts_.system, peer(names::order_manager), names::order_manager,
-                         opts_.timeout, stats_atom::value);
+  std::lock_guard<std::mutex> guard{stats_mtx_};
+  auto now = std::chrono::steady_clock::now();
+  if (!stats_ || now - stats_time_ > std::chrono::milliseconds(250)) {
+    stats_ = ask<OrderStats>(*opts_.system, peer(names::order_manager), names::order_manager,
+                             opts_.timeout, stats_atom::value);
+    stats_time_ = now;
+  }
+  return *stats_;
 }
 
 RiskLimits actor_backend::risk_limits() {
@@ -235,7 +242,13 @@ namespace {
 
 struct event_bridge_state {
   static inline const char* name = "http_event_bridge";
+  std::set<std::string> touched; // tickers filled since the last position flush
+  bool flush_scheduled = false;
 };
+
+/// Positions follow fills at most every 200 ms per ticker, so a busy day does
+/// not double the position keeper's work with one query per fill.
+constexpr auto position_flush = std::chrono::milliseconds(200);
 
 caf::behavior event_bridge(caf::stateful_actor<event_bridge_state>* self,
                            std::shared_ptr<actor_directory> dir, std::shared_ptr<event_hub> hub) {
@@ -250,14 +263,23 @@ caf::behavior event_bridge(caf::stateful_actor<event_bridge_state>* self,
       if (hub->subscribers() == 0)
         return;
       hub->publish("fill", to_json(f));
-      // The position after the fill, from the books (asynchronously).
-      if (auto pk = dir->get(names::position_keeper))
-        self->request(pk, std::chrono::seconds(5), positions_atom::value, f.ticker)
-          .then([=](const Position& p) { hub->publish("position", to_json(p)); },
-                [=](caf::error&) {});
+      self->state.touched.insert(f.ticker);
+      if (!self->state.flush_scheduled) {
+        self->state.flush_scheduled = true;
+        self->delayed_send(self, position_flush, tick_atom::value);
+      }
+    },
+    [=](tick_atom) {
+      self->state.flush_scheduled = false;
+      auto pk = dir->get(names::position_keeper);
+      for (auto& t : self->state.touched)
+        if (pk)
+          self->request(pk, std::chrono::seconds(5), positions_atom::value, t)
+            .then([=](const Position& p) { hub->publish("position", to_json(p)); },
+                  [=](caf::error&) {});
+      self->state.touched.clear();
     },
     [=](const BrokerStatus& b) { hub->publish("broker", to_json(b)); },
-    [=](sync_atom, uint64_t) {},
   };
 }
 

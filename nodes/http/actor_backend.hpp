@@ -4,6 +4,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +64,11 @@ private:
   caf::actor peer(const char* name) const;
   bool journal(const OperatorAction& a);
   actor_backend_options opts_;
+  // The order manager walks every order of the day for its stats: several
+  // clients (status events, scrapes, dashboards) share one answer for 250 ms.
+  std::mutex stats_mtx_;
+  std::chrono::steady_clock::time_point stats_time_;
+  std::optional<OrderStats> stats_;
 };
 
 /// The actor that turns the order manager's updates and fills (it subscribes
