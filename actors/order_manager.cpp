@@ -979,6 +979,18 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
       std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.order_id < b.order_id; });
       return out;
     },
+    [=](orders_atom, bool include_closed) -> std::vector<OrderExecution> {
+      // The operator's view (HTTP API): every order, closed ones too, in id order.
+      std::vector<OrderExecution> out;
+      for (auto& [id, r] : self->state.orders)
+        if (include_closed || is_open(r.exec.status))
+          out.push_back(r.exec);
+      std::sort(out.begin(), out.end(), [](auto& a, auto& b) {
+        return a.order_id.size() != b.order_id.size() ? a.order_id.size() < b.order_id.size()
+                                                      : a.order_id < b.order_id;
+      });
+      return out;
+    },
     [=](stats_atom) -> OrderStats { return compute_stats(self->state); },
     [=](start_atom) -> caf::result<bool> {
       if (self->state.ready)

@@ -23,6 +23,7 @@ class actor_directory;
 ///   ExecutionReport              (from the broker) state machine, journal, then fan-out
 ///   (get_atom, order_id)         -> OrderExecution (empty order_id when unknown)
 ///   (orders_atom)                -> std::vector<OrderExecution> of open orders
+///   (orders_atom, bool closed)   -> std::vector<OrderExecution>, closed ones too when `closed`
 ///   (stats_atom)                 -> OrderStats
 ///   (sync_atom, name, token)     a barrier: once every journal record sent so far is answered
 ///                                and what it released has been sent, (sync_atom, token) is

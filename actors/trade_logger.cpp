@@ -77,6 +77,7 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
     [=](journal_atom, const std::string& ev, Fill& m) { return append(self, ev, m); },
     [=](journal_atom, const std::string& ev, CancelRequest& m) { return append(self, ev, m); },
     [=](journal_atom, const std::string& ev, ReplaceRequest& m) { return append(self, ev, m); },
+    [=](journal_atom, const std::string& ev, OperatorAction& m) { return append(self, ev, m); },
     [=](durable_atom, uint64_t first, uint64_t last, bool ok, const std::string& err) {
       auto& st = self->state;
       if (!ok)

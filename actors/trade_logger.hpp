@@ -13,7 +13,8 @@ namespace engine {
 class file_ops;
 
 /// Protocol:
-///   (journal_atom, event, OrderRequest | OrderUpdate | Fill | CancelRequest | ReplaceRequest)
+///   (journal_atom, event, OrderRequest | OrderUpdate | Fill | CancelRequest | ReplaceRequest
+///                 | OperatorAction)   (operator_* events: audit only, skipped by recovery)
 ///       -> uint64_t seq, once the record is durable under the fsync policy;
 ///          an error once the journal has failed (sticky: disk full, I/O error).
 ///   (journal_atom)  -> uint64_t durable seq, once everything appended before is durable

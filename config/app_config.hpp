@@ -202,6 +202,18 @@ struct node_config {
   std::string secret_key_file;
 };
 
+/// The operator's HTTP API (`http:`); off unless the section is present.
+struct http_config {
+  bool enabled = false;
+  std::string host = "127.0.0.1"; // from `listen: HOST:PORT`
+  int port = 8080;                // 0 picks a free port (tests)
+  bool allow_remote = false;      // required to listen beyond loopback (no TLS here)
+  secret token;                   // bearer token for every route but /health
+  std::string www_dir;            // dashboard files; empty = next to the program or the source
+  int64_t max_body_bytes = 64 * 1024;
+  int64_t idle_timeout_ms = 30000; // a request must arrive within this
+};
+
 struct app_config {
   std::string source_file; // the file this was loaded from, for messages
   Money initial_cash = Money::from_units(100000);
@@ -213,6 +225,7 @@ struct app_config {
   journal_config journal;
   logging_config logging;
   std::vector<node_config> nodes;
+  http_config http;
 };
 
 template <>

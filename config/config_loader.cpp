@@ -741,6 +741,46 @@ void read_logging(const entry& f, logging_config& l) {
     l.file = read_string(*x);
 }
 
+/// `http:` the operator's API. Beyond loopback only with allow_remote (no TLS is served).
+void read_http(const entry& f, http_config& h) {
+  if (f.is_null())
+    return;
+  auto s = check_keys(f, {"listen", "allow_remote", "token", "www_dir", "max_body_bytes",
+                          "idle_timeout_ms"});
+  h.enabled = true;
+  if (auto x = s.get("listen")) {
+    auto text = read_nonempty_string(*x);
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+      x->fail("expected HOST:PORT, got '" + text + "'");
+    h.host = text.substr(0, colon);
+    if (h.host.size() > 2 && h.host.front() == '[' && h.host.back() == ']')
+      h.host = h.host.substr(1, h.host.size() - 2);
+    auto port = text.substr(colon + 1);
+    if (port.empty() || port.size() > 5
+        || port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
+      x->fail("expected a port 0..65535 after ':', got '" + text + "'");
+    h.port = std::stoi(port);
+  }
+  if (auto x = s.get("allow_remote"))
+    h.allow_remote = read_bool(*x);
+  if (auto x = s.get("token"))
+    h.token = read_secret(*x);
+  if (auto x = s.get("www_dir"))
+    h.www_dir = read_string(*x);
+  if (auto x = s.get("max_body_bytes"))
+    h.max_body_bytes = read_int(*x, between<int64_t>(256, 16 * 1024 * 1024));
+  if (auto x = s.get("idle_timeout_ms"))
+    h.idle_timeout_ms = read_int(*x, between<int64_t>(100, 3'600'000));
+  bool loopback = h.host == "127.0.0.1" || h.host == "localhost" || h.host == "::1"
+                  || h.host.rfind("127.", 0) == 0;
+  if (!loopback && !h.allow_remote)
+    sub(s, "listen").fail("listening on '" + h.host +
+                          "' (beyond loopback) needs allow_remote: true; there is no TLS");
+  if (h.token.empty())
+    f.fail_at("token", "required (a bearer token, e.g. \"${EXEC_HTTP_TOKEN}\")");
+}
+
 const std::vector<std::string_view> actor_names{
   "order_manager", "risk_manager", "position_keeper", "trade_logger",
   "simulator",     "market_data",  "broker",          "all"};
@@ -862,7 +902,7 @@ app_config parse(const std::string& text, const source& src) {
   entry root{&src, docs.empty() ? YAML::Node() : docs[0], "",
              docs.empty() ? 0 : docs[0].Mark().line + 1};
   auto top = check_keys(root, {"initial_cash", "execution", "session", "clock", "market_data",
-                               "strategies", "journal", "logging", "nodes"});
+                               "strategies", "journal", "logging", "nodes", "http"});
   app_config cfg;
   cfg.source_file = src.file;
   if (auto x = top.get("initial_cash"))
@@ -875,6 +915,7 @@ app_config parse(const std::string& text, const source& src) {
   read_journal(sub(top, "journal"), cfg.journal);
   read_logging(sub(top, "logging"), cfg.logging);
   read_nodes(top, cfg); // last: it places strategies and the broker
+  read_http(sub(top, "http"), cfg.http);
   // An external strategy without keys of its own uses its node's CURVE keys.
   for (auto& s : cfg.strategies) {
     if (s.type != "external" || !s.secret_key_file.empty())
@@ -1024,6 +1065,10 @@ std::string describe(const app_config& cfg) {
     << cfg.journal.batch_max_records << " records / " << cfg.journal.batch_max_us
     << " us), rotate " << cfg.journal.rotate << "; logging " << cfg.logging.level
     << (cfg.logging.file.empty() ? " to stderr" : " to stderr and " + cfg.logging.file) << "\n";
+  if (cfg.http.enabled)
+    o << "  http: " << cfg.http.host << ":" << cfg.http.port
+      << (cfg.http.allow_remote ? " (remote allowed)" : "") << ", token "
+      << to_string(cfg.http.token) << "\n";
   for (const auto& n : cfg.nodes) {
     o << "  node " << n.name << (n.endpoint.empty() ? "" : " at " + n.endpoint) << ":";
     for (const auto& a : n.actors)

@@ -8,6 +8,7 @@ packages=(
   libboost-dev libboost-system-dev libsimdjson-dev libssl-dev libcli11-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-zmq python3-msgpack iproute2
+  prometheus chromium nodejs npm
 )
 
 missing=()
@@ -15,8 +16,23 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+# The dashboard's charts and the browser test's driver, pinned in deploy/web/package-lock.json,
+# into deploy/web/node_modules (never fetched at build or run time).
+install_web() {
+  local web
+  web="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/web"
+  if [ -f "$web/node_modules/lightweight-charts/package.json" ] \
+     && [ -f "$web/node_modules/puppeteer-core/package.json" ]; then
+    echo "install-deps: web packages present"
+    return
+  fi
+  echo "install-deps: npm ci in $web"
+  (cd "$web" && npm ci --no-audit --no-fund --ignore-scripts)
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
+  install_web
   exit 0
 fi
 
@@ -26,3 +42,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_web

@@ -60,6 +60,21 @@ typename Inspector::result_type inspect(Inspector& f, PeerStatus& x) {
            ENGINE_FIELD(x, timestamp));
 }
 
+/// Something an operator did by hand (the kill switch, new limits): journaled as an audit record.
+struct OperatorAction {
+  std::string who;    // e.g. "operator@127.0.0.1" (never a token)
+  std::string action; // "trading_state" | "risk_limits"
+  std::string value;  // the new state, or the new limits as JSON
+  std::string reason; // why, as the operator gave it
+  timestamp_ns timestamp = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, OperatorAction& x) {
+  return f(caf::meta::type_name("OperatorAction"), ENGINE_FIELD(x, who), ENGINE_FIELD(x, action),
+           ENGINE_FIELD(x, value), ENGINE_FIELD(x, reason), ENGINE_FIELD(x, timestamp));
+}
+
 struct Shutdown {
   std::string reason;
   timestamp_ns timestamp = 0;

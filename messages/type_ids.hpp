@@ -49,5 +49,7 @@ ENGINE_MESSAGE_TYPES(ENGINE_ADD_MESSAGE_TYPE_ID)
   CAF_ADD_ATOM(engine, engine, reconcile_atom, "reconcile")
   CAF_ADD_ATOM(engine, engine, status_atom, "status")
   CAF_ADD_ATOM(engine, engine, reduce_atom, "reduce")
+  // Operator audit records (journaled, local to the node that has the journal).
+  CAF_ADD_TYPE_ID(engine, (engine::OperatorAction))
 
 CAF_END_TYPE_ID_BLOCK(engine)

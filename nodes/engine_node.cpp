@@ -26,6 +26,7 @@
 #include "config/config_loader.hpp"
 #include "config/logging.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/http/http_service.hpp"
 #include "nodes/remote_bridge.hpp"
 
 namespace engine {
@@ -79,6 +80,7 @@ struct engine_node::impl {
   std::shared_ptr<spdlog::logger> log = logger("node");
   std::unique_ptr<remote_bridge> bridge; // only when the config spreads over several nodes
   std::shared_ptr<market_data_monitor> md_monitor = std::make_shared<market_data_monitor>();
+  std::unique_ptr<http::http_service> http; // the operator's API, when configured
   bool running = false;
 
   impl(app_config c, node_options o)
@@ -300,6 +302,20 @@ void engine_node::start() {
     m.add(names::market_data, md);
     caf::anon_send(md, start_atom::value);
   }
+  // Last up, first down: the API only asks the actors started above.
+  if (cfg.http.enabled) {
+    http::http_service_options ho;
+    ho.config = cfg.http;
+    ho.system = &m.sys;
+    ho.directory = m.dir;
+    ho.tickers = universe;
+    ho.status_line = [this] { return status_line(); };
+    ho.now = [this] { return now(); };
+    // ho.brokers: the broker supervisors' BrokerStatus (issue 11); until then
+    // the simulator on this node counts as one connected broker.
+    m.http = std::make_unique<http::http_service>(ho);
+    m.http->start();
+  }
 }
 
 bool engine_node::data_finished() const {
@@ -364,6 +380,10 @@ void engine_node::stop() {
   if (!m.running)
     return;
   m.running = false;
+  if (m.http) {
+    m.http->stop();
+    m.log->info("stopped the HTTP API");
+  }
   // Reverse of the start order, so nothing is sent to an actor already gone.
   for (auto i = m.started.rbegin(); i != m.started.rend(); ++i) {
     caf::scoped_actor self{m.sys};
@@ -388,6 +408,22 @@ node_report engine_node::report() {
   if (auto pk = m.dir->get(names::position_keeper)) {
     self->request(pk, query_timeout, positions_atom::value)
       .receive([&](const std::vector<Position>& ps) { r.positions = ps; }, fail);
+    // Tickers traded that ended flat stay in the report with their realized P&L.
+    for (auto& t : m.cfg.market_data.tickers) {
+      auto held = std::any_of(r.positions.begin(), r.positions.end(),
+                              [&](const Position& p) { return p.ticker == t.ticker; });
+      if (held)
+        continue;
+      self->request(pk, query_timeout, positions_atom::value, t.ticker)
+        .receive(
+          [&](const Position& p) {
+            if (p.timestamp != 0 || !p.realized_pnl.is_zero())
+              r.positions.push_back(p);
+          },
+          fail);
+    }
+    std::sort(r.positions.begin(), r.positions.end(),
+              [](const Position& a, const Position& b) { return a.ticker < b.ticker; });
     self->request(pk, query_timeout, account_atom::value)
       .receive([&](const AccountInfo& a) { r.account = a; }, fail);
     self->request(pk, query_timeout, metrics_atom::value)
@@ -453,6 +489,8 @@ timestamp_ns engine_node::now() const {
     return impl_->sim_clock->now();
   return wall_clock{}.now();
 }
+
+uint16_t engine_node::http_port() const { return impl_->http ? impl_->http->port() : 0; }
 
 caf::actor_system& engine_node::system() { return impl_->sys; }
 const std::shared_ptr<actor_directory>& engine_node::directory() const { return impl_->dir; }

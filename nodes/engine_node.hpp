@@ -80,6 +80,9 @@ public:
   timestamp_ns now() const;
   std::string status_line();
 
+  /// The HTTP API's bound port (0 when the config has no `http:` section).
+  uint16_t http_port() const;
+
   caf::actor_system& system();
   const std::shared_ptr<actor_directory>& directory() const;
   const app_config& config() const;

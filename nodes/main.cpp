@@ -12,6 +12,7 @@
 #include "actors/journal/journal_format.hpp"
 #include "config/logging.hpp"
 #include "nodes/engine_node.hpp"
+#include "nodes/html_report.hpp"
 #include "nodes/transport/keys.hpp"
 
 namespace {
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   std::string config_path = "config/app_config.yaml";
   std::string node_name = "main";
   std::string report_path;
+  std::string html_report_path;
   std::string log_level;
   double duration_s = 0;
   double status_every_s = 1;
@@ -55,6 +57,8 @@ int main(int argc, char** argv) {
   app.add_option("--duration", duration_s, "stop after this many wall-clock seconds (0: when the data ends)")
     ->check(CLI::NonNegativeNumber);
   app.add_option("--report", report_path, "write the JSON run report here");
+  app.add_option("--html-report", html_report_path,
+                 "write a self-contained HTML report (charts inlined) here");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|critical|off");
   app.add_option("--status-every", status_every_s, "seconds between status lines")
     ->check(CLI::PositiveNumber);
@@ -110,16 +114,25 @@ int main(int argc, char** argv) {
     log->critical("start failed: {}", e.what());
     return 1;
   }
+  if (node.http_port() != 0)
+    std::cout << "[http] listening on " << cfg.http.host << ":" << node.http_port() << std::endl;
   auto started = steady::now();
   auto next_status = started + std::chrono::duration_cast<steady::duration>(
                                  std::chrono::duration<double>(status_every_s));
   std::string why = "market data ended";
+  // The HTML report's history: the books sampled on the main thread while the day runs.
+  engine::run_recorder recorder;
+  auto next_sample = started;
   while (!node.data_finished()) {
+    if (!html_report_path.empty() && steady::now() >= next_sample) {
+      recorder.sample(node);
+      next_sample = steady::now() + std::chrono::milliseconds(20);
+    }
     if (duration_s > 0 && steady::now() - started >= std::chrono::duration<double>(duration_s)) {
       why = "duration reached";
       break;
     }
-    if (int sig = wait_for_signal(signals, 100)) {
+    if (int sig = wait_for_signal(signals, html_report_path.empty() ? 100 : 20)) {
       why = sig == SIGINT ? "SIGINT" : "SIGTERM";
       break;
     }
@@ -138,6 +151,19 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::cout << engine::report_summary(report) << std::flush;
+  if (!html_report_path.empty()) {
+    recorder.sample(node);
+    recorder.collect_orders(node);
+    auto charts = engine::load_charts_js();
+    if (charts.empty())
+      log->warn("lightweight-charts not installed (deploy/install-deps.sh): the HTML report has tables only");
+    std::ofstream out{html_report_path};
+    out << engine::html_report(report, recorder, cfg, charts);
+    if (!out)
+      log->error("could not write the HTML report to {}", html_report_path);
+    else
+      log->info("HTML report written to {}", html_report_path);
+  }
   if (!report_path.empty()) {
     std::ofstream out{report_path};
     out << engine::report_json(report);

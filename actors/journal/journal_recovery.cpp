@@ -250,6 +250,8 @@ recovered_state recover_journal(const std::string& dir, bool recover,
     }
     if (r.event == "replace_requested")
       return; // the venue's answer ("replaced") carries the outcome
+    if (r.event.substr(0, 9) == "operator_")
+      return; // an operator's audit record (kill switch, limits): no order state
     // Every other order event carries the order's state after it.
     decode(r, u);
     auto& o = orders.at(u.order_id).o;

@@ -96,7 +96,9 @@ inline void expect_report_matches(const std::filesystem::path& report_file,
     EXPECT_EQ(*Quantity::parse(std::string{std::string_view(pos["quantity"])}), it->second)
       << ticker;
     market_value += report_money(pos["market_value"]);
-    ++open_positions;
+    // Tickers that ended flat are listed too (with their realized P&L).
+    if (!Quantity::parse(std::string{std::string_view(pos["quantity"])})->is_zero())
+      ++open_positions;
   }
   for (auto& [t, q] : b.quantity) {
     if (!q.is_zero()) {
