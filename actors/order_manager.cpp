@@ -364,13 +364,12 @@ caf::result<OrderUpdate> on_replace(om_actor* self, const ReplaceRequest& rq) {
                               make_update(i->second, rq.timestamp));
 }
 
-void on_fill_report(om_actor* self, order_record& r, const ExecutionReport& rep) {
+/// Applies one execution once (dedup by execution id), journals it as `event`, then reports
+/// it to the books, risk and the submitter. False for an execution already seen.
+bool record_fill(om_actor* self, order_record& r, const Fill& f, const char* event) {
   auto& st = self->state;
-  const auto& f = rep.fill;
-  if (!st.seen_exec_ids.insert(f.exec_id).second) {
-    st.log->warn("duplicate fill {} for {} ignored", f.exec_id, r.exec.order_id);
-    return;
-  }
+  if (!st.seen_exec_ids.insert(f.exec_id).second)
+    return false;
   auto executed = r.exec.executed_quantity + f.quantity;
   auto ev = executed >= r.exec.quantity ? OrderEvent::fill : OrderEvent::partial_fill;
   if (executed > r.exec.quantity)
@@ -389,14 +388,21 @@ void on_fill_report(om_actor* self, order_record& r, const ExecutionReport& rep)
   r.exec.fills.push_back(f);
   ++st.fill_count;
   Fill fill = f;
+  fill.order_id = r.exec.order_id;
   fill.client_order_id = r.exec.client_order_id;
   auto id = r.exec.order_id;
   auto u = make_update(r, f.timestamp);
-  journal_then(self, "fill", fill, [=] {
+  journal_then(self, event, fill, [=] {
     auto& rr = self->state.orders.at(id);
     fan_out_fill(self, rr, fill);
     fan_out_update(self, rr, u);
   });
+  return true;
+}
+
+void on_fill_report(om_actor* self, order_record& r, const ExecutionReport& rep) {
+  if (!record_fill(self, r, rep.fill, "fill"))
+    self->state.log->warn("duplicate fill {} for {} ignored", rep.fill.exec_id, r.exec.order_id);
 }
 
 void reconcile_broker(om_actor* self, const std::string& broker);
@@ -523,31 +529,11 @@ void apply_found_fill(om_actor* self, order_record& r, const Fill& f) {
   auto& st = self->state;
   if (st.seen_exec_ids.count(f.exec_id))
     return;
-  st.seen_exec_ids.insert(f.exec_id);
-  auto executed = r.exec.executed_quantity + f.quantity;
-  auto ev = executed >= r.exec.quantity ? OrderEvent::fill : OrderEvent::partial_fill;
-  auto t = transition(r.exec.status, ev, true);
-  if (t.ok)
-    r.exec.status = t.status;
-  r.exec.executed_quantity = executed;
-  r.filled_notional += notional(f.quantity, f.price);
-  r.exec.average_price = div<Price>(r.filled_notional, executed, rounding::half_even);
-  r.exec.commission += f.commission;
-  r.exec.fills.push_back(f);
-  ++st.fill_count;
-  ++st.reconciliation["fills_recovered"];
-  Fill fill = f;
-  fill.order_id = r.exec.order_id;
-  fill.client_order_id = r.exec.client_order_id;
-  auto id = r.exec.order_id;
-  auto u = make_update(r, f.timestamp);
   st.log->warn("reconciliation: fill {} of {} ({} {} at {}) was missing; journaled now",
-               f.exec_id, id, f.quantity.to_string(), f.ticker, f.price.to_string());
-  journal_then(self, "fill_reconciled", fill, [=] {
-    auto& rr = self->state.orders.at(id);
-    fan_out_fill(self, rr, fill);
-    fan_out_update(self, rr, u);
-  });
+               f.exec_id, r.exec.order_id, f.quantity.to_string(), f.ticker,
+               f.price.to_string());
+  ++st.reconciliation["fills_recovered"];
+  record_fill(self, r, f, "fill_reconciled");
 }
 
 /// What the venue answered, gathered before anything is applied.

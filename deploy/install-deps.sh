@@ -8,8 +8,12 @@ packages=(
   libboost-dev libboost-system-dev libsimdjson-dev libssl-dev libcli11-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-zmq python3-msgpack iproute2
-  prometheus chromium nodejs npm
+  prometheus chromium
 )
+# node and npm: Debian's packages, unless the machine already has them (nodesource's nodejs
+# ships its own npm and conflicts with Debian's).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

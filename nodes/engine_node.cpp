@@ -147,10 +147,13 @@ void engine_node::start() {
   }
   // Brokers: each is a supervisor under the broker's name; a type this build has no client
   // for stops the start (never a silent run without a venue).
-  for (auto& b : cfg.execution.brokers)
+  for (auto& b : cfg.execution.brokers) {
     if (!venue_type_built_in(b.type))
       throw startup_error("broker '" + b.name + "' of type '" + b.type +
                           "' has no client in this build of execution-node");
+    if (auto why = venue_config_problem(b); !why.empty())
+      throw startup_error("broker '" + b.name + "': " + why);
+  }
   if (m.here(names::order_manager)) {
     order_manager_options om;
     om.directory = m.dir;
@@ -205,15 +208,16 @@ void engine_node::start() {
       };
     } else {
       auto dir = m.dir;
-      auto bc = b;
+      auto name = b.name;
       venue_context ctx;
-      ctx.min_order_id = rec.next_order_id;
+      ctx.state_dir = cfg.journal.dir;
+      auto make = make_venue_maker(b, ctx);
       sup.spawn_connection = [=](caf::actor_system& sys, caf::actor supervisor, int64_t) {
         network_broker_options no;
         no.directory = dir;
-        no.broker_name = bc.name;
+        no.broker_name = name;
         no.supervisor = supervisor;
-        no.connection = make_venue_connection(bc, ctx);
+        no.connection = make();
         return spawn_network_broker(sys, std::move(no));
       };
     }

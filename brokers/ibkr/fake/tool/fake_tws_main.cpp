@@ -1,6 +1,7 @@
 // fake-tws: a fake TWS / IB Gateway on 127.0.0.1 for paper runs and tests.
 //   fake-tws --port N [--faults PLAN] [--server-version V] [--seed S] [--order-log FILE]
 //            [--account A] [--first-order-id N] [--time-zone Z]
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -16,11 +17,51 @@ namespace {
 volatile std::sig_atomic_t stop_requested = 0;
 void on_signal(int) { stop_requested = 1; }
 
+std::atomic<bool> dump_requested{false};
+void on_dump(int) { dump_requested = true; }
+
+/// What the fake did, for tests that compare it with the engine's books (JSON).
+void write_state(engine::ibkr::fake::fake_tws& server, const std::string& path) {
+  std::string out = "{\"executions\":[";
+  bool first = true;
+  for (auto& e : server.executions()) {
+    out += first ? "" : ",";
+    first = false;
+    out += "{\"exec_id\":\"" + e.exec_id + "\",\"order_id\":" + std::to_string(e.order_id) +
+           ",\"order_ref\":\"" + e.order_ref + "\",\"symbol\":\"" + e.symbol +
+           "\",\"shares\":\"" + e.shares.to_string() + "\",\"price\":\"" +
+           e.price.to_string() + "\",\"commission\":\"" + e.commission.to_string() + "\"}";
+  }
+  out += "],\"positions\":[";
+  first = true;
+  for (auto& [symbol, q] : server.positions()) {
+    out += first ? "" : ",";
+    first = false;
+    out += "{\"symbol\":\"" + symbol + "\",\"position\":\"" + q.to_string() + "\"}";
+  }
+  out += "],\"order_ids\":[";
+  first = true;
+  for (auto& o : server.orders_seen()) {
+    if (o.what != "new")
+      continue;
+    out += first ? "" : ",";
+    first = false;
+    out += std::to_string(o.order_id);
+  }
+  out += "]}\n";
+  auto tmp = path + ".tmp";
+  if (FILE* f = std::fopen(tmp.c_str(), "w")) {
+    std::fputs(out.c_str(), f);
+    std::fclose(f);
+    std::rename(tmp.c_str(), path.c_str());
+  }
+}
+
 int usage(const char* why) {
   std::fprintf(stderr,
                "fake-tws: %s\nusage: fake-tws --port N [--faults PLAN] [--server-version V] "
                "[--seed S] [--order-log FILE] [--account A] [--first-order-id N] "
-               "[--time-zone Z]\n",
+               "[--time-zone Z] [--state-file FILE]\n",
                why);
   return 2;
 }
@@ -29,6 +70,7 @@ int usage(const char* why) {
 int main(int argc, char** argv) {
   engine::ibkr::fake::fake_tws_options o;
   std::string plan_path;
+  std::string state_file;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -54,6 +96,8 @@ int main(int argc, char** argv) {
         o.first_order_id = std::stoll(v);
       else if (a == "--time-zone")
         o.time_zone = v;
+      else if (a == "--state-file")
+        state_file = v;
       else
         return usage(("unknown option " + a).c_str());
     } catch (const std::exception&) {
@@ -87,8 +131,14 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  while (!stop_requested)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::signal(SIGUSR1, on_dump);
+  while (!stop_requested) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (dump_requested.exchange(false) && !state_file.empty())
+      write_state(server, state_file);
+  }
+  if (!state_file.empty())
+    write_state(server, state_file);
   server.stop();
   return 0;
 }
