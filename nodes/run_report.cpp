@@ -62,11 +62,11 @@ std::string report_json(const node_report& r) {
   for (auto& rc : r.orders.reconciliation)
     kv(rc.reason, rc.count);
   w.end_object();
+  w.end_object();
   w.key("strategies"); // name -> "running" | "stopped: <why>"
   w.begin_object();
   for (auto& [name, status] : r.strategies)
     kv(name, status);
-  w.end_object();
   w.end_object();
   w.key("brokers");
   w.begin_object();

@@ -72,6 +72,8 @@ def start_fake(workdir, rules):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(workdir + "/fake.err", "w"),
                             text=True)
     line = proc.stdout.readline()
+    if line.startswith("faults:"):  # fake-tws says its plan first
+        line = proc.stdout.readline()
     m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
     if not m:
         proc.kill()

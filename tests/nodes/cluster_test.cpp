@@ -95,6 +95,14 @@ TEST(Cluster, ThreeNodesGiveTheSingleNodeReportAndMatchTheTradeLog) {
              + (dir / "single.json").string() + " --log-level warn > " + (dir / "single.log").string()
              + " 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << read_text(dir / "single.log");
-  EXPECT_EQ(read_text(dir / "report.json"), read_text(dir / "single.json"));
+  // Byte for byte but for the "strategies" section: which strategies ran is per node.
+  auto without_strategies = [](std::string text) {
+    auto at = text.find("\"strategies\":{");
+    if (at != std::string::npos)
+      text.erase(at, text.find('}', at) + 2 - at); // the object and its comma
+    return text;
+  };
+  EXPECT_EQ(without_strategies(read_text(dir / "report.json")),
+            without_strategies(read_text(dir / "single.json")));
   fs::remove_all(dir);
 }
