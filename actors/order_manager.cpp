@@ -39,6 +39,7 @@ struct broker_route {
   bool reconciling = false;     // a reconciliation is running
   bool again = false;           // another one was asked for meanwhile
   std::vector<CancelRequest> kept_cancels; // asked while it was away: sent once reconciled
+  caf::actor supervisor; // who published the status (before its name is registered, too)
 };
 
 struct order_manager_state {
@@ -551,8 +552,9 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
   auto& route = st.brokers[broker];
   route.reconciling = false;
   if (!v.error.empty()) {
-    st.log->error("reconciliation with {} failed: {}; it is tried again on the next reconnect",
-                  broker, v.error);
+    // Orders stay refused until the venue has answered: ask again shortly.
+    st.log->error("reconciliation with {} failed: {}; trying again in 1 s", broker, v.error);
+    self->delayed_send(self, std::chrono::seconds(1), reconcile_atom::value, broker);
     return;
   }
   auto now = st.wall.now();
@@ -685,9 +687,13 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
   st.log->info("reconciled with {}: {} open there, {} fills reported, {} kept cancels sent",
                broker, v.open.size(), v.fills.size(), kept.size());
   // The supervisor lets orders flow again.
-  if (route.supervised && route.status.state == BrokerState::reconciling)
-    if (auto h = st.opts.directory->get(broker))
+  if (route.supervised && route.status.state == BrokerState::reconciling) {
+    auto h = st.opts.directory->get(broker);
+    if (!h)
+      h = route.supervisor;
+    if (h)
       self->send(h, reconcile_atom::value, broker);
+  }
   if (route.again) {
     route.again = false;
     reconcile_broker(self, broker);
@@ -712,6 +718,8 @@ void reconcile_broker(om_actor* self, const std::string& broker) {
     return;
   }
   auto h = st.opts.directory->get(broker);
+  if (!h)
+    h = route.supervisor; // it may speak before the node has registered its name
   if (!h)
     return;
   route.reconciling = true;
@@ -782,6 +790,8 @@ void on_broker_status(om_actor* self, const BrokerStatus& s) {
   st.log->debug("broker {} is {} (was {})", s.broker, enum_name(s.state), enum_name(before));
   route.supervised = true;
   route.status = s;
+  if (auto from = caf::actor_cast<caf::actor>(self->current_sender()))
+    route.supervisor = from;
   switch (s.state) {
     case BrokerState::reconciling:
       reconcile_broker(self, s.broker);
@@ -925,6 +935,7 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
     [=](const ExecutionReport& rep) { on_execution_report(self, rep); },
     [=](const BrokerStatus& s) { on_broker_status(self, s); },
     [=](tick_atom) { check_timeouts(self); },
+    [=](reconcile_atom, const std::string& broker) { reconcile_broker(self, broker); },
     [=](reconcile_atom) -> caf::result<bool> {
       // Every broker that can answer, once; answered when all are done.
       auto& st = self->state;

@@ -175,7 +175,7 @@ def main():
                 rc = subprocess.call([build + "/nodes/execution-node", "--config", cfg,
                                       "--duration", str(seconds), "--report",
                                       workdir + "/report.json", "--log-level", "info"],
-                                     stdout=out, stderr=subprocess.STDOUT, env=env,
+                                     stdout=out, stderr=subprocess.STDOUT, env=env, cwd=src,
                                      timeout=seconds + 90)
             if rc != 0:
                 errors = ["execution-node exited %d: %s" % (rc, open(workdir + "/out.txt").read()[-2000:])]
