@@ -40,6 +40,7 @@ struct broker_route {
   bool again = false;           // another one was asked for meanwhile
   std::vector<CancelRequest> kept_cancels; // asked while it was away: sent once reconciled
   caf::actor supervisor; // who published the status (before its name is registered, too)
+  bool falling_back = false; // its new orders go to the fallback simulator now
 };
 
 struct order_manager_state {
@@ -179,6 +180,28 @@ std::string unavailable(const order_manager_state& st, const std::string& broker
          (s.reason.empty() ? "" : " (" + s.reason + ")");
 }
 
+/// The broker a new order goes to: `broker`, or its fallback simulator while it is down
+/// (fallback_to_simulator). Every switch, there and back, is logged at critical level.
+std::string fallback_for(om_actor* self, const std::string& broker) {
+  auto& st = self->state;
+  auto f = st.opts.fallback.find(broker);
+  if (f == st.opts.fallback.end())
+    return broker;
+  auto& route = st.brokers[broker];
+  bool down = route.supervised && route.status.state == BrokerState::down;
+  if (down != route.falling_back) {
+    route.falling_back = down;
+    if (down)
+      st.log->critical("FALLBACK: broker {} is down ({}): new orders go to the SIMULATOR {} "
+                       "until it is back (fallback_to_simulator)",
+                       broker, route.status.reason, f->second);
+    else
+      st.log->critical("FALLBACK ended: broker {} is {} again: new orders go to it", broker,
+                       enum_name(route.status.state));
+  }
+  return down ? f->second : broker;
+}
+
 caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
   auto& st = self->state;
   if (!req.client_order_id.empty()) {
@@ -219,6 +242,7 @@ caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
 
   auto risk = st.peer(names::risk_manager);
   auto route_name = req.broker.empty() ? st.opts.broker_name : req.broker;
+  route_name = fallback_for(self, route_name);
   st.orders.at(id).broker = route_name;
   auto broker = st.opts.directory->get(route_name);
   if (!broker)

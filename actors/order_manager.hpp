@@ -53,6 +53,9 @@ struct order_manager_options {
   int64_t default_answer_timeout_ms = 10000;
   size_t max_kept_cancels = 100000; // cancels kept per broker while it is away
   std::vector<std::string> supervised; // brokers whose supervisor publishes BrokerStatus
+  /// fallback_to_simulator (simulation and paper modes only): while a broker is down, its new
+  /// orders go to this simulator instead (broker name -> simulator name), said on every switch.
+  std::map<std::string, std::string> fallback;
 };
 
 caf::actor spawn_order_manager(caf::actor_system& sys, order_manager_options opts);

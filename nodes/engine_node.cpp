@@ -147,7 +147,22 @@ void engine_node::start() {
   }
   // Brokers: each is a supervisor under the broker's name; a type this build has no client
   // for stops the start (never a silent run without a venue).
-  for (auto& b : cfg.execution.brokers) {
+  // fallback_to_simulator (refused in live mode by the loader) needs a simulator to fall to.
+  auto brokers = cfg.execution.brokers;
+  std::map<std::string, std::string> fallback;
+  for (auto& b : cfg.execution.brokers)
+    if (b.fallback_to_simulator && b.type != "simulator") {
+      bool have_sim = false;
+      for (auto& x : brokers)
+        have_sim = have_sim || x.name == names::simulator;
+      if (!have_sim) {
+        broker_config sim;
+        sim.name = names::simulator;
+        brokers.push_back(sim);
+      }
+      fallback[b.name] = names::simulator;
+    }
+  for (auto& b : brokers) {
     if (!venue_type_built_in(b.type))
       throw startup_error("broker '" + b.name + "' of type '" + b.type +
                           "' has no client in this build of execution-node");
@@ -160,10 +175,11 @@ void engine_node::start() {
     om.broker_name = cfg.execution.broker.name.empty() ? names::simulator : cfg.execution.broker.name;
     om.first_id = rec.next_order_id;
     om.recovered = std::move(rec.orders);
-    for (auto& b : cfg.execution.brokers) {
+    for (auto& b : brokers) {
       om.supervised.push_back(b.name);
       om.answer_timeout_ms[b.name] = b.answer_timeout_ms;
     }
+    om.fallback = fallback;
     m.add(names::order_manager, spawn_order_manager(m.sys, om));
   }
   std::vector<std::string> universe;
@@ -172,7 +188,7 @@ void engine_node::start() {
   if (cfg.market_data.source == "polygon")
     universe = cfg.market_data.polygon_tickers;
   auto clock_now = [sim = m.sim_clock] { return sim ? sim->now() : wall_clock{}.now(); };
-  for (auto& b : cfg.execution.brokers) {
+  for (auto& b : brokers) {
     bool is_sim = b.type == "simulator";
     if (!m.here(is_sim ? names::simulator : "broker"))
       continue;
@@ -240,7 +256,7 @@ void engine_node::start() {
   }
   // Orders flow only once every local broker is connected and reconciled: a simulated day
   // must not begin with rejects that a busier machine would not have had.
-  for (auto& b : cfg.execution.brokers) {
+  for (auto& b : brokers) {
     auto h = m.here(b.type == "simulator" ? names::simulator : "broker") ? m.dir->get(b.name)
                                                                          : caf::actor{};
     if (!h)
@@ -263,7 +279,7 @@ void engine_node::start() {
   // Phase one: the venue and the books; phase two: the strategies. Only a simulated venue
   // takes part in the lock step.
   std::vector<std::vector<std::string>> phases{{names::risk_manager, names::position_keeper}, {}};
-  for (auto& b : cfg.execution.brokers)
+  for (auto& b : brokers)
     if (b.type == "simulator")
       phases[0].insert(phases[0].begin(), b.name);
   for (auto& s : cfg.strategies) {
