@@ -331,8 +331,7 @@ void engine_node::start() {
     ho.tickers = universe;
     ho.status_line = [this] { return status_line(); };
     ho.now = [this] { return now(); };
-    // ho.brokers: the broker supervisors' BrokerStatus (issue 11); until then
-    // the simulator on this node counts as one connected broker.
+    ho.brokers = [this] { return broker_statuses(); }; // each supervisor's own state
     m.http = std::make_unique<http::http_service>(ho);
     m.http->start();
   }

@@ -87,20 +87,8 @@ RiskLimits actor_backend::risk_limits() {
 }
 
 std::vector<BrokerStatus> actor_backend::brokers() {
-  if (opts_.brokers) {
-    auto b = opts_.brokers();
-    if (!b.empty())
-      return b;
-  }
-  std::vector<BrokerStatus> out;
-  if (peer(names::simulator)) {
-    BrokerStatus s;
-    s.broker = names::simulator;
-    s.state = BrokerState::connected;
-    s.timestamp = now();
-    out.push_back(s);
-  }
-  return out;
+  // Only what the supervisors say: a broker's state is never assumed.
+  return opts_.brokers ? opts_.brokers() : std::vector<BrokerStatus>{};
 }
 
 std::vector<quote_time> actor_backend::quote_times() {

@@ -6,7 +6,13 @@
 #include <memory>
 #include <sstream>
 
+#include <caf/all.hpp>
+
+#include <thread>
+
+#include "actors/actor_directory.hpp"
 #include "config/config_loader.hpp"
+#include "messages/type_ids.hpp"
 #include "nodes/engine_node.hpp"
 #include "tests/http/http_client.hpp"
 
@@ -56,6 +62,28 @@ protected:
     node_ = new engine_node{cfg};
     node_->start();
     port_ = node_->http_port();
+    wait_for_prices(*node_);
+  }
+
+  /// Manual orders need a last price at the risk manager: wait (bounded) until the venue has
+  /// seen a later quote of each ticker than its first one. The market data sends a batch only
+  /// once every participant has answered the one before, so risk has the first by then.
+  static void wait_for_prices(engine_node& node) {
+    caf::scoped_actor self{node.system()};
+    auto venue = node.directory()->get(names::simulator);
+    for (const char* ticker : {"AAPL", "MSFT"}) {
+      timestamp_ns first = 0;
+      for (int i = 0; i < 1000; ++i) {
+        MarketData md;
+        self->request(venue, std::chrono::seconds(5), market_atom::value, std::string{ticker})
+          .receive([&](const MarketData& x) { md = x; }, [](caf::error&) {});
+        if (md.bid.is_positive() && first == 0)
+          first = md.timestamp;
+        if (first != 0 && md.timestamp > first)
+          break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
   }
 
   static void TearDownTestSuite() {
