@@ -538,10 +538,12 @@ std::string subscribe_message(const std::vector<std::string>& channels,
 
 // --- REST ----------------------------------------------------------------------
 
-rest_answer<rest_quote> parse_last_quote(int http_status, std::string_view body) {
-  rest_answer<rest_quote> a;
+/// A REST answer whose `results` is one object, read by `read` (last quote, last trade).
+template <class T, class Read>
+rest_answer<T> parse_results_object(int http_status, std::string_view body, Read read) {
+  rest_answer<T> a;
   bool found = false;
-  rest_quote q;
+  T x;
   a.error = read_rest(http_status, body, [&](std::string_view key, od::value& v) -> std::string {
     if (key != "results")
       return {};
@@ -549,7 +551,7 @@ rest_answer<rest_quote> parse_last_quote(int http_status, std::string_view body)
     if (v.get_object().get(obj) != simdjson::SUCCESS)
       return "results is not an object";
     std::string why;
-    if (!read_rest_quote(obj, q, why))
+    if (!read(obj, x, why))
       return why;
     found = true;
     return {};
@@ -557,31 +559,22 @@ rest_answer<rest_quote> parse_last_quote(int http_status, std::string_view body)
   if (a.error.empty() && !found)
     a.error = "no results";
   if (a.error.empty())
-    a.value = std::move(q);
+    a.value = std::move(x);
   return a;
 }
 
+rest_answer<rest_quote> parse_last_quote(int http_status, std::string_view body) {
+  return parse_results_object<rest_quote>(
+    http_status, body, [](od::object& o, rest_quote& q, std::string& why) {
+      return read_rest_quote(o, q, why);
+    });
+}
+
 rest_answer<rest_trade> parse_last_trade(int http_status, std::string_view body) {
-  rest_answer<rest_trade> a;
-  bool found = false;
-  rest_trade t;
-  a.error = read_rest(http_status, body, [&](std::string_view key, od::value& v) -> std::string {
-    if (key != "results")
-      return {};
-    od::object obj;
-    if (v.get_object().get(obj) != simdjson::SUCCESS)
-      return "results is not an object";
-    std::string why;
-    if (!read_rest_trade(obj, t, why))
-      return why;
-    found = true;
-    return {};
-  });
-  if (a.error.empty() && !found)
-    a.error = "no results";
-  if (a.error.empty())
-    a.value = std::move(t);
-  return a;
+  return parse_results_object<rest_trade>(
+    http_status, body, [](od::object& o, rest_trade& t, std::string& why) {
+      return read_rest_trade(o, t, why);
+    });
 }
 
 rest_answer<rest_snapshot> parse_snapshot(int http_status, std::string_view body) {
