@@ -56,6 +56,8 @@ struct order_manager_state {
   uint64_t next_id = 1;
   int64_t fill_count = 0;
   std::string halt_reason; // set when the journal failed: nothing more is accepted
+  bool closing = false;    // the node is stopping: new orders are refused (shutting_down)
+  size_t in_pipeline = 0;  // new orders taken, waiting for risk or the journal
   bool ready = true;       // false until recovered open orders are reconciled
   size_t journal_in_flight = 0;            // records sent, not yet answered
   // Barriers waiting for nothing in flight: who asked (by name) and their token.
@@ -85,6 +87,40 @@ struct order_manager_state {
 };
 
 using om_actor = caf::stateful_actor<order_manager_state>;
+
+/// Where the answer to an order command goes: the response promise of a request, or, for a
+/// one-way command, (orders_atom, tag, OrderUpdate) to the actor it named. The one-way form
+/// keeps a strategy's open commands out of CAF's pending-response table (a linear scan per
+/// answer) and off its timer: the strategy host correlates the answers itself.
+struct answer {
+  caf::typed_response_promise<OrderUpdate> promise;
+  caf::actor to;
+  uint64_t tag = 0;
+
+  void operator()(om_actor* self, const OrderUpdate& u) {
+    if (to)
+      self->send(to, orders_atom::value, tag, u);
+    else
+      promise.deliver(u);
+  }
+};
+
+/// Answers a one-way command: to the actor registered as `reply_to` (the same path as the
+/// updates that follow, through its proxy when it runs on another node), else to the sender.
+answer one_way(om_actor* self, const std::string& reply_to, uint64_t tag) {
+  answer a;
+  a.to = self->state.opts.directory->get(reply_to);
+  if (!a.to)
+    a.to = caf::actor_cast<caf::actor>(self->current_sender());
+  a.tag = tag;
+  return a;
+}
+
+answer asked(om_actor* self) {
+  answer a;
+  a.promise = self->make_response_promise<OrderUpdate>();
+  return a;
+}
 
 OrderUpdate make_update(const order_record& r, timestamp_ns ts) {
   OrderUpdate u;
@@ -202,15 +238,52 @@ std::string fallback_for(om_actor* self, const std::string& broker) {
   return down ? f->second : broker;
 }
 
-caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
+/// A new order refused before it is taken (no id, no record, no journal: nothing was
+/// acknowledged, so nothing is owed), counted by reason.
+OrderUpdate refuse_untaken(om_actor* self, const OrderRequest& req, std::string reason) {
+  OrderUpdate u;
+  u.client_order_id = req.client_order_id;
+  u.ticker = req.ticker;
+  u.side = req.side;
+  u.status = OrderStatus::rejected;
+  u.strategy = req.strategy;
+  u.timestamp = req.timestamp;
+  u.reason = std::move(reason);
+  count_reject(self, u.reason);
+  return u;
+}
+
+/// Admission control: past the bound, new orders are shed at once (never queued without
+/// bound), so the orders admitted keep a bounded ack latency. "" when it may be taken.
+std::string overload(om_actor* self) {
+  auto& st = self->state;
+  if (st.opts.max_queued_orders == 0)
+    return "";
+  auto queued = self->mailbox().size() + st.in_pipeline;
+  if (queued <= st.opts.max_queued_orders)
+    return "";
+  return "overloaded: " + std::to_string(queued) + " messages queued at the order manager (max " +
+         std::to_string(st.opts.max_queued_orders) + ")";
+}
+
+void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   auto& st = self->state;
   if (!req.client_order_id.empty()) {
     auto i = st.by_client_id.find(req.client_order_id);
     if (i != st.by_client_id.end()) {
       // Idempotent resubmission: answer with the existing order, never a second one.
       auto& existing = st.orders.at(i->second);
-      return make_update(existing, req.timestamp);
+      reply(self, make_update(existing, req.timestamp));
+      return;
     }
+  }
+  if (st.closing) {
+    reply(self, refuse_untaken(self, req, "shutting_down: the node is stopping"));
+    return;
+  }
+  if (auto why = overload(self); !why.empty()) {
+    reply(self, refuse_untaken(self, req, std::move(why)));
+    return;
   }
   req.order_id = st.opts.id_prefix + "-" + std::to_string(st.next_id++);
   if (req.client_order_id.empty())
@@ -235,22 +308,34 @@ caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
     count_reject(self, reason);
     return make_update(rr, rr.request.timestamp);
   };
-  if (!st.halt_reason.empty())
-    return reject("trading_halted: " + st.halt_reason);
-  if (!st.ready)
-    return reject("not_ready: reconciling recovered open orders with the broker");
+  if (!st.halt_reason.empty()) {
+    reply(self, reject("trading_halted: " + st.halt_reason));
+    return;
+  }
+  if (!st.ready) {
+    reply(self, reject("not_ready: reconciling recovered open orders with the broker"));
+    return;
+  }
 
   auto risk = st.peer(names::risk_manager);
   auto route_name = req.broker.empty() ? st.opts.broker_name : req.broker;
   route_name = fallback_for(self, route_name);
   st.orders.at(id).broker = route_name;
   auto broker = st.opts.directory->get(route_name);
-  if (!broker)
-    return reject("no_route: broker " + route_name + " is not available");
-  if (auto why = unavailable(st, route_name); !why.empty()) {
-    return reject(why);
+  if (!broker) {
+    reply(self, reject("no_route: broker " + route_name + " is not available"));
+    return;
   }
-  auto rp = self->make_response_promise<OrderUpdate>();
+  if (auto why = unavailable(st, route_name); !why.empty()) {
+    reply(self, reject(why));
+    return;
+  }
+  ++st.in_pipeline;
+  // Every way out of the pipeline answers once and leaves it.
+  auto done = [=](const OrderUpdate& u) mutable {
+    --self->state.in_pipeline;
+    reply(self, u);
+  };
   auto route = [=]() mutable {
     journal_then(
       self, "accepted", self->state.orders.at(id).request,
@@ -259,19 +344,19 @@ caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
         // It may have gone away while risk and the journal were asked.
         if (auto why = unavailable(self->state, rr.broker); !why.empty()) {
           auto u = reject(why);
-          journal_then(self, "rejected", u, [=]() mutable { rp.deliver(u); },
-                       [=](const std::string&) mutable { rp.deliver(u); });
+          journal_then(self, "rejected", u, [=]() mutable { done(u); },
+                       [=](const std::string&) mutable { done(u); });
           return;
         }
         rr.awaiting_since = self->state.wall.now();
         self->send(self->state.opts.directory->get(rr.broker), rr.request);
-        rp.deliver(make_update(rr, rr.request.timestamp));
+        done(make_update(rr, rr.request.timestamp));
       },
-      [=](const std::string& why) mutable { rp.deliver(reject(why)); });
+      [=](const std::string& why) mutable { done(reject(why)); });
   };
   if (!risk) {
     route();
-    return rp;
+    return;
   }
   self->request(risk, risk_timeout, check_atom::value, req)
     .then(
@@ -281,22 +366,19 @@ caf::result<OrderUpdate> on_new_order(om_actor* self, OrderRequest req) {
           return;
         }
         auto u = reject(verdict);
-        journal_then(self, "risk_rejected", u, [=]() mutable { rp.deliver(u); },
-                     [=](const std::string&) mutable { rp.deliver(u); });
+        journal_then(self, "risk_rejected", u, [=]() mutable { done(u); },
+                     [=](const std::string&) mutable { done(u); });
       },
       [=](caf::error& err) mutable {
-        rp.deliver(reject("risk_unavailable: " + self->system().render(err)));
+        done(reject("risk_unavailable: " + self->system().render(err)));
       });
-  return rp;
 }
 
 /// Journals `record`, then routes `to_broker` and answers `u`; a journal
 /// failure answers `u` with the failure as its reason and routes nothing.
 template <class Record, class Routed>
-caf::result<OrderUpdate> journal_route_answer(om_actor* self, const char* event,
-                                              const Record& record, const Routed& to_broker,
-                                              const OrderUpdate& u) {
-  auto rp = self->make_response_promise<OrderUpdate>();
+void journal_route_answer(om_actor* self, const char* event, const Record& record,
+                          const Routed& to_broker, const OrderUpdate& u, answer reply) {
   journal_then(
     self, event, record,
     [=]() mutable {
@@ -310,7 +392,7 @@ caf::result<OrderUpdate> journal_route_answer(om_actor* self, const char* event,
         if (away) {
           // Kept, and sent right after the reconciliation: a cancel is never lost.
           st.brokers[broker].kept_cancels.push_back(to_broker);
-          rp.deliver(u);
+          reply(self, u);
           return;
         }
       }
@@ -318,17 +400,16 @@ caf::result<OrderUpdate> journal_route_answer(om_actor* self, const char* event,
         i->second.awaiting_since = st.wall.now();
       if (auto b = st.opts.directory->get(broker))
         self->send(b, to_broker);
-      rp.deliver(u);
+      reply(self, u);
     },
     [=](const std::string& why) mutable {
       auto refused = u;
       refused.reason = why;
-      rp.deliver(refused);
+      reply(self, refused);
     });
-  return rp;
 }
 
-caf::result<OrderUpdate> on_cancel(om_actor* self, const CancelRequest& c) {
+void on_cancel(om_actor* self, const CancelRequest& c, answer reply) {
   auto& st = self->state;
   auto id = c.order_id;
   if (id.empty() && !c.client_order_id.empty()) {
@@ -343,7 +424,8 @@ caf::result<OrderUpdate> on_cancel(om_actor* self, const CancelRequest& c) {
     u.client_order_id = c.client_order_id;
     u.status = OrderStatus::rejected;
     u.reason = "unknown_order";
-    return u;
+    reply(self, u);
+    return;
   }
   auto& r = i->second;
   auto& route = st.brokers[r.broker.empty() ? st.opts.broker_name : r.broker];
@@ -351,31 +433,34 @@ caf::result<OrderUpdate> on_cancel(om_actor* self, const CancelRequest& c) {
     auto u = make_update(r, c.timestamp);
     u.reason = "broker_unavailable: " + std::to_string(route.kept_cancels.size()) +
                " cancels already kept for the broker's return";
-    return u;
+    reply(self, u);
+    return;
   }
   auto t = transition(r.exec.status, OrderEvent::cancel_request,
                       r.exec.executed_quantity.is_positive());
   if (!t.ok) {
     auto u = make_update(r, c.timestamp);
     u.reason = "cannot_cancel: order is " + std::string{enum_name(r.exec.status)};
-    return u;
+    reply(self, u);
+    return;
   }
   r.exec.status = t.status;
   auto u = make_update(r, c.timestamp);
   CancelRequest routed = c;
   routed.order_id = id;
   // Answered once journaled and routed, like a new order.
-  return journal_route_answer(self, "cancel_requested", u, routed, u);
+  journal_route_answer(self, "cancel_requested", u, routed, u, reply);
 }
 
-caf::result<OrderUpdate> on_replace(om_actor* self, const ReplaceRequest& rq) {
+void on_replace(om_actor* self, const ReplaceRequest& rq, answer reply) {
   auto& st = self->state;
   auto i = st.orders.find(rq.order_id);
   if (i == st.orders.end() || !is_open(i->second.exec.status)) {
     OrderUpdate u = i == st.orders.end() ? OrderUpdate{} : make_update(i->second, rq.timestamp);
     u.order_id = rq.order_id;
     u.reason = i == st.orders.end() ? "unknown_order" : "cannot_replace: order is closed";
-    return u;
+    reply(self, u);
+    return;
   }
   auto why = unavailable(st, i->second.broker);
   if (why.empty() && i->second.exec.status == OrderStatus::unknown)
@@ -383,10 +468,11 @@ caf::result<OrderUpdate> on_replace(om_actor* self, const ReplaceRequest& rq) {
   if (!why.empty()) {
     auto u = make_update(i->second, rq.timestamp);
     u.reason = why;
-    return u;
+    reply(self, u);
+    return;
   }
-  return journal_route_answer(self, "replace_requested", rq, rq,
-                              make_update(i->second, rq.timestamp));
+  journal_route_answer(self, "replace_requested", rq, rq, make_update(i->second, rq.timestamp),
+                       reply);
 }
 
 /// Applies one execution once (dedup by execution id), journals it as `event`, then reports
@@ -944,10 +1030,37 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
   return {
     [=](OrderRequest& req) -> caf::result<OrderUpdate> {
-      return on_new_order(self, std::move(req));
+      auto a = asked(self);
+      on_new_order(self, std::move(req), a);
+      return a.promise;
     },
-    [=](const CancelRequest& c) -> caf::result<OrderUpdate> { return on_cancel(self, c); },
-    [=](const ReplaceRequest& r) -> caf::result<OrderUpdate> { return on_replace(self, r); },
+    [=](const CancelRequest& c) -> caf::result<OrderUpdate> {
+      auto a = asked(self);
+      on_cancel(self, c, a);
+      return a.promise;
+    },
+    [=](const ReplaceRequest& r) -> caf::result<OrderUpdate> {
+      auto a = asked(self);
+      on_replace(self, r, a);
+      return a.promise;
+    },
+    // The same commands one-way, answered (orders_atom, tag, OrderUpdate) to `reply_to`.
+    [=](orders_atom, const std::string& reply_to, uint64_t tag, OrderRequest& req) {
+      on_new_order(self, std::move(req), one_way(self, reply_to, tag));
+    },
+    [=](orders_atom, const std::string& reply_to, uint64_t tag, const CancelRequest& c) {
+      on_cancel(self, c, one_way(self, reply_to, tag));
+    },
+    [=](orders_atom, const std::string& reply_to, uint64_t tag, const ReplaceRequest& r) {
+      on_replace(self, r, one_way(self, reply_to, tag));
+    },
+    // The node is stopping (sent ahead of the backlog, at high priority): new orders are
+    // refused from now on without a risk check or a journal record; the rest goes on.
+    [=](stop_atom) {
+      if (!self->state.closing)
+        self->state.log->info("stopping: new orders are refused (shutting_down)");
+      self->state.closing = true;
+    },
     [=](sync_atom, const std::string& who, uint64_t token) {
       // A barrier: answered once every journal record sent so far is answered
       // and what it released (acks, fan-out) has been sent.

@@ -20,6 +20,12 @@ class actor_directory;
 ///                                                 (a known client_order_id returns the existing order)
 ///   CancelRequest                -> OrderUpdate   status pending_cancel, or the reason it cannot be
 ///   ReplaceRequest               -> OrderUpdate
+///   (orders_atom, reply_to, tag, OrderRequest | CancelRequest | ReplaceRequest)
+///                                the same one-way: (orders_atom, tag, OrderUpdate) is sent to the
+///                                actor registered as reply_to (strategy hosts use it)
+///   (stop_atom)                  the node is stopping: new orders are refused shutting_down
+///                                (send it at high priority, ahead of the backlog)
+/// New orders past `max_queued_orders` (mailbox + pipeline) are refused `overloaded` at once.
 ///   ExecutionReport              (from the broker) state machine, journal, then fan-out
 ///   (get_atom, order_id)         -> OrderExecution (empty order_id when unknown)
 ///   (orders_atom)                -> std::vector<OrderExecution> of open orders
@@ -52,6 +58,7 @@ struct order_manager_options {
   std::map<std::string, int64_t> answer_timeout_ms;
   int64_t default_answer_timeout_ms = 10000;
   size_t max_kept_cancels = 100000; // cancels kept per broker while it is away
+  size_t max_queued_orders = 0;     // admission control bound (0: off)
   std::vector<std::string> supervised; // brokers whose supervisor publishes BrokerStatus
   /// fallback_to_simulator (simulation and paper modes only): while a broker is down, its new
   /// orders go to this simulator instead (broker name -> simulator name), said on every switch.

@@ -59,6 +59,15 @@ public:
   timestamp_ns now_ns = 0;
   uint64_t next_client_id = 1;
   size_t outstanding = 0;          // orders sent, not yet acknowledged
+  /// Commands sent one-way to the order manager, by tag, until answered: what (for the log)
+  /// and when (steady ns), checked for answers past order_timeout by one timer.
+  struct awaiting_answer {
+    std::string what;
+    int64_t sent_at = 0;
+  };
+  std::unordered_map<uint64_t, awaiting_answer> awaiting;
+  uint64_t next_tag = 0;
+  bool watchdog_armed = false;
   caf::response_promise step_done; // answers the batch in flight
   bool step_pending = false;
   std::set<std::string> open_orders; // order ids not yet terminal, cancelled if it stops
@@ -116,8 +125,16 @@ host_context::host_context(sh_actor* s, strategy_host_options o)
   account_info.initial_cash = opts.initial_cash;
 }
 
-/// Sends a request to the order manager and counts it until it is answered:
-/// a batch is answered only when nothing the strategy sent is outstanding.
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+/// Sends a command one-way to the order manager, which answers (orders_atom, tag, update) to
+/// this host's name; counted until answered: a batch is answered only when nothing the
+/// strategy sent is outstanding. (One-way, because CAF 0.17 keeps every open request in a
+/// table scanned linearly per answer, and times each one out on its own timer.)
 template <class Request>
 void ask_order_manager(host_context& c, Request req, std::string what) {
   auto om = c.opts.directory->get(names::order_manager);
@@ -126,27 +143,57 @@ void ask_order_manager(host_context& c, Request req, std::string what) {
     return;
   }
   ++c.outstanding;
-  auto* me = c.self;
-  me->request(om, order_timeout, std::move(req))
-    .then(
-      [me](const OrderUpdate& u) {
-        auto& st = me->state;
-        --st.ctx->outstanding;
-        track(*st.ctx, u);
-        if (st.ctx->opts.print_acks && u.status == OrderStatus::pending_new) {
-          // Evidence for crash tests of what a client was told, flushed at once.
-          std::printf("ACK %s %s\n", u.client_order_id.c_str(), u.order_id.c_str());
-          std::fflush(stdout);
-        }
-        guarded(*st.ctx, "on_update", [&] { st.impl->on_update(*st.ctx, u); });
-        maybe_finish_step(*st.ctx);
-      },
-      [me, what](caf::error& e) {
-        auto& st = me->state;
-        --st.ctx->outstanding;
-        st.ctx->logger_->error("{} got no answer: {}", what, me->system().render(e));
-        maybe_finish_step(*st.ctx);
-      });
+  auto tag = ++c.next_tag;
+  c.awaiting.emplace(tag, host_context::awaiting_answer{std::move(what), steady_ns()});
+  c.self->send(om, orders_atom::value, "strategy:" + c.opts.name, tag, std::move(req));
+  if (!c.watchdog_armed) {
+    c.watchdog_armed = true;
+    c.self->delayed_send(c.self, std::chrono::seconds(1), tick_atom::value);
+  }
+}
+
+/// The order manager's answer to the command `tag`.
+void on_answer(host_context& c, uint64_t tag, const OrderUpdate& u) {
+  if (c.awaiting.erase(tag) == 0)
+    return; // given up on already (logged then)
+  --c.outstanding;
+  track(c, u);
+  if (c.opts.print_acks && u.status == OrderStatus::pending_new) {
+    // Evidence for crash tests of what a client was told, flushed at once.
+    std::printf("ACK %s %s\n", u.client_order_id.c_str(), u.order_id.c_str());
+    std::fflush(stdout);
+  }
+  guarded(c, "on_update", [&] { c.self->state.impl->on_update(c, u); });
+  maybe_finish_step(c);
+}
+
+/// One timer for every command: those unanswered past order_timeout are given up (one line
+/// for all of them), so a lost answer never holds the step forever.
+void check_answers(host_context& c) {
+  c.watchdog_armed = false;
+  auto limit = steady_ns() - std::chrono::duration_cast<std::chrono::nanoseconds>(order_timeout).count();
+  size_t given_up = 0;
+  std::string first;
+  for (auto i = c.awaiting.begin(); i != c.awaiting.end();) {
+    if (i->second.sent_at > limit) {
+      ++i;
+      continue;
+    }
+    if (given_up++ == 0)
+      first = i->second.what;
+    --c.outstanding;
+    i = c.awaiting.erase(i);
+  }
+  if (given_up > 0) {
+    c.logger_->error("{} command(s) got no answer from the order manager in {} s (first: {})",
+                     given_up, std::chrono::duration_cast<std::chrono::seconds>(order_timeout).count(),
+                     first);
+    maybe_finish_step(c);
+  }
+  if (!c.awaiting.empty()) {
+    c.watchdog_armed = true;
+    c.self->delayed_send(c.self, std::chrono::seconds(1), tick_atom::value);
+  }
 }
 
 std::string host_context::submit(OrderRequest order) {
@@ -258,6 +305,8 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
       self->state.after_sync.erase(i);
       next();
     },
+    [=](orders_atom, uint64_t tag, const OrderUpdate& u) { on_answer(*self->state.ctx, tag, u); },
+    [=](tick_atom) { check_answers(*self->state.ctx); },
     [=](const OrderUpdate& u) {
       auto& c = *self->state.ctx;
       track(c, u);

@@ -93,6 +93,10 @@ struct execution_config {
   risk_config risk;
   broker_config broker;               // the default broker (the first of `brokers`)
   std::vector<broker_config> brokers; // every broker; brokers[0] is `broker`
+  /// Admission control: a new order that finds more than this many messages queued at the
+  /// order manager (its mailbox plus orders waiting for risk or the journal) is refused
+  /// `overloaded` at once, so throughput stays at capacity instead of collapsing. 0: off.
+  int64_t max_queued_orders = 20000;
 };
 
 /// One synthetic instrument: a seeded geometric Brownian motion.

@@ -290,7 +290,7 @@ void read_execution(const entry& f, execution_config& e) {
         "cancel_delay_ms", "commission_rate", "min_commission", "participation_rate",
         "reject_outside_session", "seed", "max_position_size", "max_order_size",
         "max_daily_trades", "max_orders_per_second", "price_collar", "stop_loss_pct",
-        "take_profit_pct", "trading_state", "broker", "brokers"});
+        "take_profit_pct", "trading_state", "broker", "brokers", "max_queued_orders"});
   auto& sim = e.simulator;
   auto& risk = e.risk.limits;
   if (auto x = s.get("mode"))
@@ -333,6 +333,8 @@ void read_execution(const entry& f, execution_config& e) {
     risk.take_profit_pct = read_decimal<Rate>(*x, at_least(rate_zero));
   if (auto x = s.get("trading_state"))
     risk.trading_state = read_enum<TradingState>(*x);
+  if (auto x = s.get("max_queued_orders"))
+    e.max_queued_orders = read_int(*x, between<int64_t>(0, 100'000'000));
   if (s.get("broker") && s.get("brokers"))
     s.get("brokers")->fail("give either broker (one) or brokers (a list), not both");
   if (auto x = s.get("brokers")) {

@@ -34,6 +34,7 @@ namespace engine {
 namespace {
 
 constexpr auto query_timeout = std::chrono::seconds(30);
+constexpr auto drain_budget = std::chrono::seconds(20); // the whole drain, normally milliseconds
 
 caf::actor_system_config make_system_config() {
   caf::actor_system_config cfg;
@@ -180,6 +181,7 @@ void engine_node::start() {
       om.answer_timeout_ms[b.name] = b.answer_timeout_ms;
     }
     om.fallback = fallback;
+    om.max_queued_orders = static_cast<size_t>(cfg.execution.max_queued_orders);
     m.add(names::order_manager, spawn_order_manager(m.sys, om));
   }
   std::vector<std::string> universe;
@@ -354,11 +356,24 @@ void engine_node::drain() {
   // Only this node's own actors: a peer may already be gone, and waiting on it
   // would only run into timeouts.
   auto local = [&](const char* name) { return m.here(name) ? m.dir->get(name) : caf::actor{}; };
+  // One budget for the whole drain, not a timeout per step: whatever is still unsettled when
+  // it runs out stays as it is (journaled orders stay open, as a venue keeps them).
+  auto deadline = std::chrono::steady_clock::now() + drain_budget;
+  auto left = [&] {
+    auto rest = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    return caf::duration{std::max(rest, std::chrono::milliseconds(5))};
+  };
   caf::scoped_actor self{m.sys};
+  // Stop admitting first, ahead of the backlog: the orders still queued are refused
+  // shutting_down at once (nothing of them was acknowledged), so the drain below waits for
+  // what was taken, not for what was offered.
+  if (auto om = local(names::order_manager))
+    self->send<caf::message_priority::high>(om, stop_atom::value);
   if (auto md = local(names::market_data)) {
     self->send(md, stop_atom::value);
     // A request answered by the feed proves the batch in flight has been taken.
-    self->request(md, query_timeout, market_atom::value, std::string{})
+    self->request(md, left(), market_atom::value, std::string{})
       .receive([](const MarketData&) {}, [](caf::error&) {});
   }
   // A fill report lost without a reconnect is found by one last reconciliation (with the
@@ -367,7 +382,7 @@ void engine_node::drain() {
   for (auto& b : m.cfg.execution.brokers)
     brokers_here = brokers_here && m.here(b.type == "simulator" ? names::simulator : "broker");
   if (auto om = brokers_here ? local(names::order_manager) : caf::actor{})
-    self->request(om, query_timeout, reconcile_atom::value)
+    self->request(om, left(), reconcile_atom::value)
       .receive([](bool) {}, [&](caf::error& e) {
         m.log->error("final reconciliation failed: {}", m.sys.render(e));
       });
@@ -375,21 +390,24 @@ void engine_node::drain() {
   // two rounds every report from the venue is journaled and in the books.
   for (int round = 0; round < 2; ++round) {
     if (auto sim = local(names::simulator))
-      self->request(sim, query_timeout, orders_atom::value)
+      self->request(sim, left(), orders_atom::value)
         .receive([](const std::vector<OrderExecution>&) {}, [](caf::error&) {});
     if (auto om = local(names::order_manager))
-      self->request(om, query_timeout, stats_atom::value)
+      self->request(om, left(), stats_atom::value)
         .receive([](const OrderStats&) {}, [](caf::error&) {});
     if (auto tl = local(names::trade_logger))
-      self->request(tl, query_timeout, journal_atom::value)
+      self->request(tl, left(), journal_atom::value)
         .receive([](uint64_t) {}, [](caf::error&) {});
     if (auto om = local(names::order_manager))
-      self->request(om, query_timeout, stats_atom::value)
+      self->request(om, left(), stats_atom::value)
         .receive([](const OrderStats&) {}, [](caf::error&) {});
     if (auto pk = local(names::position_keeper))
-      self->request(pk, query_timeout, account_atom::value)
+      self->request(pk, left(), account_atom::value)
         .receive([](const AccountInfo&) {}, [](caf::error&) {});
   }
+  if (std::chrono::steady_clock::now() >= deadline)
+    m.log->error("the drain ran out of its {} s: the report may miss the last reports",
+                 std::chrono::duration_cast<std::chrono::seconds>(drain_budget).count());
   if (m.bridge)
     m.bridge->drain(std::chrono::seconds(5)); // what this node sent is acknowledged
 }
@@ -418,14 +436,29 @@ void engine_node::stop() {
 }
 
 node_report engine_node::report() {
+  // A peer that is gone answers nothing: do not wait long for it.
+  return report_within(impl_->bridge ? std::chrono::seconds(10) : std::chrono::seconds(30));
+}
+
+node_report engine_node::report_within(std::chrono::milliseconds budget) {
   auto& m = *impl_;
   node_report r;
-  // A peer that is gone answers nothing: do not wait long for it.
-  auto query_timeout = m.bridge ? std::chrono::seconds(3) : std::chrono::seconds(30);
+  auto deadline = std::chrono::steady_clock::now() + budget;
+  // Each query gets what is left of the budget (at least a moment, so that an idle
+  // actor still answers).
+  auto left = [&] {
+    auto rest = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    return caf::duration{std::max(rest, std::chrono::milliseconds(5))};
+  };
   caf::scoped_actor self{m.sys};
-  auto fail = [&](caf::error& e) { m.log->error("report query failed: {}", m.sys.render(e)); };
+  auto fail = [&](caf::error& e) {
+    if (r.complete)
+      m.log->warn("report query failed: {}", m.sys.render(e));
+    r.complete = false;
+  };
   if (auto pk = m.dir->get(names::position_keeper)) {
-    self->request(pk, query_timeout, positions_atom::value)
+    self->request(pk, left(), positions_atom::value)
       .receive([&](const std::vector<Position>& ps) { r.positions = ps; }, fail);
     // Tickers traded that ended flat stay in the report with their realized P&L.
     for (auto& t : m.cfg.market_data.tickers) {
@@ -433,7 +466,7 @@ node_report engine_node::report() {
                               [&](const Position& p) { return p.ticker == t.ticker; });
       if (held)
         continue;
-      self->request(pk, query_timeout, positions_atom::value, t.ticker)
+      self->request(pk, left(), positions_atom::value, t.ticker)
         .receive(
           [&](const Position& p) {
             if (p.timestamp != 0 || !p.realized_pnl.is_zero())
@@ -443,20 +476,20 @@ node_report engine_node::report() {
     }
     std::sort(r.positions.begin(), r.positions.end(),
               [](const Position& a, const Position& b) { return a.ticker < b.ticker; });
-    self->request(pk, query_timeout, account_atom::value)
+    self->request(pk, left(), account_atom::value)
       .receive([&](const AccountInfo& a) { r.account = a; }, fail);
-    self->request(pk, query_timeout, metrics_atom::value)
+    self->request(pk, left(), metrics_atom::value)
       .receive([&](const PerformanceMetrics& x) { r.metrics = x; }, fail);
   }
   if (auto om = m.dir->get(names::order_manager))
-    self->request(om, query_timeout, stats_atom::value)
+    self->request(om, left(), stats_atom::value)
       .receive([&](const OrderStats& s) { r.orders = s; }, fail);
   r.brokers = r.orders.brokers; // as the order manager knows them, wherever they run
   r.market_data = m.md_monitor->get();
   for (auto& s : m.cfg.strategies)
     if (m.here("strategy:" + s.name))
       if (auto h = m.dir->get("strategy:" + s.name))
-        self->request(h, query_timeout, stats_atom::value)
+        self->request(h, left(), stats_atom::value)
           .receive([&](const std::string& st) { r.strategies.emplace_back(s.name, st); }, fail);
   return r;
 }
@@ -476,8 +509,10 @@ std::vector<BrokerStatus> engine_node::broker_statuses() {
 }
 
 std::string engine_node::status_line() {
-  auto r = report();
-  std::string line = r.orders.halt_reason.empty() ? "" : "HALTED (" + r.orders.halt_reason + ") ";
+  // Never holds the run loop (and its deadline) behind a busy actor's backlog.
+  auto r = report_within(std::chrono::milliseconds(500));
+  std::string line = r.complete ? "" : "(busy: some figures are missing) ";
+  line += r.orders.halt_reason.empty() ? "" : "HALTED (" + r.orders.halt_reason + ") ";
   line += "orders " + std::to_string(r.orders.submitted) + " (open "
                      + std::to_string(r.orders.open) + ", rejected "
                      + std::to_string(r.orders.rejected) + ") fills "
@@ -493,6 +528,10 @@ std::string engine_node::status_line() {
   }
   if (r.orders.unknown > 0)
     line += " unknown " + std::to_string(r.orders.unknown);
+  for (auto& rc : r.orders.rejects_by_reason)
+    if (rc.reason == "overloaded" || rc.reason == "shutting_down")
+      line += " " + std::string{rc.reason == "overloaded" ? "shed" : "refused at stop"} + " " +
+              std::to_string(rc.count);
   if (impl_->sim_clock)
     line += " sim time " + format_iso8601(impl_->sim_clock->now(), -5 * 60);
   const auto& md = r.market_data;

@@ -30,6 +30,7 @@ struct node_report {
   std::vector<std::pair<std::string, std::string>> strategies;
   market_data_status market_data; // the live feed's state and counters (polygon)
   std::vector<BrokerStatus> brokers; // each broker's connection state at the end
+  bool complete = true; // false when a part did not answer within the time allowed
 };
 
 /// A start that cannot go on (a broker type not built in, a missing market data source):
@@ -67,13 +68,18 @@ public:
   bool data_finished() const;
   /// Waits until the data ends or the timeout passes; true if it ended.
   bool wait_data_finished(std::chrono::milliseconds timeout);
-  /// Stops the market data and waits until what is in flight has settled:
-  /// every report at the venue journaled and applied to the books.
+  /// The beginning of the stop: new orders are refused from now on (shutting_down), the
+  /// market data stops, and it waits (within one budget) until what is in flight has
+  /// settled: every report at the venue journaled and applied to the books. Resting orders
+  /// stay open in the journal, as a venue keeps them (docs/OPERATIONS.md).
   void drain();
   /// Stops every actor, newest first, and closes the journal.
   void stop();
 
   node_report report();
+  /// The same within `budget` in all: a part that does not answer by then is left out
+  /// (complete = false) instead of holding the caller (the status line, the stop).
+  node_report report_within(std::chrono::milliseconds budget);
   /// Every broker supervisor's current state on this node.
   std::vector<BrokerStatus> broker_statuses();
   /// The node's time: the simulated clock, or the wall clock.

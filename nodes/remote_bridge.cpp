@@ -101,7 +101,11 @@ struct gateway_state {
   std::shared_ptr<actor_directory> dir;
   std::shared_ptr<node_link> link;
   std::shared_ptr<spdlog::logger> log;
-  std::unordered_map<uint64_t, caf::response_promise> pending; // requests sent to peers
+  struct pending_request {
+    std::string peer;
+    caf::response_promise promise;
+  };
+  std::unordered_map<uint64_t, pending_request> pending; // requests sent to peers
   std::vector<caf::actor> monitors; // told of every peer going down or coming back
   uint64_t next_request = 0;
   uint64_t undeliverable = 0;
@@ -140,11 +144,25 @@ caf::behavior gateway(gateway_actor* self, std::shared_ptr<actor_directory> dir,
       if (!st.link->send(peer, std::move(e)))
         return caf::make_error(caf::sec::request_receiver_down, "link to " + peer);
       auto rp = self->make_response_promise();
-      st.pending.emplace(st.next_request, rp);
+      st.pending.emplace(st.next_request, gateway_state::pending_request{peer, rp});
       return rp;
     },
     [=](subscribe_atom, caf::actor& who) { self->state.monitors.push_back(std::move(who)); },
     [=](const PeerStatus& ps) {
+      auto& st = self->state;
+      if (!ps.up) {
+        // A node that is gone (or replaced by a new process) will never answer what it was
+        // asked: its requesters hear so now, not at their own timeouts.
+        for (auto i = st.pending.begin(); i != st.pending.end();) {
+          if (i->second.peer != ps.node) {
+            ++i;
+            continue;
+          }
+          i->second.promise.deliver(
+            caf::make_error(caf::sec::request_receiver_down, "node " + ps.node + " is down"));
+          i = st.pending.erase(i);
+        }
+      }
       // Like a CAF down message, for a whole node: every monitor hears of it.
       for (auto& m : self->state.monitors)
         self->send(m, ps);
@@ -156,7 +174,7 @@ caf::behavior gateway(gateway_actor* self, std::shared_ptr<actor_directory> dir,
         auto i = st.pending.find(e.request_id);
         if (i == st.pending.end())
           return; // answered already (a resent duplicate)
-        auto rp = i->second;
+        auto rp = i->second.promise;
         st.pending.erase(i);
         if (e.type_id == error_reply)
           rp.deliver(caf::make_error(caf::sec::runtime_error, e.payload));

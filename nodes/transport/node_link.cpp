@@ -137,6 +137,8 @@ struct peer_out {
   bool blocked = false;                  // the DEALER refused a frame: poll for POLLOUT
   steady::time_point last_tx, last_progress, last_heard;
   liveness state = liveness::unknown;
+  uint64_t peer_incarnation = 0;         // the peer process we last heard, on either socket
+  std::deque<uint64_t> peer_retired;     // its predecessors: their late frames change nothing
 };
 
 // Inbound stream from one peer's current incarnation, owned by the I/O thread.
@@ -495,6 +497,7 @@ struct node_link::impl {
         drop_garbage(o.cfg.name, "not an ack from this peer");
         continue;
       }
+      noticed_incarnation(o, hdr.incarnation);
       heard(o, now);
       if (hdr.ack_incarnation != incarnation)
         continue; // addressed to a previous process with our name
@@ -560,6 +563,7 @@ struct node_link::impl {
       if (user == nullptr || hdr.sender_node != user)
         return refuse(hdr.sender_node, std::string("authenticated as ") + (user ? user : "?"));
     }
+    noticed_incarnation(out[pit->second], hdr.incarnation);
     heard(out[pit->second], now);
 
     stream_in& st = in[hdr.sender_node];
@@ -723,10 +727,13 @@ struct node_link::impl {
       log->warn("transport {}: refused peer {} ({})", opt.node_name, who, why);
   }
 
-  void report(peer_out& o, bool up) {
+  void report(peer_out& o, bool up, bool restarted = false) {
     o.state = up ? liveness::up : liveness::down;
     if (up)
       log->info("transport {}: peer {} up", opt.node_name, o.cfg.name);
+    else if (restarted)
+      log->warn("transport {}: peer {} down (a new process took its place)", opt.node_name,
+                o.cfg.name);
     else
       log->warn("transport {}: peer {} down (silent for {} ms)", opt.node_name, o.cfg.name,
                 opt.peer_timeout_ms);
@@ -737,6 +744,24 @@ struct node_link::impl {
     } catch (const std::exception& ex) {
       log->error("transport {}: peer_state callback threw: {}", opt.node_name, ex.what());
     }
+  }
+
+  // A peer replaced by a new process inside the peer timeout is reported down, then up: the
+  // old process is gone with whatever it owed us (answers to requests in flight).
+  void noticed_incarnation(peer_out& o, uint64_t inc) {
+    if (inc == 0 || inc == o.peer_incarnation ||
+        std::find(o.peer_retired.begin(), o.peer_retired.end(), inc) != o.peer_retired.end())
+      return;
+    if (o.peer_incarnation != 0) {
+      o.peer_retired.push_back(o.peer_incarnation);
+      if (o.peer_retired.size() > max_retired)
+        o.peer_retired.pop_front();
+      if (o.state == liveness::up) {
+        report(o, false, true);
+        report(o, true);
+      }
+    }
+    o.peer_incarnation = inc;
   }
 
   void heard(peer_out& o, steady::time_point now) {

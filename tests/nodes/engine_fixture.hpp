@@ -78,6 +78,7 @@ protected:
                                                       cfg.initial_cash, cfg.session, {}, ""}));
     order_manager_options om;
     om.directory = dir;
+    om.max_queued_orders = max_queued_orders;
     add(names::order_manager, spawn_order_manager(*sys, om));
     sim_broker_options so;
     so.directory = dir;
@@ -192,6 +193,7 @@ protected:
 
   app_config cfg;
   std::shared_ptr<file_ops> journal_ops; // null: the real POSIX calls
+  size_t max_queued_orders = 0;          // the order manager's admission bound (0: off)
   std::vector<std::string> universe{"AAPL", "MSFT"}; // tickers the simulator lists
   std::string journal_dir;
   timestamp_ns now;

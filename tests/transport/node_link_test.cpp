@@ -333,6 +333,33 @@ TEST(NodeLink, SilentPeerIsReportedDownThenUpWhenItReturns) {
   EXPECT_GE(at_b2.wait_for("a", true), 0);
 }
 
+// A peer replaced by a new process inside the peer timeout is still reported down, then up:
+// whatever the old process owed (answers to requests in flight) is gone with it.
+TEST(NodeLink, PeerRestartedInsideTheTimeoutIsReportedDownThenUp) {
+  peer_events at_a;
+  auto b_opts = local_options("b", {{"a", "", ""}});
+  auto b = std::make_unique<node_link>(b_opts, nullptr, nullptr);
+  b->start();
+  const std::string ep = b->bound_endpoint();
+  auto a_opts = local_options("a", {{"b", ep, ""}});
+  a_opts.peer_timeout_ms = 10000; // far longer than the restart below
+  node_link a(a_opts, nullptr, at_a.fn());
+  a.start();
+  ASSERT_GE(at_a.wait_for("b", true), 0);
+
+  const size_t mark = at_a.size();
+  const auto stopped = std::chrono::steady_clock::now();
+  b.reset();
+  b_opts.bind_endpoint = ep;
+  b = std::make_unique<node_link>(b_opts, nullptr, nullptr);
+  b->start();
+  const int down = at_a.wait_for("b", false, mark);
+  ASSERT_GE(down, 0);
+  EXPECT_LT(at_a.at(static_cast<size_t>(down)).at - stopped,
+            std::chrono::milliseconds(a_opts.peer_timeout_ms / 2));
+  EXPECT_GE(at_a.wait_for("b", true, static_cast<size_t>(down)), 0);
+}
+
 TEST(NodeLink, RefusedNodeGetsInOnceTheReceiverKnowsItsKey) {
   // A rolling deployment: b first runs without a's key, then restarts with it. a's first
   // handshake fails for good at the ZeroMQ level; the link must retry on its own.
