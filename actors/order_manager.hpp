@@ -20,7 +20,9 @@ class actor_directory;
 ///                                                 (a known client_order_id returns the existing order)
 ///   CancelRequest                -> OrderUpdate   status pending_cancel, or the reason it cannot be
 ///   ReplaceRequest               -> OrderUpdate
-///   ExecutionReport              (from the broker) state machine, journal, then fan-out
+///   ExecutionReport              (from the broker) state machine, journal, then fan-out; a fill
+///                                with reason commission_pending is journaled as such and its
+///                                commission_completion applied once (commission_completion.hpp)
 ///   (get_atom, order_id)         -> OrderExecution (empty order_id when unknown)
 ///   (orders_atom)                -> std::vector<OrderExecution> of open orders
 ///   (orders_atom, bool closed)   -> std::vector<OrderExecution>, closed ones too when `closed`
@@ -47,6 +49,9 @@ struct order_manager_options {
   uint64_t first_id = 1;        // continues after recovery
   std::string broker_name = "simulator"; // directory name of the broker to route to
   std::vector<OrderExecution> recovered; // from the journal, with their fills
+  /// Exec ids of recovered fills whose commission is still pending (recovered_state): their
+  /// completion, live or found by reconciliation, is applied once.
+  std::vector<std::string> commissions_pending;
   /// A submit, cancel or replace unanswered this long becomes unknown (per broker name;
   /// default_answer_timeout_ms for others). Checked by one timer.
   std::map<std::string, int64_t> answer_timeout_ms;
