@@ -580,7 +580,7 @@ struct fake_tws::impl : std::enable_shared_from_this<fake_tws::impl> {
       }
       send(s, order_status(od));
       if (!drop)
-        send_commission(s, commission_report(x), twice ? 2 : 1);
+        send_commission(s, commission_report(x).bytes(), twice ? 2 : 1);
     }
     execs.push_back(x);
   }
