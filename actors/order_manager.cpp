@@ -1,6 +1,7 @@
 // The order manager actor: ids, idempotency, the state machine, risk, journal, routing, fan-out.
 #include "actors/order_manager.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 #include "actors/actor_directory.hpp"
 #include "actors/clock/clock.hpp"
 #include "config/logging.hpp"
+#include "messages/commission_completion.hpp"
 #include "messages/order_state_machine.hpp"
 #include "messages/type_ids.hpp"
 
@@ -51,6 +53,9 @@ struct order_manager_state {
   std::unordered_map<std::string, order_record> orders;
   std::unordered_map<std::string, std::string> by_client_id;
   std::unordered_set<std::string> seen_exec_ids;
+  // Fills journaled with their commission pending (exec id -> order id), until completed once.
+  std::unordered_map<std::string, std::string> pending_commissions;
+  int64_t commissions_completed = 0;
   std::vector<caf::actor> subscribers;
   std::map<std::string, int64_t> rejects_by_reason;
   uint64_t next_id = 1;
@@ -476,11 +481,17 @@ void on_replace(om_actor* self, const ReplaceRequest& rq, answer reply) {
 }
 
 /// Applies one execution once (dedup by execution id), journals it as `event`, then reports
-/// it to the books, risk and the submitter. False for an execution already seen.
-bool record_fill(om_actor* self, order_record& r, const Fill& f, const char* event) {
+/// it to the books, risk and the submitter. False for an execution already seen. A fill whose
+/// commission the venue has not told yet is journaled as `<event>_commission_pending`.
+bool record_fill(om_actor* self, order_record& r, const Fill& f, std::string event,
+                 bool commission_pending = false) {
   auto& st = self->state;
   if (!st.seen_exec_ids.insert(f.exec_id).second)
     return false;
+  if (commission_pending) {
+    st.pending_commissions.emplace(f.exec_id, r.exec.order_id);
+    event += commission_pending_suffix;
+  }
   auto executed = r.exec.executed_quantity + f.quantity;
   auto ev = executed >= r.exec.quantity ? OrderEvent::fill : OrderEvent::partial_fill;
   if (executed > r.exec.quantity)
@@ -511,9 +522,42 @@ bool record_fill(om_actor* self, order_record& r, const Fill& f, const char* eve
   return true;
 }
 
+/// The commission of a fill journaled as pending: journaled as its completion record, then
+/// booked (the books and risk get the zero-quantity completion; the submitter the order's new
+/// total). Once per exec id: a second completion, or one for a fill not pending, is ignored.
+bool complete_commission(om_actor* self, order_record& r, const std::string& exec_id, Money c) {
+  auto& st = self->state;
+  auto f = std::find_if(r.exec.fills.begin(), r.exec.fills.end(),
+                        [&](const Fill& x) { return x.exec_id == exec_id; });
+  if (f == r.exec.fills.end() || st.pending_commissions.erase(exec_id) == 0)
+    return false;
+  f->commission = c;
+  r.exec.commission += c;
+  ++st.commissions_completed;
+  Fill completion = commission_completion_of(*f, c);
+  completion.order_id = r.exec.order_id;
+  completion.client_order_id = r.exec.client_order_id;
+  auto id = r.exec.order_id;
+  auto u = make_update(r, completion.timestamp);
+  journal_then(self, std::string{commission_completed_event}, completion, [=] {
+    for (auto name : {names::position_keeper, names::risk_manager})
+      if (auto p = self->state.peer(name))
+        self->send(p, completion);
+    fan_out_update(self, self->state.orders.at(id), u);
+  });
+  return true;
+}
+
 void on_fill_report(om_actor* self, order_record& r, const ExecutionReport& rep) {
-  if (!record_fill(self, r, rep.fill, "fill"))
-    self->state.log->warn("duplicate fill {} for {} ignored", rep.fill.exec_id, r.exec.order_id);
+  auto& log = self->state.log;
+  if (is_commission_completion(rep)) {
+    if (!complete_commission(self, r, rep.fill.exec_id, rep.fill.commission))
+      log->debug("commission of {} for {} ignored: not pending", rep.fill.exec_id,
+                 r.exec.order_id);
+    return;
+  }
+  if (!record_fill(self, r, rep.fill, "fill", is_commission_pending(rep)))
+    log->warn("duplicate fill {} for {} ignored", rep.fill.exec_id, r.exec.order_id);
 }
 
 void reconcile_broker(om_actor* self, const std::string& broker);
@@ -638,8 +682,13 @@ void apply_found(om_actor* self, order_record& r, OrderEvent ev, const std::stri
 /// applied once (dedup by execution id), reported like any fill.
 void apply_found_fill(om_actor* self, order_record& r, const Fill& f) {
   auto& st = self->state;
-  if (st.seen_exec_ids.count(f.exec_id))
+  if (st.seen_exec_ids.count(f.exec_id)) {
+    // The venue answers only fills whose commission it knows: one still pending here is
+    // completed by it (the live completion may have been lost with a connection).
+    if (st.pending_commissions.count(f.exec_id))
+      complete_commission(self, r, f.exec_id, f.commission);
     return;
+  }
   st.log->warn("reconciliation: fill {} of {} ({} {} at {}) was missing; journaled now",
                f.exec_id, r.exec.order_id, f.quantity.to_string(), f.ticker,
                f.price.to_string());
@@ -833,11 +882,19 @@ void reconcile_broker(om_actor* self, const std::string& broker) {
   if (!h)
     return;
   route.reconciling = true;
-  // Fills since the oldest order still open here (a lost fill belongs to one of them).
+  // Fills since the oldest order still open here (a lost fill belongs to one of them) or the
+  // oldest fill still waiting for its commission (the answer completes it).
   timestamp_ns since = INT64_MAX;
   for (auto& [id, r] : st.orders)
     if (r.broker == broker && is_open(r.exec.status))
       since = std::min(since, r.exec.timestamp);
+  for (auto& [exec_id, oid] : st.pending_commissions) {
+    auto& r = st.orders.at(oid);
+    if (r.broker == broker)
+      for (auto& f : r.exec.fills)
+        if (f.exec_id == exec_id)
+          since = std::min(since, f.timestamp);
+  }
   if (since == INT64_MAX)
     since = 0;
   auto view = std::make_shared<venue_view>();
@@ -961,6 +1018,12 @@ OrderStats compute_stats(const order_manager_state& st) {
   s.fills = st.fill_count;
   for (auto& [kind, n] : st.reconciliation)
     s.reconciliation.push_back(ReasonCount{kind, n});
+  // Fills whose commission is still unknown (now), and completions applied (ever).
+  if (!st.pending_commissions.empty() || st.commissions_completed > 0) {
+    s.reconciliation.push_back(
+      ReasonCount{"commissions_pending", static_cast<int64_t>(st.pending_commissions.size())});
+    s.reconciliation.push_back(ReasonCount{"commissions_completed", st.commissions_completed});
+  }
   for (auto& [name, route] : st.brokers)
     if (route.supervised)
       s.brokers.push_back(route.status);
@@ -990,6 +1053,12 @@ void restore(om_actor* self) {
     st.orders.emplace(e.order_id, std::move(r));
   }
   st.opts.recovered.clear();
+  std::unordered_set<std::string> pending(st.opts.commissions_pending.begin(),
+                                          st.opts.commissions_pending.end());
+  for (auto& [id, r] : st.orders)
+    for (auto& f : r.exec.fills)
+      if (pending.count(f.exec_id))
+        st.pending_commissions.emplace(f.exec_id, id);
 }
 
 /// Open orders the journal remembers but the venue does not know were lost

@@ -25,8 +25,9 @@ class actor_directory;
 ///                                actor registered as reply_to (strategy hosts use it)
 ///   (stop_atom)                  the node is stopping: new orders are refused shutting_down
 ///                                (send it at high priority, ahead of the backlog)
-/// New orders past `max_queued_orders` (mailbox + pipeline) are refused `overloaded` at once.
-///   ExecutionReport              (from the broker) state machine, journal, then fan-out
+///   ExecutionReport              (from the broker) state machine, journal, then fan-out; a fill
+///                                with reason commission_pending is journaled as such and its
+///                                commission_completion applied once (commission_completion.hpp)
 ///   (get_atom, order_id)         -> OrderExecution (empty order_id when unknown)
 ///   (orders_atom)                -> std::vector<OrderExecution> of open orders
 ///   (orders_atom, bool closed)   -> std::vector<OrderExecution>, closed ones too when `closed`
@@ -45,6 +46,7 @@ class actor_directory;
 ///                                (reconcile_atom, broker) to the supervisor
 ///   (reconcile_atom)             -> bool  reconciles every connected broker now (the drain
 ///                                does, so a fill report lost without a reconnect is found)
+/// New orders past `max_queued_orders` (mailbox + pipeline) are refused `overloaded` at once.
 /// Every accepted order and every fill is durable in the journal before it is
 /// acknowledged or reported to anyone (the trade logger replies when it is).
 struct order_manager_options {
@@ -53,6 +55,9 @@ struct order_manager_options {
   uint64_t first_id = 1;        // continues after recovery
   std::string broker_name = "simulator"; // directory name of the broker to route to
   std::vector<OrderExecution> recovered; // from the journal, with their fills
+  /// Exec ids of recovered fills whose commission is still pending (recovered_state): their
+  /// completion, live or found by reconciliation, is applied once.
+  std::vector<std::string> commissions_pending;
   /// A submit, cancel or replace unanswered this long becomes unknown (per broker name;
   /// default_answer_timeout_ms for others). Checked by one timer.
   std::map<std::string, int64_t> answer_timeout_ms;

@@ -5,6 +5,7 @@
 
 #include "actors/clock/session_calendar.hpp"
 #include "actors/portfolio/position_book.hpp"
+#include "messages/commission_completion.hpp"
 #include "messages/type_ids.hpp"
 
 namespace engine {
@@ -39,7 +40,10 @@ caf::behavior position_keeper_impl(pk_actor* self, Money initial_cash, session_c
   return {
     [=](const Fill& f) {
       self->state.on_time(f.timestamp);
-      self->state.book->apply_fill(f);
+      if (is_commission_completion(f))
+        self->state.book->apply_commission(f);
+      else
+        self->state.book->apply_fill(f);
     },
     [=](step_atom, const QuoteBatch& batch) -> done_atom {
       for (auto& q : batch.quotes) {

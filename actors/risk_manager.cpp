@@ -11,6 +11,7 @@
 #include "actors/risk/protective_orders.hpp"
 #include "actors/risk/risk_rules.hpp"
 #include "config/logging.hpp"
+#include "messages/commission_completion.hpp"
 #include "messages/order_state_machine.hpp"
 #include "messages/type_ids.hpp"
 
@@ -110,6 +111,10 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
     [=](const Fill& f) {
       auto& s = self->state;
       maybe_start_day(self, f.timestamp);
+      if (is_commission_completion(f)) {
+        s.book->apply_commission(f); // cash only: no trade, no exposure change
+        return;
+      }
       if (!s.book->apply_fill(f))
         return;
       s.rules->on_fill(f, s.day);

@@ -176,6 +176,7 @@ void engine_node::start() {
     om.broker_name = cfg.execution.broker.name.empty() ? names::simulator : cfg.execution.broker.name;
     om.first_id = rec.next_order_id;
     om.recovered = std::move(rec.orders);
+    om.commissions_pending = rec.commissions_pending;
     for (auto& b : brokers) {
       om.supervised.push_back(b.name);
       om.answer_timeout_ms[b.name] = b.answer_timeout_ms;

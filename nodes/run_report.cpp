@@ -112,6 +112,9 @@ std::string report_summary(const node_report& r) {
      << " fills\n";
   for (auto& rc : r.orders.rejects_by_reason)
     os << "  rejected for " << rc.reason << ": " << rc.count << "\n";
+  for (auto& rc : r.orders.reconciliation)
+    if (rc.reason == "commissions_pending" && rc.count > 0)
+      os << "  " << rc.count << " fills still wait for their commission (booked without it)\n";
   os << "positions (" << r.positions.size() << "):\n";
   for (auto& p : r.positions)
     os << "  " << p.ticker << " " << p.quantity.to_string() << " @ " << p.average_price.to_string()

@@ -15,7 +15,9 @@ struct recovered_state {
   replay_summary summary;
   uint64_t next_seq = 1;       // the writer continues here
   uint64_t next_order_id = 1;  // the order manager continues here (ids are <prefix>-<n>)
-  std::vector<Fill> fills;     // every fill, in journal order, once per exec_id
+  std::vector<Fill> fills;     // every fill, in journal order, once per exec_id, with the
+                               // commission of its completion record when one followed
+  std::vector<std::string> commissions_pending; // exec ids of fills whose commission is unknown
   std::vector<OrderExecution> orders; // every order with its latest state and fills, by id
   uint64_t open_orders = 0;    // orders still open when the journal ends
 

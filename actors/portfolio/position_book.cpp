@@ -80,6 +80,20 @@ bool position_book::apply_fill(const Fill& f) {
   return true;
 }
 
+bool position_book::apply_commission(const Fill& c) {
+  if (c.exec_id.empty() || c.commission.is_negative() || !seen_exec_ids_.count(c.exec_id) ||
+      completed_exec_ids_.count(c.exec_id))
+    return false;
+  const Money new_cash = cash_ - c.commission;
+  const Money new_total_commission = total_commission_ + c.commission;
+  const Money new_daily_commission = daily_commission_ + c.commission;
+  completed_exec_ids_.insert(c.exec_id);
+  cash_ = new_cash;
+  total_commission_ = new_total_commission;
+  daily_commission_ = new_daily_commission;
+  return true;
+}
+
 void position_book::mark(const std::string& ticker, Price px) {
   marks_[ticker] = px;
 }

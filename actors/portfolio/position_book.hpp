@@ -36,6 +36,12 @@ public:
   /// book value leaves the int64 range (about $9.2e12).
   bool apply_fill(const Fill& f);
 
+  /// Books the commission of a fill booked before with its commission pending: `c` is its
+  /// completion (messages/commission_completion.hpp: same exec_id, quantity 0). Cash and the
+  /// commission totals move by c.commission; positions and realized P&L do not. Returns false
+  /// (changing nothing) for an exec_id not booked, already completed, or a negative commission.
+  bool apply_commission(const Fill& c);
+
   /// Sets the mark price for unrealized P&L (the owner passes the quote mid rounded to 1e-6,
   /// or the last trade). Until a ticker has a mark it is marked at its last fill price.
   void mark(const std::string& ticker, Price px);
@@ -89,6 +95,7 @@ private:
   std::map<std::string, book_entry> books_; // ordered: positions() is sorted for free
   std::map<std::string, Price> marks_;
   std::unordered_set<std::string> seen_exec_ids_;
+  std::unordered_set<std::string> completed_exec_ids_; // commissions booked by apply_commission
   std::optional<int64_t> session_day_;
   int64_t daily_trades_ = 0;
   Money daily_volume_;

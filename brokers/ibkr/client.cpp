@@ -821,15 +821,23 @@ struct ibkr_connection::impl : std::enable_shared_from_this<ibkr_connection::imp
       if (f.timestamp < q->second.since)
         continue;
       if (!commission_by_exec.count(f.exec_id)) {
-        // Completed later by a commission_completion report, like a live fill.
-        ExecutionReport r;
-        r.event = OrderEvent::fill;
-        r.fill = f;
-        r.update.order_id = f.order_id;
-        r.update.client_order_id = f.client_order_id;
-        r.update.ticker = f.ticker;
-        r.update.side = f.side;
-        awaiting.emplace(f.exec_id, r);
+        // An answer holds only fills whose commission is known: a 0 in it would read as a
+        // known zero. This one is reported as commission pending (unless the live path has
+        // it already) and completed later by a commission_completion report.
+        if (!held.count(f.exec_id) && !awaiting.count(f.exec_id)) {
+          ExecutionReport r;
+          r.event = OrderEvent::fill;
+          r.fill = f;
+          r.update.order_id = f.order_id;
+          r.update.client_order_id = f.client_order_id;
+          r.update.ticker = f.ticker;
+          r.update.side = f.side;
+          r.update.reason = std::string{commission_pending_reason};
+          r.update.timestamp = now();
+          awaiting.emplace(f.exec_id, r);
+          emit(r); // before the answer, so the engine has it when it reconciles
+        }
+        continue;
       }
       out.push_back(f);
     }

@@ -13,20 +13,15 @@
 
 #include "brokers/ibkr/wire.hpp"
 #include "brokers/net/venue_connection.hpp"
+#include "messages/commission_completion.hpp"
 
 namespace engine::ibkr {
 
-/// `update.reason` of a fill reported before its commissionReport came: commission is 0 and
-/// not yet known. The completion follows as a report with `commission_completion_reason`.
-inline constexpr std::string_view commission_pending_reason = "commission_pending";
-/// `update.reason` of a commission completion: event fill/partial_fill as the original, the
-/// same fill.exec_id, fill.quantity == 0 and fill.commission = the commission. It is not an
-/// execution: it completes the earlier fill with that exec id (journal it as such).
-inline constexpr std::string_view commission_completion_reason = "commission_completion";
-
-inline bool is_commission_completion(const ExecutionReport& r) {
-  return r.update.reason == commission_completion_reason && r.fill.quantity.is_zero();
-}
+// The pending / completion reports (commissionReport after execDetails) are the engine's own
+// concept, shared with the order manager and the books (messages/commission_completion.hpp).
+using engine::commission_completion_reason;
+using engine::commission_pending_reason;
+using engine::is_commission_completion;
 
 /// What one order is to IB: its id, what was sent, what IB said last. Shared by the connection
 /// objects of one broker (the supervisor builds a new one per attempt) so that a cancel after a

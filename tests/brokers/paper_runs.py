@@ -7,7 +7,11 @@ For each fault plan: start the fake on 127.0.0.1 (port 0), run execution-node in
 with random_orders for SECONDS, then check that the engine's trade log holds exactly the fills
 the fake made (each once), that the report's positions equal the fake's, that no order is left
 unknown, that the fake never accepted a client order id twice (Alpaca) or saw an order id twice
-(IBKR), and that no key or secret appears in any log, journal or report.
+(IBKR), and that no key or secret appears in any log, journal or report. IBKR: every fill's
+commission (its own, or its completion's when it came late) is exactly the fake's for that
+execution, and the books equal the trade log (tests/nodes/check_books.py). The late_commission
+run has fake-tws send every live commissionReport after the client stopped waiting for it
+(commission_wait_ms, 250 ms): fills are journaled pending, then completed.
 """
 import glob
 import json
@@ -48,7 +52,10 @@ IBKR_PLANS = {
     "drop_fill": [{"kind": "drop_fill", "probability": 0.3}],
     "duplicate_fill": [{"kind": "duplicate_fill", "probability": 0.3}],
     "reject": [{"kind": "reject", "after_orders": 3, "count": 3}],
+    "late_commission": [],
 }
+# Options of the fake beside its fault plan, by run.
+FAKE_ARGS = {"late_commission": ["--commission-delay-ms", "700"]}
 
 
 def yaml_rules(rules):
@@ -58,7 +65,7 @@ def yaml_rules(rules):
     return "[" + ", ".join(items) + "]"
 
 
-def start_fake(workdir, rules):
+def start_fake(workdir, rules, extra):
     plan = os.path.join(workdir, "plan.yaml")
     with open(plan, "w") as f:
         f.write("seed: 5\nrules: %s\n" % yaml_rules(rules))
@@ -69,6 +76,7 @@ def start_fake(workdir, rules):
                workdir + "/fake_state.json"]
     if rules:
         cmd += ["--faults", plan]
+    cmd += extra
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(workdir + "/fake.err", "w"),
                             text=True)
     line = proc.stdout.readline()
@@ -109,21 +117,26 @@ def get_json(port, path):
 
 
 def journal_fills(journal):
-    fills = {}
+    """Fill records by exec id, and the completion records ("commission") by exec id."""
+    fills, completions = {}, {}
     for path in sorted(glob.glob(journal + "/trade_log.*.jsonl")):
         for line in open(path):
             f = json.loads(line)
-            fills.setdefault(f["exec_id"], []).append(f)
-    return fills
+            into = completions if f["event"] == "commission" else fills
+            into.setdefault(f["exec_id"], []).append(f)
+    return fills, completions
 
 
 def check(name, workdir, fake, port):
     errors = []
     report = json.load(open(workdir + "/report.json"))
-    fills = journal_fills(workdir + "/journal")
+    fills, completions = journal_fills(workdir + "/journal")
     for exec_id, fs in fills.items():
         if len(fs) > 1:
             errors.append("fill %s journaled %d times" % (exec_id, len(fs)))
+    for exec_id, cs in completions.items():
+        if len(cs) > 1:
+            errors.append("commission of %s journaled %d times" % (exec_id, len(cs)))
     if report["orders"].get("unknown", 0) != 0:
         errors.append("%d orders left unknown" % report["orders"]["unknown"])
     ours = {t: Decimal(p["quantity"]) for t, p in report["positions"].items()
@@ -138,6 +151,24 @@ def check(name, workdir, fake, port):
     else:
         state = json.load(open(workdir + "/fake_state.json"))
         theirs_fills = {f["exec_id"] for f in state["executions"]}
+        for x in state["executions"]:
+            if x["exec_id"] not in fills:
+                continue
+            ours_c = sum(Decimal(r["commission"])
+                         for r in fills[x["exec_id"]][:1] + completions.get(x["exec_id"], []))
+            if ours_c != Decimal(x["commission"]):
+                errors.append("fill %s: commission %s in the trade log, %s at the fake"
+                              % (x["exec_id"], ours_c, x["commission"]))
+        pending = report["orders"].get("reconciliation", {}).get("commissions_pending", 0)
+        if pending:
+            errors.append("%d commissions still pending at the end" % pending)
+        if name == "late_commission" and not completions:
+            errors.append("no commission came late: the pending path was not exercised")
+        books = subprocess.run([sys.executable, os.path.join(src, "tests/nodes/check_books.py"),
+                                workdir + "/journal", workdir + "/report.json", "100000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if books.returncode != 0:
+            errors.append("books != trade log: " + books.stdout.strip())
         ids = state["order_ids"]
         if len(ids) != len(set(ids)):
             errors.append("an IB order id was used twice")
@@ -167,7 +198,7 @@ def main():
         if only and name not in only.split(","):
             continue
         workdir = tempfile.mkdtemp(prefix="paper-%s-%s-" % (venue, name))
-        fake, port = start_fake(workdir, rules)
+        fake, port = start_fake(workdir, rules, FAKE_ARGS.get(name, []) if venue == "ibkr" else [])
         try:
             cfg = engine_config(workdir, port)
             env = dict(os.environ, PAPER_KEY=KEY, PAPER_SECRET=SECRET)

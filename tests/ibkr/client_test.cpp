@@ -9,6 +9,7 @@
 #include <deque>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -325,6 +326,47 @@ TEST_F(ibkr_client, commission_pending_then_completed_exactly_once) {
   EXPECT_EQ(c.stats().commission_completed.load(), 2);
 }
 
+TEST_F(ibkr_client, commission_later_than_the_wait_is_pending_then_completed_with_ibs_value) {
+  fake::fake_tws_options fo;
+  fo.commission_delay_ms = 300; // every live commissionReport comes after the client's wait
+  start_fake(fo);
+  recorder& rec = make_recorder();
+  auto o = options();
+  o.commission_wait_ms = 50;
+  auto& c = connect(o, rec);
+  c.submit(order("L-1", OrderType::market, "1000")); // two executions of 500: $2.50 each
+  ASSERT_TRUE(rec.wait([](recorder& r) {
+    size_t done = 0;
+    for (auto& x : r.reports)
+      done += is_commission_completion(x);
+    return done == 2;
+  }));
+  std::map<std::string, Money> at_ib;
+  for (auto& x : fake_->executions())
+    at_ib[x.exec_id] = x.commission;
+  ASSERT_EQ(at_ib.size(), 2u);
+  std::map<std::string, int> pending, completed;
+  for (auto& r : rec.of("L-1")) {
+    if (is_commission_pending(r)) {
+      ++pending[r.fill.exec_id];
+      EXPECT_TRUE(r.fill.commission.is_zero()); // unknown, said by the reason
+    } else if (is_commission_completion(r)) {
+      ++completed[r.fill.exec_id];
+      EXPECT_EQ(r.fill.commission, at_ib.at(r.fill.exec_id));
+      EXPECT_EQ(r.fill.commission, *Money::parse("2.50"));
+    } else if (r.fill.quantity.is_positive()) {
+      ADD_FAILURE() << "fill " << r.fill.exec_id << " reported with its commission";
+    }
+  }
+  EXPECT_EQ(pending, (std::map<std::string, int>{{at_ib.begin()->first, 1},
+                                                 {std::next(at_ib.begin())->first, 1}}));
+  EXPECT_EQ(completed, pending);
+  EXPECT_EQ(c.stats().commission_completed.load(), 2);
+  EXPECT_EQ(c.stats().commission_joined.load(), 0);
+  // The order's total on the last completion is both commissions.
+  EXPECT_EQ(rec.of("L-1").back().update.commission, Money::from_units(5));
+}
+
 TEST_F(ibkr_client, limit_rests_then_cancel_then_cancel_refused) {
   start_fake();
   recorder& rec = make_recorder();
@@ -344,6 +386,99 @@ TEST_F(ibkr_client, limit_rests_then_cancel_then_cancel_refused) {
   unknown.order_id = "never-sent";
   c.cancel(unknown);
   ASSERT_TRUE(rec.wait([](recorder& r) { return r.count(OrderEvent::cancel_reject) == 2; }));
+}
+
+// Every code of the table, as TWS sends it, and what the connection then does.
+TEST_F(ibkr_client, each_error_code_does_what_it_means) {
+  start_fake();
+  enum class outcome { retriable, fatal, notice };
+  struct notice_case {
+    int code;
+    outcome expected;
+  };
+  const notice_case connection_cases[] = {
+    {1100, outcome::retriable}, {1101, outcome::retriable}, {1102, outcome::retriable},
+    {326, outcome::retriable},  {502, outcome::retriable},  {504, outcome::retriable},
+    {1300, outcome::retriable}, {503, outcome::fatal},      {2104, outcome::notice},
+    {2106, outcome::notice},    {2158, outcome::notice},    {2103, outcome::notice},
+    {2119, outcome::notice},    {2157, outcome::notice},    {2199, outcome::notice},
+  };
+  int client = 100;
+  for (const auto& k : connection_cases) {
+    SCOPED_TRACE(k.code);
+    recorder& rec = make_recorder();
+    auto o = options();
+    o.client_id = ++client; // the fake may not have seen the last one go yet
+    connect(o, rec);
+    std::string text = "table case " + std::to_string(k.code);
+    fake_->send_error_to_all(-1, k.code, text);
+    ASSERT_TRUE(rec.wait([&](recorder& r) {
+      if (!r.disconnects.empty())
+        return true;
+      for (auto& n : r.notices)
+        if (n.find(text) != std::string::npos)
+          return true;
+      return false;
+    }));
+    std::lock_guard<std::mutex> lk(rec.m);
+    if (k.expected == outcome::notice) {
+      EXPECT_TRUE(rec.disconnects.empty());
+      continue;
+    }
+    ASSERT_EQ(rec.disconnects.size(), 1u);
+    EXPECT_EQ(rec.disconnects[0].fatal, k.expected == outcome::fatal);
+    EXPECT_NE(rec.disconnects[0].message.find(std::to_string(k.code)), std::string::npos)
+      << rec.disconnects[0].message;
+  }
+
+  // On a working order (accepted, resting): the report each code gives, or none.
+  struct order_case {
+    int code;
+    std::optional<OrderEvent> expected;
+    const char* reason; // part of the report's reason, or of the notice
+  };
+  const order_case order_cases[] = {
+    {202, OrderEvent::cancel, "canceled"},
+    {10147, OrderEvent::cancel_reject, "10147"},
+    {10148, OrderEvent::cancel_reject, "10148"},
+    {161, OrderEvent::cancel_reject, "161"},
+    {104, OrderEvent::cancel_reject, "replace refused: 104"},
+    {105, OrderEvent::cancel_reject, "replace refused: 105"},
+    {201, std::nullopt, "201"}, // accepted already: the order stands, the text is kept
+    {399, std::nullopt, "399"},
+  };
+  // The earlier connections share the id book: they must not answer these errors first.
+  for (auto& x : conns_)
+    x->stop();
+  recorder& rec = make_recorder();
+  auto o = options();
+  o.client_id = ++client;
+  auto& c = connect(o, rec);
+  int n = 0;
+  for (const auto& k : order_cases) {
+    SCOPED_TRACE(k.code);
+    std::string id = "T-" + std::to_string(++n);
+    c.submit(order(id, OrderType::limit, "1", "1.00")); // far below the reference: rests
+    ASSERT_TRUE(rec.wait([&](recorder& r) { return r.count(OrderEvent::accept, id) == 1; }));
+    auto ib = ids_->by_engine_id(id);
+    ASSERT_TRUE(ib);
+    std::string text = "table case " + std::to_string(k.code);
+    fake_->send_error_to_all(ib->ib_id, k.code, text);
+    if (k.expected) {
+      ASSERT_TRUE(rec.wait([&](recorder& r) { return r.count(*k.expected, id) == 1; }));
+      EXPECT_NE(rec.of(id).back().update.reason.find(k.reason), std::string::npos)
+        << rec.of(id).back().update.reason;
+    } else {
+      ASSERT_TRUE(rec.wait([&](recorder& r) {
+        for (auto& x : r.notices)
+          if (x.find("order " + id + ": " + k.reason) != std::string::npos)
+            return true;
+        return false;
+      }));
+      EXPECT_EQ(rec.of(id).size(), 1u); // the accept only
+      EXPECT_EQ(ids_->by_engine_id(id)->last_error, text);
+    }
+  }
 }
 
 TEST_F(ibkr_client, replace_resends_the_same_id_and_then_fills) {

@@ -36,7 +36,18 @@ struct books_from_fills {
   Money commission;
   int64_t fills = 0;
   std::multiset<std::string> exec_ids; // a duplicate shows up as a count above one
+  int64_t completions = 0;             // "commission" records (late commissions)
 };
+
+/// The "event" of a journal line (the writer puts it before the record's own fields).
+inline std::string record_event(const std::string& line) {
+  static const std::string key = "\"event\":\"";
+  auto at = line.find(key);
+  if (at == std::string::npos)
+    return {};
+  at += key.size();
+  return line.substr(at, line.find('"', at) - at);
+}
 
 inline books_from_fills recompute(const std::filesystem::path& journal, Money initial_cash) {
   books_from_fills b;
@@ -53,6 +64,13 @@ inline books_from_fills recompute(const std::filesystem::path& journal, Money in
       auto st = from_json(line, f);
       if (!st) {
         ADD_FAILURE() << name << ": " << st.error << ": " << line;
+        continue;
+      }
+      if (record_event(line) == "commission") {
+        // The completion of a fill journaled with its commission pending: cash only.
+        b.cash -= f.commission;
+        b.commission += f.commission;
+        ++b.completions;
         continue;
       }
       b.exec_ids.insert(f.exec_id);

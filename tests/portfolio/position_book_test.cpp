@@ -181,6 +181,30 @@ TEST(position_book, repeated_exec_id_is_ignored) {
   EXPECT_EQ(book.quantity("AAPL"), Q("20"));
 }
 
+TEST(position_book, a_late_commission_is_booked_once_for_a_booked_fill) {
+  position_book book{M("100000")};
+  ASSERT_TRUE(book.apply_fill(make_fill("E1", "AAPL", buy, "10", "50", "0"))); // pending
+  auto before = book.position("AAPL");
+  Fill c = make_fill("E1", "AAPL", buy, "0", "0", "1.25");
+  EXPECT_TRUE(book.apply_commission(c));
+  EXPECT_EQ(book.cash(), M("99498.75"));
+  EXPECT_EQ(book.total_commission(), M("1.25"));
+  EXPECT_EQ(book.metrics().daily_commission, M("1.25"));
+  EXPECT_EQ(book.metrics().daily_trades, 1); // not a trade
+  EXPECT_EQ(book.position("AAPL")->quantity, before->quantity);
+  EXPECT_EQ(book.position("AAPL")->realized_pnl, before->realized_pnl); // P&L excludes it
+  EXPECT_FALSE(book.apply_commission(c)); // once
+  EXPECT_FALSE(book.apply_commission(make_fill("E9", "AAPL", buy, "0", "0", "1"))); // no fill
+  EXPECT_FALSE(book.apply_fill(c)); // and never a fill
+  ASSERT_TRUE(book.apply_fill(make_fill("E2", "AAPL", buy, "1", "50", "0")));
+  EXPECT_FALSE(book.apply_commission(make_fill("E2", "AAPL", buy, "0", "0", "-1")));
+  EXPECT_EQ(book.cash(), M("99448.75"));
+  // The P&L identity still holds: realized + unrealized - commissions = equity - initial.
+  auto m = book.metrics();
+  EXPECT_EQ(m.realized_pnl + m.unrealized_pnl - book.total_commission(),
+            book.equity() - book.initial_cash());
+}
+
 TEST(position_book, invalid_fills_change_nothing) {
   position_book book(M("10000"));
   EXPECT_FALSE(book.apply_fill(make_fill("z1", "AAPL", buy, "0", "100", "1")));

@@ -579,13 +579,29 @@ struct fake_tws::impl : std::enable_shared_from_this<fake_tws::impl> {
         x.delivered = true;
       }
       send(s, order_status(od));
-      if (!drop) {
-        send(s, commission_report(x));
-        if (twice)
-          send(s, commission_report(x));
-      }
+      if (!drop)
+        send_commission(s, commission_report(x).bytes(), twice ? 2 : 1);
     }
     execs.push_back(x);
+  }
+
+  /// A live commissionReport, `times` times: now, or commission_delay_ms later on the same
+  /// session if it is still open then.
+  void send_commission(const std::shared_ptr<session>& s, const std::string& bytes, int times) {
+    if (o.commission_delay_ms <= 0) {
+      for (int i = 0; i < times; ++i)
+        send(s, bytes);
+      return;
+    }
+    auto self = shared_from_this();
+    auto t = std::make_shared<asio::steady_timer>(io,
+                                                  std::chrono::milliseconds(o.commission_delay_ms));
+    t->async_wait([self, t, s, bytes, times](const error_code& ec) {
+      if (ec)
+        return;
+      for (int i = 0; i < times; ++i)
+        self->send(s, bytes);
+    });
   }
 
   void on_cancel(const std::shared_ptr<session>& s, int64_t id) {

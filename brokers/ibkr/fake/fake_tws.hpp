@@ -26,6 +26,10 @@ struct fake_tws_options {
   std::string order_log;      // appended: "id orderRef what" per placeOrder (empty: none)
   std::string time_zone = "America/New_York"; // the "TWS setting": local times
   int fill_gap_ms = 2;        // between the two partial fills of an order
+  /// Live commissionReports this late after their execDetails (0: right after). Longer than
+  /// the client's commission_wait_ms, it exercises the pending-then-completed path; one due
+  /// after its connection closed is not sent (reqExecutions answers still carry it).
+  int commission_delay_ms = 0;
   Money initial_cash = Money::from_units(100000);
   std::function<int64_t()> now; // UTC ns; the system clock when empty
 };

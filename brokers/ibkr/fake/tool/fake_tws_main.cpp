@@ -1,6 +1,7 @@
 // fake-tws: a fake TWS / IB Gateway on 127.0.0.1 for paper runs and tests.
 //   fake-tws --port N [--faults PLAN] [--server-version V] [--seed S] [--order-log FILE]
-//            [--account A] [--first-order-id N] [--time-zone Z]
+//            [--account A] [--first-order-id N] [--time-zone Z] [--state-file FILE]
+//            [--commission-delay-ms N]
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -61,7 +62,7 @@ int usage(const char* why) {
   std::fprintf(stderr,
                "fake-tws: %s\nusage: fake-tws --port N [--faults PLAN] [--server-version V] "
                "[--seed S] [--order-log FILE] [--account A] [--first-order-id N] "
-               "[--time-zone Z] [--state-file FILE]\n",
+               "[--time-zone Z] [--state-file FILE] [--commission-delay-ms N]\n",
                why);
   return 2;
 }
@@ -98,6 +99,8 @@ int main(int argc, char** argv) {
         o.time_zone = v;
       else if (a == "--state-file")
         state_file = v;
+      else if (a == "--commission-delay-ms")
+        o.commission_delay_ms = std::stoi(v);
       else
         return usage(("unknown option " + a).c_str());
     } catch (const std::exception&) {
