@@ -50,6 +50,9 @@ struct broker_kind {
   Price resting_buy_limit = *Price::parse("1.00");
 };
 
+/// gtest names a kind by its name (in ctest's test names too), not by its bytes.
+void PrintTo(const broker_kind& k, std::ostream* os) { *os << k.name; }
+
 Price px(const char* text) { return *Price::parse(text); }
 
 /// Stands in for the order manager: reports go to the test, barriers and reconciliation
@@ -62,8 +65,10 @@ caf::behavior stand_in_order_manager(caf::event_based_actor* self, caf::actor te
       self->send(dir->get(who), sync_atom::value, token);
     },
     [=](const BrokerStatus& s) {
+      // Answers the supervisor that spoke: it may speak before its name is registered.
       if (s.state == BrokerState::reconciling)
-        self->send(dir->get(s.broker), reconcile_atom::value, s.broker);
+        self->send(caf::actor_cast<caf::actor>(self->current_sender()), reconcile_atom::value,
+                   s.broker);
     },
   };
 }
