@@ -157,4 +157,17 @@ caf::actor spawn_network_broker(caf::actor_system& sys, network_broker_options o
   return sys.spawn(network_broker_impl, shared);
 }
 
+std::function<caf::actor(caf::actor_system&, caf::actor, int64_t)>
+network_connection_spawner(std::shared_ptr<actor_directory> directory, std::string broker_name,
+                           std::function<std::unique_ptr<net::venue_connection>()> make) {
+  return [=](caf::actor_system& sys, caf::actor supervisor, int64_t) {
+    network_broker_options no;
+    no.directory = directory;
+    no.broker_name = broker_name;
+    no.supervisor = supervisor;
+    no.connection = make();
+    return spawn_network_broker(sys, std::move(no));
+  };
+}
+
 } // namespace engine

@@ -8,6 +8,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
+#include <cstdint>
 
 #include "brokers/net/venue_connection.hpp"
 
@@ -26,5 +27,11 @@ struct network_broker_options {
 };
 
 caf::actor spawn_network_broker(caf::actor_system& sys, network_broker_options opts);
+
+/// A broker supervisor's `spawn_connection` for a network venue: each attempt is a new
+/// network_broker around a new connection from `make` (brokers/venue_factory.hpp).
+std::function<caf::actor(caf::actor_system&, caf::actor supervisor, int64_t attempt)>
+network_connection_spawner(std::shared_ptr<actor_directory> directory, std::string broker_name,
+                           std::function<std::unique_ptr<net::venue_connection>()> make);
 
 } // namespace engine

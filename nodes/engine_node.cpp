@@ -226,19 +226,9 @@ void engine_node::start() {
         return spawn_sim_link(sys, lo);
       };
     } else {
-      auto dir = m.dir;
-      auto name = b.name;
       venue_context ctx;
       ctx.state_dir = cfg.journal.dir;
-      auto make = make_venue_maker(b, ctx);
-      sup.spawn_connection = [=](caf::actor_system& sys, caf::actor supervisor, int64_t) {
-        network_broker_options no;
-        no.directory = dir;
-        no.broker_name = name;
-        no.supervisor = supervisor;
-        no.connection = make();
-        return spawn_network_broker(sys, std::move(no));
-      };
+      sup.spawn_connection = network_connection_spawner(m.dir, b.name, make_venue_maker(b, ctx));
     }
     m.add(b.name, spawn_broker_supervisor(m.sys, sup));
   }

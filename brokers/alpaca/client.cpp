@@ -1025,8 +1025,30 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
                 self->garbage("order answer", err);
                 return done(std::nullopt, "unparsable answer: " + err);
               }
-              self->follow_replacements(*o, Quantity{}, 0, done);
+              auto since = o->created_at;
+              self->follow_replacements(*o, Quantity{}, 0,
+                                        [self, since, done](std::optional<OrderExecution> e,
+                                                            std::string why) {
+                                          if (!e || !e->executed_quantity.is_positive())
+                                            return done(std::move(e), std::move(why));
+                                          self->attach_fills(std::move(*e), since, done);
+                                        });
             });
+  }
+
+  /// Alpaca's order object has no fills; its FILL activities since the (first) order was
+  /// created do: the contract's OrderExecution carries them.
+  void attach_fills(OrderExecution e, timestamp_ns since, net::answer<OrderExecution> done) {
+    auto acc = std::make_shared<std::vector<fill_activity>>();
+    fills_page(since, "", acc,
+               [e, done](std::optional<std::vector<Fill>> fills, std::string why) mutable {
+                 if (!fills)
+                   return done(std::nullopt, "fills of " + e.order_id + ": " + why);
+                 for (auto& f : *fills)
+                   if (f.order_id == e.order_id)
+                     e.fills.push_back(std::move(f));
+                 done(std::move(e), "");
+               });
   }
 
   /// A replaced order's live state is its last replacement's; executions add up along the way.

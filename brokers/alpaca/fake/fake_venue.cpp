@@ -166,6 +166,11 @@ Price fake_venue::price_of(const std::string& symbol) {
   return p;
 }
 
+void fake_venue::pin_price(const std::string& symbol, Price px) {
+  prices_[symbol] = px;
+  pinned_.insert(symbol);
+}
+
 std::string fake_venue::order_json(const order& o, bool) const {
   // Field by field as Alpaca's order object, nulls where Alpaca sends null.
   auto str_or_null = [](const std::string& s) {
@@ -731,6 +736,8 @@ void fake_venue::execute(order& o, Quantity q, Price px, int64_t now) {
 void fake_venue::step(int64_t now) {
   // Walk every known symbol by one cent, up or down, from the seeded generator.
   for (auto& [sym, px] : prices_) {
+    if (pinned_.count(sym))
+      continue;
     int64_t cent = Price::scale / 100;
     int64_t move = (rng_() % 3) - 1;
     if (px.raw() + move * cent > cent)

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,8 @@ public:
   void step(int64_t now);
   /// Current price of a symbol (starts from a seeded level).
   Price price_of(const std::string& symbol);
+  /// Holds a symbol at a fixed price (no walk): tests that need a known market.
+  void pin_price(const std::string& symbol, Price px);
 
   /// How many orders are open (for the tick to know there is work).
   size_t open_count() const;
@@ -118,6 +121,7 @@ private:
   std::vector<fill_record> fills_;
   std::map<std::string, holding> positions_;
   std::map<std::string, Price> prices_;
+  std::set<std::string> pinned_; // symbols whose price does not walk
   Money cash_ = Money::from_units(100000);
   int64_t next_id_ = 0;
   int64_t next_exec_ = 0;

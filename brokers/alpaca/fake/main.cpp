@@ -1,7 +1,8 @@
 // fake-alpaca: a local stand-in for Alpaca's Trading API v2 (REST + trade_updates WebSocket)
 // on 127.0.0.1 over plain HTTP, with a deterministic fill model and a scripted fault plan.
 //   fake-alpaca --port N [--faults PLAN] [--seed S] [--key K --secret S] [--tick-ms T]
-//               [--text-frames] [--partial-lot Q]
+//               [--text-frames] [--partial-lot Q] [--price SYMBOL=PX]...
+// --price holds SYMBOL at PX (no random walk): a known market for the conformance suite.
 // Prints "listening on 127.0.0.1:PORT" once it accepts connections.
 #include <chrono>
 #include <csignal>
@@ -79,6 +80,7 @@ struct options {
   int tick_ms = 20;
   bool text_frames = false;
   std::string partial_lot = "100";
+  std::vector<std::pair<std::string, Price>> pinned; // --price SYMBOL=PX
 };
 
 class server;
@@ -144,6 +146,8 @@ public:
       injector_(opts_.faults.empty() ? fault_plan{} : load_fault_plan(opts_.faults), wall_ns()),
       venue_(opts_.seed, [this](std::string m) { emit(std::move(m)); }) {
     venue_.set_partial_lot(Quantity::parse(opts_.partial_lot).value_or(Quantity::from_units(100)));
+    for (const auto& [symbol, px] : opts_.pinned)
+      venue_.pin_price(symbol, px);
     venue_.fill_fault = [this] {
       auto now = wall_ns();
       injector_.fill(now);
@@ -530,7 +534,8 @@ void http_session::on_request() {
 int usage() {
   std::fprintf(stderr,
                "usage: fake-alpaca --port N [--faults PLAN] [--seed S] [--key K] [--secret S]\n"
-               "                   [--tick-ms T] [--text-frames] [--partial-lot Q]\n");
+               "                   [--tick-ms T] [--text-frames] [--partial-lot Q]\n"
+               "                   [--price SYMBOL=PX]...\n");
   return 2;
 }
 
@@ -562,6 +567,14 @@ int main(int argc, char** argv) {
         o.tick_ms = std::max(1, std::stoi(next()));
       else if (a == "--partial-lot")
         o.partial_lot = next();
+      else if (a == "--price") {
+        auto v = next();
+        auto eq = v.find('=');
+        auto px = eq == std::string::npos ? std::nullopt : engine::Price::parse(v.substr(eq + 1));
+        if (eq == 0 || !px || !px->is_positive())
+          throw std::runtime_error("--price needs SYMBOL=PX with a positive price, not '" + v + "'");
+        o.pinned.emplace_back(v.substr(0, eq), *px);
+      }
       else if (a == "--text-frames")
         o.text_frames = true;
       else
