@@ -12,6 +12,7 @@
 #include "actors/actor_directory.hpp"
 #include "actors/clock/clock.hpp"
 #include "actors/clock/session_calendar.hpp"
+#include "actors/engine_metrics.hpp"
 #include "actors/quote_source.hpp"
 #include "brokers/polygon/feed.hpp"
 #include "brokers/polygon/recorder.hpp"
@@ -354,7 +355,10 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
       s.log->info("market data started for {} subscribers", count);
       schedule_next(self);
     },
-    [=](tick_atom) { publish(self); },
+    [=](tick_atom) {
+      process_metrics().sample_mailbox(watched_actor::market_data, self);
+      publish(self);
+    },
     [=](const PeerStatus& p) {
       auto& s = self->state;
       if (p.up) {
@@ -377,6 +381,7 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
     // A live batch from the feed's thread (one at a time: see schedule_next).
     [=](step_atom, QuoteBatch& batch) {
       auto& s = self->state;
+      process_metrics().sample_mailbox(watched_actor::market_data, self);
       if (!s.running || s.outstanding > 0 || batch.quotes.empty()) {
         if (s.running && s.live)
           s.live->ready();

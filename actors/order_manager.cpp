@@ -13,6 +13,7 @@
 
 #include "actors/actor_directory.hpp"
 #include "actors/clock/clock.hpp"
+#include "actors/engine_metrics.hpp"
 #include "config/logging.hpp"
 #include "messages/commission_completion.hpp"
 #include "messages/order_state_machine.hpp"
@@ -273,6 +274,7 @@ std::string overload(om_actor* self) {
 
 void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   auto& st = self->state;
+  auto received = std::chrono::steady_clock::now(); // for the order->ack histogram
   if (!req.client_order_id.empty()) {
     auto i = st.by_client_id.find(req.client_order_id);
     if (i != st.by_client_id.end()) {
@@ -356,6 +358,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
         rr.awaiting_since = self->state.wall.now();
         self->send(self->state.opts.directory->get(rr.broker), rr.request);
         done(make_update(rr, rr.request.timestamp));
+        process_metrics().order_ack.record(std::chrono::steady_clock::now() - received);
       },
       [=](const std::string& why) mutable { done(reject(why)); });
   };
@@ -1140,7 +1143,10 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
     },
     [=](const ExecutionReport& rep) { on_execution_report(self, rep); },
     [=](const BrokerStatus& s) { on_broker_status(self, s); },
-    [=](tick_atom) { check_timeouts(self); },
+    [=](tick_atom) {
+      process_metrics().sample_mailbox(watched_actor::order_manager, self);
+      check_timeouts(self);
+    },
     [=](reconcile_atom, const std::string& broker) { reconcile_broker(self, broker); },
     [=](reconcile_atom) -> caf::result<bool> {
       // Every broker that can answer, once; answered when all are done.

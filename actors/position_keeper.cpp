@@ -4,6 +4,7 @@
 #include <caf/all.hpp>
 
 #include "actors/clock/session_calendar.hpp"
+#include "actors/engine_metrics.hpp"
 #include "actors/portfolio/position_book.hpp"
 #include "messages/commission_completion.hpp"
 #include "messages/type_ids.hpp"
@@ -39,6 +40,7 @@ caf::behavior position_keeper_impl(pk_actor* self, Money initial_cash, session_c
   }
   return {
     [=](const Fill& f) {
+      process_metrics().sample_mailbox(watched_actor::position_keeper, self);
       self->state.on_time(f.timestamp);
       if (is_commission_completion(f))
         self->state.book->apply_commission(f);

@@ -7,6 +7,7 @@
 
 #include "actors/actor_directory.hpp"
 #include "actors/clock/session_calendar.hpp"
+#include "actors/engine_metrics.hpp"
 #include "actors/portfolio/position_book.hpp"
 #include "actors/risk/protective_orders.hpp"
 #include "actors/risk/risk_rules.hpp"
@@ -92,6 +93,7 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
   return {
     [=](check_atom, const OrderRequest& o) -> std::string {
       auto& s = self->state;
+      process_metrics().sample_mailbox(watched_actor::risk_manager, self);
       if (o.timestamp != 0)
         maybe_start_day(self, o.timestamp);
       if (auto r = s.rules->check(o, *s.book, o.timestamp))

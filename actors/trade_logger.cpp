@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/clock/session_calendar.hpp"
+#include "actors/engine_metrics.hpp"
 #include "actors/journal/journal_writer.hpp"
 #include "config/logging.hpp"
 #include "messages/type_ids.hpp"
@@ -35,6 +36,7 @@ using tl_actor = caf::stateful_actor<trade_logger_state>;
 template <class T>
 caf::result<uint64_t> append(tl_actor* self, const std::string& event, T& msg) {
   auto& st = self->state;
+  process_metrics().sample_mailbox(watched_actor::trade_logger, self);
   if (st.writer->failed())
     return caf::make_error(caf::sec::runtime_error, "journal failed: " + st.writer->failure());
   auto stream = std::is_same_v<T, Fill> ? journal_stream::trade_log : journal_stream::order_book;
@@ -60,6 +62,7 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
   st.log = logger("trade_logger");
   journal_options opts{cfg.dir,          cfg.fsync,  cfg.batch_max_records,
                        cfg.batch_max_us, cfg.rotate, cfg.rotate_bytes};
+  opts.on_sync = [](std::chrono::nanoseconds d) { process_metrics().journal_fsync.record(d); };
   // One message per group commit, from the writer thread, settles its whole
   // seq range (not one message per record). The writer holds only a weak
   // address: a strong handle in the state would keep this actor alive forever.

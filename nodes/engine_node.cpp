@@ -325,6 +325,8 @@ void engine_node::start() {
     ho.status_line = [this] { return status_line(); };
     ho.now = [this] { return now(); };
     ho.brokers = [this] { return broker_statuses(); }; // each supervisor's own state
+    for (auto& b : cfg.execution.brokers)
+      ho.broker_names.push_back(b.name); // their state changes go to /events as they happen
     m.http = std::make_unique<http::http_service>(ho);
     m.http->start();
   }

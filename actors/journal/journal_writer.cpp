@@ -348,7 +348,10 @@ bool journal_writer::flush(segment& seg, std::string& error) {
 bool journal_writer::sync(segment& seg, std::string& error) {
   if (seg.fd < 0 || !seg.unsynced)
     return true;
+  auto started = std::chrono::steady_clock::now();
   int rc = ops_->fdatasync(seg.fd);
+  if (opts_.on_sync)
+    opts_.on_sync(std::chrono::steady_clock::now() - started);
   syncs_.fetch_add(1, std::memory_order_relaxed);
   if (rc < 0) {
     // Never retried: after a failed fdatasync the kernel may have dropped the

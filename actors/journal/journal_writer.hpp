@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -30,6 +31,8 @@ struct journal_options {
   std::string rotate = "daily";    // daily: new segments at rotate_day; size: past rotate_bytes
   int64_t rotate_bytes = 256 * 1024 * 1024;
   int64_t session_day = 0;         // YYYYMMDD label of the first segments; 0 = no label
+  /// Told how long each fdatasync took, on the writer thread (for the fsync histogram).
+  std::function<void(std::chrono::nanoseconds)> on_sync;
 
   static journal_options from_config(const journal_config& cfg, int64_t session_day = 0);
 };

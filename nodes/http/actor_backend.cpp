@@ -2,15 +2,14 @@
 #include "nodes/http/actor_backend.hpp"
 
 #include <optional>
-#include <set>
 
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
+#include "actors/engine_metrics.hpp"
 #include "config/logging.hpp"
 #include "messages/json_writer.hpp"
 #include "messages/type_ids.hpp"
-#include "nodes/http/event_hub.hpp"
 
 namespace engine::http {
 
@@ -105,9 +104,16 @@ std::vector<quote_time> actor_backend::quote_times() {
 }
 
 std::vector<mailbox_depth> actor_backend::mailbox_depths() {
-  // CAF 0.17 reads a mailbox's size only inside the actor; the engine's
-  // actors do not answer such a query yet, so none is reported.
-  return {};
+  // Each actor stores its own depth as it works (CAF 0.17 reads a mailbox's
+  // size only inside the actor): reading them never asks an actor anything.
+  std::vector<mailbox_depth> out;
+  auto& pm = process_metrics();
+  for (size_t i = 0; i < watched_actor_names.size(); ++i) {
+    auto d = pm.mailbox[i].load(std::memory_order_relaxed);
+    if (d >= 0)
+      out.push_back({watched_actor_names[i], d});
+  }
+  return out;
 }
 
 std::vector<readiness_check> actor_backend::readiness() {
@@ -222,60 +228,6 @@ bool actor_backend::set_risk_limits(const RiskLimits& limits, const std::string&
     throw backend_unavailable("risk_manager did not apply the limits: " + err);
   logger("http")->warn("risk limits changed by {}: {}", who, why);
   return journal(OperatorAction{who, "risk_limits", to_json(limits), why, now()});
-}
-
-// ---------------------------------------------------------------- event bridge
-
-namespace {
-
-struct event_bridge_state {
-  static inline const char* name = "http_event_bridge";
-  std::set<std::string> touched; // tickers filled since the last position flush
-  bool flush_scheduled = false;
-};
-
-/// Positions follow fills at most every 200 ms per ticker, so a busy day does
-/// not double the position keeper's work with one query per fill.
-constexpr auto position_flush = std::chrono::milliseconds(200);
-
-caf::behavior event_bridge(caf::stateful_actor<event_bridge_state>* self,
-                           std::shared_ptr<actor_directory> dir, std::shared_ptr<event_hub> hub) {
-  if (auto om = dir->get(names::order_manager))
-    self->send(om, subscribe_atom::value, caf::actor_cast<caf::actor>(self));
-  return {
-    [=](const OrderUpdate& u) {
-      if (hub->subscribers() > 0)
-        hub->publish("order", to_json(u));
-    },
-    [=](const Fill& f) {
-      if (hub->subscribers() == 0)
-        return;
-      hub->publish("fill", to_json(f));
-      self->state.touched.insert(f.ticker);
-      if (!self->state.flush_scheduled) {
-        self->state.flush_scheduled = true;
-        self->delayed_send(self, position_flush, tick_atom::value);
-      }
-    },
-    [=](tick_atom) {
-      self->state.flush_scheduled = false;
-      auto pk = dir->get(names::position_keeper);
-      for (auto& t : self->state.touched)
-        if (pk)
-          self->request(pk, std::chrono::seconds(5), positions_atom::value, t)
-            .then([=](const Position& p) { hub->publish("position", to_json(p)); },
-                  [=](caf::error&) {});
-      self->state.touched.clear();
-    },
-    [=](const BrokerStatus& b) { hub->publish("broker", to_json(b)); },
-  };
-}
-
-} // namespace
-
-caf::actor spawn_event_bridge(caf::actor_system& sys, std::shared_ptr<actor_directory> dir,
-                              std::shared_ptr<event_hub> hub) {
-  return sys.spawn(event_bridge, std::move(dir), std::move(hub));
 }
 
 } // namespace engine::http

@@ -20,8 +20,6 @@ class actor_directory;
 
 namespace engine::http {
 
-class event_hub;
-
 struct actor_backend_options {
   caf::actor_system* system = nullptr;
   std::shared_ptr<actor_directory> directory;
@@ -70,11 +68,5 @@ private:
   std::chrono::steady_clock::time_point stats_time_;
   std::optional<OrderStats> stats_;
 };
-
-/// The actor that turns the order manager's updates and fills (it subscribes
-/// with (subscribe_atom, self)) and the position keeper's positions into
-/// events on the hub. It only formats and posts: a slow client never slows it.
-caf::actor spawn_event_bridge(caf::actor_system& sys, std::shared_ptr<actor_directory> dir,
-                              std::shared_ptr<event_hub> hub);
 
 } // namespace engine::http

@@ -9,6 +9,7 @@
 #include <simdjson.h>
 
 #include "actors/clock/iso8601.hpp"
+#include "actors/engine_metrics.hpp"
 #include "messages/json_writer.hpp"
 
 namespace engine::http {
@@ -42,9 +43,10 @@ void http_metrics::write(prometheus_text& out) const {
   out.family("engine_http_event_clients_dropped_total", "counter",
              "event stream clients dropped for reading too slowly");
   out.sample("engine_http_event_clients_dropped_total", {}, event_clients_dropped_.load());
-  manual_order_ack_.write(out, "engine_manual_order_ack_seconds",
-                          "POST /orders to the order manager's answer (risk checked, journaled, "
-                          "routed), seconds");
+  write_histogram(out, "engine_manual_order_ack_seconds",
+                  "POST /orders to the order manager's answer (risk checked, journaled, routed), "
+                  "seconds",
+                  manual_order_ack_);
 }
 
 // ---------------------------------------------------------------- helpers
@@ -655,8 +657,7 @@ api_response api_router::post_order(const api_request& req) {
     o.client_order_id = "op-" + std::to_string(o.timestamp) + "-" + std::to_string(++manual_seq_);
   auto started = std::chrono::steady_clock::now();
   auto u = backend_.submit(o);
-  metrics_.manual_order_ack().observe(
-    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  metrics_.manual_order_ack().record(std::chrono::steady_clock::now() - started);
   std::string out;
   json_writer w{out};
   w.begin_object();
@@ -884,10 +885,19 @@ std::string api_router::metrics_text() {
 
   auto depths = backend_.mailbox_depths();
   if (!depths.empty()) {
-    out.family("engine_mailbox_depth", "gauge", "messages waiting in an actor's mailbox");
+    out.family("engine_mailbox_depth", "gauge",
+               "messages waiting in an actor's mailbox, as the actor last saw it");
     for (auto& d : depths)
       out.sample("engine_mailbox_depth", {{"actor", d.actor}}, d.depth);
   }
+  auto& pm = process_metrics();
+  write_histogram(out, "engine_journal_fsync_seconds",
+                  "fdatasync of a journal segment on the journal's writer thread, seconds",
+                  pm.journal_fsync);
+  write_histogram(out, "engine_order_ack_seconds",
+                  "a new order's arrival at the order manager to its ack (risk checked, "
+                  "journaled, routed), seconds",
+                  pm.order_ack);
   metrics_.write(out);
   return out.text();
 }

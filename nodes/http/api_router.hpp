@@ -35,7 +35,7 @@ class http_metrics {
 public:
   void count(const std::string& route, int status);
   void count_unauthorized() { ++unauthorized_; }
-  latency_histogram& manual_order_ack() { return manual_order_ack_; }
+  latency_buckets& manual_order_ack() { return manual_order_ack_; }
   std::atomic<int64_t>& event_clients() { return event_clients_; }
   std::atomic<int64_t>& event_clients_dropped() { return event_clients_dropped_; }
   void write(prometheus_text& out) const;
@@ -48,7 +48,7 @@ private:
   std::atomic<int64_t> unauthorized_{0};
   std::atomic<int64_t> event_clients_{0};
   std::atomic<int64_t> event_clients_dropped_{0};
-  latency_histogram manual_order_ack_;
+  latency_buckets manual_order_ack_;
 };
 
 struct router_options {

@@ -1,9 +1,7 @@
 // The operator's HTTP API of a node in one object: backend, routes, server, event bridge and status ticker.
 #include "nodes/http/http_service.hpp"
 
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
 #include <thread>
 
 #include <unistd.h>
@@ -14,6 +12,7 @@
 #include "messages/json_writer.hpp"
 #include "nodes/http/actor_backend.hpp"
 #include "nodes/http/api_router.hpp"
+#include "nodes/http/event_bridge.hpp"
 #include "nodes/http/event_hub.hpp"
 #include "nodes/http/http_server.hpp"
 
@@ -64,44 +63,54 @@ struct http_service::impl {
   std::unique_ptr<api_router> router;
   std::unique_ptr<http_server> server;
   caf::actor bridge;
-  std::thread ticker;
-  std::mutex mtx;
-  std::condition_variable cv;
-  bool stopping = false;
+  std::thread publisher;
   bool running = false;
 
-  /// Every status_every_s, while someone listens: the status line and the books.
-  void tick() {
-    std::unique_lock<std::mutex> guard{mtx};
-    auto every = std::chrono::duration<double>(opts.status_every_s);
-    while (!cv.wait_for(guard, every, [&] { return stopping; })) {
-      if (hub->subscribers() == 0)
+  /// The publisher thread: formats the bridge's batches as they come (one
+  /// frame each, never on an actor's thread) and, every status_every_s while
+  /// someone listens, the status line and the books.
+  void publish_loop() {
+    auto every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(opts.status_every_s));
+    auto next_status = std::chrono::steady_clock::now() + every;
+    std::vector<event_batch> batches;
+    while (hub->next(batches, next_status)) {
+      std::string frames;
+      for (auto& b : batches)
+        frames += b.to_sse();
+      batches.clear();
+      hub->publish_frames(std::move(frames));
+      if (std::chrono::steady_clock::now() < next_status)
         continue;
-      guard.unlock();
-      try {
-        std::string out;
-        json_writer w{out};
-        w.begin_object();
-        w.key("status_line");
-        w.value(backend->status_line());
-        w.key("now");
-        w.value(backend->now());
-        w.key("account");
-        w.value(backend->account());
-        w.key("metrics");
-        w.value(backend->performance());
-        w.key("orders");
-        w.value(backend->order_stats());
-        w.key("trading_state");
-        w.value(backend->risk_limits().trading_state);
-        w.key("brokers");
-        w.value(backend->brokers());
-        w.end_object();
-        hub->publish("status", out);
-      } catch (const std::exception& e) {
-        logger("http")->debug("status event skipped: {}", e.what());
-      }
-      guard.lock();
+      next_status = std::chrono::steady_clock::now() + every;
+      if (hub->subscribers() > 0)
+        publish_status();
+    }
+  }
+
+  void publish_status() {
+    try {
+      std::string out;
+      json_writer w{out};
+      w.begin_object();
+      w.key("status_line");
+      w.value(backend->status_line());
+      w.key("now");
+      w.value(backend->now());
+      w.key("account");
+      w.value(backend->account());
+      w.key("metrics");
+      w.value(backend->performance());
+      w.key("orders");
+      w.value(backend->order_stats());
+      w.key("trading_state");
+      w.value(backend->risk_limits().trading_state);
+      w.key("brokers");
+      w.value(backend->brokers());
+      w.end_object();
+      hub->publish("status", out);
+    } catch (const std::exception& e) {
+      logger("http")->debug("status event skipped: {}", e.what());
     }
   }
 };
@@ -138,9 +147,13 @@ void http_service::start() {
   so.max_body_bytes = static_cast<size_t>(c.max_body_bytes);
   m.server = std::make_unique<http_server>(so, *m.router, *m.hub, m.metrics);
   m.server->start();
-  m.bridge = spawn_event_bridge(*m.opts.system, m.opts.directory, m.hub);
-  m.stopping = false;
-  m.ticker = std::thread([&m] { m.tick(); });
+  event_bridge_options eo;
+  eo.directory = m.opts.directory;
+  eo.hub = m.hub;
+  eo.brokers = m.opts.broker_names;
+  m.bridge = spawn_event_bridge(*m.opts.system, eo);
+  m.hub->open();
+  m.publisher = std::thread([&m] { m.publish_loop(); });
   m.running = true;
   if (ro.www_dir.empty())
     logger("http")->warn("no dashboard files found: GET / answers 404");
@@ -151,12 +164,8 @@ void http_service::stop() {
   if (!m.running)
     return;
   m.running = false;
-  {
-    std::lock_guard<std::mutex> guard{m.mtx};
-    m.stopping = true;
-  }
-  m.cv.notify_all();
-  m.ticker.join();
+  m.hub->close();
+  m.publisher.join();
   if (m.bridge) {
     caf::scoped_actor self{*m.opts.system};
     self->monitor(m.bridge);
@@ -168,8 +177,6 @@ void http_service::stop() {
 }
 
 uint16_t http_service::port() const { return impl_->server ? impl_->server->port() : 0; }
-
-void http_service::publish_broker(const BrokerStatus& b) { impl_->hub->publish("broker", to_json(b)); }
 
 event_hub& http_service::hub() { return *impl_->hub; }
 http_metrics& http_service::metrics() { return impl_->metrics; }

@@ -29,6 +29,8 @@ struct http_service_options {
   std::function<timestamp_ns()> now;
   /// Broker supervisors' states for /brokers, /ready and /metrics (may be empty).
   std::function<std::vector<BrokerStatus>()> brokers;
+  /// Broker supervisors (directory names) whose state changes go to /events as they happen.
+  std::vector<std::string> broker_names;
   /// Seconds between "status" events on /events.
   double status_every_s = 1.0;
 };
@@ -45,8 +47,6 @@ public:
   void start();
   void stop();
   uint16_t port() const;
-  /// Publishes a broker's new state to /events (the lead's supervisors may call it).
-  void publish_broker(const BrokerStatus& b);
   event_hub& hub();
   http_metrics& metrics();
 

@@ -86,35 +86,20 @@ void prometheus_text::sample(std::string_view name, const label_list& labels, do
   sample(name, labels, std::string_view{format_double(value)});
 }
 
-void latency_histogram::observe(double seconds) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  for (size_t i = 0; i < bounds.size(); ++i)
-    if (seconds <= bounds[i]) {
-      ++buckets_[i];
-      break;
-    }
-  ++count_;
-  sum_ += seconds;
-}
-
-uint64_t latency_histogram::count() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return count_;
-}
-
-void latency_histogram::write(prometheus_text& out, std::string_view name,
-                              std::string_view help) const {
-  std::lock_guard<std::mutex> guard{mtx_};
+void write_histogram(prometheus_text& out, std::string_view name, std::string_view help,
+                     const latency_buckets& h) {
+  auto snap = h.read(); // +Inf and _count from the same counts: they always agree
   out.family(name, "histogram", help);
   std::string bucket = std::string{name} + "_bucket";
   uint64_t cumulative = 0;
-  for (size_t i = 0; i < bounds.size(); ++i) {
-    cumulative += buckets_[i];
-    out.sample(bucket, {{"le", format_double(bounds[i])}}, static_cast<int64_t>(cumulative));
+  for (size_t i = 0; i < latency_buckets::bounds_ns.size(); ++i) {
+    cumulative += snap.counts[i];
+    out.sample(bucket, {{"le", format_double(static_cast<double>(latency_buckets::bounds_ns[i]) / 1e9)}},
+               static_cast<int64_t>(cumulative));
   }
-  out.sample(bucket, {{"le", "+Inf"}}, static_cast<int64_t>(count_));
-  out.sample(std::string{name} + "_sum", {}, sum_);
-  out.sample(std::string{name} + "_count", {}, static_cast<int64_t>(count_));
+  out.sample(bucket, {{"le", "+Inf"}}, static_cast<int64_t>(snap.count));
+  out.sample(std::string{name} + "_sum", {}, static_cast<double>(snap.sum_ns) / 1e9);
+  out.sample(std::string{name} + "_count", {}, static_cast<int64_t>(snap.count));
 }
 
 } // namespace engine::http

@@ -1,13 +1,13 @@
 // Writes the Prometheus text exposition format (version 0.0.4): families, labels, histograms.
 #pragma once
 
-#include <array>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "actors/latency_buckets.hpp"
 
 namespace engine::http {
 
@@ -30,22 +30,9 @@ private:
   std::string out_;
 };
 
-/// A latency histogram with fixed buckets in seconds, safe across threads.
-class latency_histogram {
-public:
-  static constexpr std::array<double, 14> bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                                 0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
-                                                 1.0,    2.5};
-  void observe(double seconds);
-  /// Writes the family `name` (its _bucket, _sum and _count series).
-  void write(prometheus_text& out, std::string_view name, std::string_view help) const;
-  uint64_t count() const;
-
-private:
-  mutable std::mutex mtx_;
-  std::array<uint64_t, bounds.size()> buckets_{}; // not cumulative; summed when written
-  uint64_t count_ = 0;
-  double sum_ = 0;
-};
+/// Writes the family `name` from a histogram's snapshot: its cumulative
+/// _bucket series (bounds in seconds), _sum in seconds and _count.
+void write_histogram(prometheus_text& out, std::string_view name, std::string_view help,
+                     const latency_buckets& h);
 
 } // namespace engine::http

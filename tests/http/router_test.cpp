@@ -1,6 +1,8 @@
 // The routes without sockets: auth, validation errors naming the field, 404/405/413, filters, metrics text.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "nodes/http/api_router.hpp"
 
 namespace engine::http {
@@ -89,7 +91,7 @@ public:
     return {b};
   }
   std::vector<quote_time> quote_times() override { return {{"AAPL", 5'000'000'000}}; }
-  std::vector<mailbox_depth> mailbox_depths() override { return {}; }
+  std::vector<mailbox_depth> mailbox_depths() override { return {{"order_manager", 3}}; }
   std::vector<readiness_check> readiness() override { return {{"journal", true, "ok"}}; }
   std::string status_line() override { return "orders 5"; }
   timestamp_ns now() override { return 7'000'000'000; }
@@ -248,7 +250,7 @@ TEST_F(router_test, post_order_goes_to_the_backend_as_the_operator) {
   EXPECT_EQ(o.price.to_string(), "231.25");
   EXPECT_EQ(o.client_order_id, "mine-1");
   EXPECT_EQ(o.timestamp, 7'000'000'000);
-  EXPECT_EQ(metrics.manual_order_ack().count(), 1u);
+  EXPECT_EQ(metrics.manual_order_ack().read().count, 1u);
 }
 
 TEST_F(router_test, kill_switch_is_applied_with_who_and_why_and_rejects_the_next_order) {
@@ -315,6 +317,29 @@ TEST_F(router_test, metrics_are_prometheus_text) {
             std::string::npos);
   EXPECT_NE(t.find("engine_manual_order_ack_seconds_bucket{le=\"+Inf\"} 0\n"), std::string::npos);
   EXPECT_NE(t.find("engine_trading_state{state=\"active\"} 1\n"), std::string::npos);
+  EXPECT_NE(t.find("engine_mailbox_depth{actor=\"order_manager\"} 3\n"), std::string::npos);
+  EXPECT_NE(t.find("# TYPE engine_journal_fsync_seconds histogram\n"), std::string::npos);
+  EXPECT_NE(t.find("# TYPE engine_order_ack_seconds histogram\n"), std::string::npos);
+}
+
+TEST(histogram_text_test, buckets_are_cumulative_in_seconds_and_agree_with_the_count) {
+  latency_buckets h;
+  h.record(std::chrono::microseconds(5));    // first bucket (10 us)
+  h.record(std::chrono::microseconds(700));  // 1 ms
+  h.record(std::chrono::milliseconds(3));    // 5 ms
+  h.record(std::chrono::seconds(60));        // beyond the last bound: +Inf only
+  prometheus_text out;
+  write_histogram(out, "x_seconds", "test", h);
+  auto& t = out.text();
+  EXPECT_NE(t.find("# TYPE x_seconds histogram\n"), std::string::npos);
+  EXPECT_NE(t.find("x_seconds_bucket{le=\"1e-05\"} 1\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("x_seconds_bucket{le=\"0.0005\"} 1\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("x_seconds_bucket{le=\"0.001\"} 2\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("x_seconds_bucket{le=\"0.005\"} 3\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("x_seconds_bucket{le=\"5\"} 3\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("x_seconds_bucket{le=\"+Inf\"} 4\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("x_seconds_count 4\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("x_seconds_sum 60.003705\n"), std::string::npos) << t;
 }
 
 TEST(split_target_test, decodes_the_query) {

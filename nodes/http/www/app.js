@@ -7,6 +7,7 @@ window.dash = dash; // read by the browser test
 let token = sessionStorage.getItem('execution-node-token') || '';
 const positions = new Map();
 const openOrders = new Map();
+const brokers = new Map(); // by name: the status event's list, then each change as it happens
 let equitySeries = null;
 let pnlSeries = null;
 let lastTime = 0;
@@ -141,19 +142,52 @@ function onStatus(s) {
   $('clock').textContent = new Date(Number(s.now) / 1e6).toISOString();
   setState(s.trading_state);
   addPoint(s.now, s.account.equity, s.metrics.total_pnl);
-  renderBrokers(s.brokers, lastReady);
+  brokers.clear();
+  (s.brokers || []).forEach((b) => brokers.set(b.broker, b));
+  renderBrokers([...brokers.values()], lastReady);
+}
+
+// The node sends its events in batches (at most ten a second): tables are
+// redrawn once per batch, not once per event.
+const dirty = new Set();
+function redraw(what) {
+  if (dirty.size === 0) setTimeout(() => {
+    if (dirty.has('orders')) renderOrders();
+    if (dirty.has('positions')) renderPositions();
+    if (dirty.has('brokers')) renderBrokers([...brokers.values()], lastReady);
+    dirty.clear();
+  }, 0);
+  dirty.add(what);
+}
+
+// Over its caps a batch leaves events out and says so: refetch what is shown.
+let lastGapRefetch = 0;
+async function onGap() {
+  const now = Date.now();
+  if (now - lastGapRefetch < 1000) return;
+  lastGapRefetch = now;
+  const fills = await api('GET', '/fills?limit=50');
+  if (fills.status === 200) {
+    $('fills').tBodies[0].replaceChildren();
+    const counted = dash.fills;
+    fills.json.forEach(addFill);
+    dash.fills = counted; // live fills only
+  }
+  await refresh();
 }
 
 function onEvent(name, data) {
   dash.events++;
   if (name === 'status') onStatus(data);
   else if (name === 'fill') addFill(data);
-  else if (name === 'position') { positions.set(data.ticker, data); renderPositions(); }
+  else if (name === 'position') { positions.set(data.ticker, data); redraw('positions'); }
+  else if (name === 'broker') { brokers.set(data.broker, data); redraw('brokers'); }
+  else if (name === 'gap') onGap().catch(() => {});
   else if (name === 'order') {
     const open = ['pending_new', 'new', 'partially_filled', 'pending_cancel'].includes(data.status);
     if (open) openOrders.set(data.order_id, Object.assign(openOrders.get(data.order_id) || {}, data));
     else openOrders.delete(data.order_id);
-    renderOrders();
+    redraw('orders');
   }
 }
 

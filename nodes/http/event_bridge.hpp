@@ -1,0 +1,39 @@
+// The actor that gathers the engine's order updates, fills, positions and broker states into batches for /events.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "nodes/http/event_batch.hpp"
+
+namespace engine {
+class actor_directory;
+}
+
+namespace engine::http {
+
+class event_hub;
+
+struct event_bridge_options {
+  std::shared_ptr<actor_directory> directory;
+  std::shared_ptr<event_hub> hub;
+  /// Broker supervisors to follow (each is sent (subscribe_atom, bridge)).
+  std::vector<std::string> brokers;
+  /// At most one batch per interval reaches the clients: the order path pays
+  /// one cheap message per event, never a frame or a write.
+  std::chrono::milliseconds flush_every{100};
+  event_batch_limits limits;
+};
+
+/// Subscribes to the order manager (updates and fills) and the broker
+/// supervisors; asks the position keeper for the positions of the tickers
+/// filled since the last batch. Events are only gathered while someone
+/// listens; the hub's publisher thread formats them.
+caf::actor spawn_event_bridge(caf::actor_system& sys, event_bridge_options opts);
+
+} // namespace engine::http
