@@ -156,13 +156,14 @@ def check(name, workdir, alpaca_port):
                 errors.append("a gap record that does not hold together: %s" % g)
         if "disconnected" not in kinds or "reconnecting" not in kinds:
             errors.append("the drop is not journaled: %s" % kinds)
-        # Trading went on: orders received after the feed was connected again.
+        # Trading went on: orders accepted after the feed was connected again. The order book
+        # journals a new order as "accepted"; both journals stamp ts in wall-clock ns.
         back = [e["ts"] for e in events if e["event"] == "connected"]
         if len(back) < 2:
             errors.append("the feed did not come back: %s" % kinds)
         else:
             later = [o for o in journal_lines(journal + "/order_book.*.jsonl")
-                     if o["event"] == "received" and o["ts"] > back[1]]
+                     if o["event"] == "accepted" and o["ts"] > back[1]]
             if not later:
                 errors.append("no order after the reconnect")
     for path in glob.glob(workdir + "/**", recursive=True):
