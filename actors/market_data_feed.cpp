@@ -50,7 +50,7 @@ struct market_data_state {
   // non-decreasing, as in a recording).
   std::unique_ptr<polygon::polygon_feed> live;
   timestamp_ns live_last = 0;
-  std::unique_ptr<polygon::quote_recorder> recorder;
+  std::shared_ptr<polygon::quote_recorder> recorder; // the feed's thread writes its gaps
   std::shared_ptr<market_data_monitor> monitor;
 
   ~market_data_state() {
@@ -237,13 +237,21 @@ std::unique_ptr<polygon::polygon_feed> make_live_feed(md_actor* self) {
   // A connection the server accepts and never answers counts as silence too.
   o.connect_timeout_ms = std::min<int64_t>(10000, md.polygon_silence_timeout_ms);
   o.rest_timeout_ms = md.polygon_rest_timeout_ms;
-  o.backoff_initial_ms = md.polygon_backoff_initial_ms;
-  o.backoff_max_ms = md.polygon_backoff_max_ms;
+  // The brokers' policy, with the jitter a broker supervisor uses.
+  o.supervision.max_restarts = static_cast<int>(md.polygon_max_restarts);
+  o.supervision.window_ms = md.polygon_restart_window_s * 1000;
+  o.supervision.backoff_initial_ms = md.polygon_backoff_initial_ms;
+  o.supervision.backoff_max_ms = md.polygon_backoff_max_ms;
+  o.supervision.jitter = 0.2;
+  o.supervision.seed = md.seed;
+  o.down_retry_ms = md.polygon_down_retry_s * 1000;
   o.max_pending_quotes = static_cast<size_t>(md.polygon_max_pending_quotes);
-  o.jitter_seed = md.seed;
+  if (!self->state.opts.events_journal.empty())
+    o.journal = std::make_shared<polygon::events_journal>(self->state.opts.events_journal);
   caf::actor me = caf::actor_cast<caf::actor>(self);
   auto monitor = self->state.monitor;
   auto log = self->state.log;
+  auto recorder = self->state.recorder;
   polygon::feed_callbacks cb;
   cb.on_quotes = [me](QuoteBatch batch) {
     caf::anon_send(me, step_atom::value, std::move(batch));
@@ -253,14 +261,20 @@ std::unique_ptr<polygon::polygon_feed> make_live_feed(md_actor* self) {
       monitor->update([&](market_data_status& m) {
         m.state = polygon::to_string(c.state);
         m.reason = c.reason;
+        m.attempt = c.attempt;
+        m.next_delay_ms = c.state == polygon::feed_state::reconnecting ? c.delay_ms : 0;
+        m.since = wall_clock{}.now();
         m.fatal = c.state == polygon::feed_state::auth_failed;
       });
     if (c.state == polygon::feed_state::auth_failed)
       caf::anon_send(me, done_atom::value, "polygon: " + c.reason);
   };
-  cb.on_gap = [log](const std::string& ticker, timestamp_ns from, timestamp_ns to) {
-    log->warn("market data gap in {} from {} to {}: filled by a snapshot", ticker,
-              from ? format_iso8601(from) : std::string{"the start"}, format_iso8601(to));
+  cb.on_gap = [log, recorder](const polygon::feed_gap& g) {
+    log->warn("market data gap in {} from {} to {}: filled by a snapshot ({} x {})", g.ticker,
+              g.from ? format_iso8601(g.from) : std::string{"the start"}, format_iso8601(g.to),
+              g.bid.to_string(), g.ask.to_string());
+    if (recorder)
+      recorder->gap(g.ticker, g.from, g.to);
   };
   auto feed = std::make_unique<polygon::polygon_feed>(std::move(o), std::move(cb));
   if (monitor) {
@@ -301,12 +315,13 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
       m.state = "starting";
     });
   try {
+    // The recorder first: the live feed writes its gaps into it.
+    if (!st.opts.market_data.record.empty())
+      st.recorder = std::make_shared<polygon::quote_recorder>(st.opts.market_data.record);
     if (st.opts.market_data.source == "polygon")
       st.live = make_live_feed(self);
     else
       st.source = make_quote_source(st.opts.market_data, st.opts.clock, st.opts.session);
-    if (!st.opts.market_data.record.empty())
-      st.recorder = std::make_unique<polygon::quote_recorder>(st.opts.market_data.record);
   } catch (const std::exception& e) {
     st.log->critical("no market data: {}", e.what());
     st.source.reset();

@@ -34,8 +34,10 @@ class simulated_clock;
 /// With `source: polygon` the batches come from the live feed's thread as
 /// (step_atom, QuoteBatch) messages to this actor, one at a time: the feed
 /// sends the next only after this batch went through every phase, and
-/// conflates what waits meanwhile. A failed authentication ends the data
-/// (done_atom) with the monitor's `fatal` set. `record: FILE` writes every
+/// conflates what waits meanwhile. The feed reconnects under the brokers'
+/// restart policy (market_data.polygon: backoff_*, max_restarts,
+/// restart_window_s, down_retry_s); its state is in the monitor. A failed
+/// authentication ends the data (done_atom) with the monitor's `fatal` set. `record: FILE` writes every
 /// quote published, from any source, to a CSV the csv source replays.
 struct market_data_options {
   std::shared_ptr<actor_directory> directory;
@@ -50,6 +52,9 @@ struct market_data_options {
   /// at once, and rejoin when it is back. A local participant that dies leaves it for good.
   std::map<std::string, std::string> node_of;
   std::shared_ptr<market_data_monitor> monitor; // optional
+  /// polygon: the journal of market data events (connects, disconnects, auth, gaps), normally
+  /// `<journal.dir>/market_data.events`; empty: none.
+  std::string events_journal;
 };
 
 caf::actor spawn_market_data(caf::actor_system& sys, market_data_options opts);

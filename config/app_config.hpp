@@ -128,8 +128,12 @@ struct market_data_config {
   std::vector<std::string> polygon_channels{"Q", "T", "AM"};
   int64_t polygon_silence_timeout_ms = 30000; // no frame this long: reconnect
   int64_t polygon_rest_timeout_ms = 5000;
+  // The feed's supervision, the brokers' policy (brokers/supervision/restart_policy.hpp).
   int64_t polygon_backoff_initial_ms = 250;
   int64_t polygon_backoff_max_ms = 30000;
+  int64_t polygon_max_restarts = 5;        // within restart_window_s, then down
+  int64_t polygon_restart_window_s = 60;
+  int64_t polygon_down_retry_s = 60;       // once down, try again after this long (0: stay down)
   int64_t polygon_max_pending_quotes = 10000; // past this, conflate to the latest per ticker
   std::string record;                 // any source: write every quote published to this CSV
 };

@@ -463,7 +463,8 @@ void read_market_data(const entry& f, market_data_config& m) {
   auto polygon = check_keys(sub(s, "polygon"),
                             {"api_key", "ws_url", "rest_url", "tickers", "channels",
                              "silence_timeout_ms", "rest_timeout_ms", "backoff_initial_ms",
-                             "backoff_max_ms", "max_pending_quotes"});
+                             "backoff_max_ms", "max_restarts", "restart_window_s",
+                             "down_retry_s", "max_pending_quotes"});
   if (auto x = polygon.get("api_key"))
     m.polygon_api_key = read_secret(*x);
   if (auto x = polygon.get("ws_url"))
@@ -504,6 +505,17 @@ void read_market_data(const entry& f, market_data_config& m) {
     m.polygon_backoff_initial_ms = read_int(*x, between<int64_t>(1, 600'000));
   if (auto x = polygon.get("backoff_max_ms"))
     m.polygon_backoff_max_ms = read_int(*x, between<int64_t>(1, one_day_ms));
+  if (m.polygon_backoff_max_ms < m.polygon_backoff_initial_ms)
+    sub(polygon, "backoff_max_ms")
+      .fail("must be >= backoff_initial_ms (" + std::to_string(m.polygon_backoff_initial_ms) +
+            "), got " + std::to_string(m.polygon_backoff_max_ms));
+  // The same bounds as a broker's supervision keys.
+  if (auto x = polygon.get("max_restarts"))
+    m.polygon_max_restarts = read_int(*x, between<int64_t>(0, 1000));
+  if (auto x = polygon.get("restart_window_s"))
+    m.polygon_restart_window_s = read_int(*x, between<int64_t>(1, 86400));
+  if (auto x = polygon.get("down_retry_s"))
+    m.polygon_down_retry_s = read_int(*x, between<int64_t>(0, 86400));
   if (auto x = polygon.get("max_pending_quotes"))
     m.polygon_max_pending_quotes = read_int(*x, between<int64_t>(1, 100'000'000));
   if (m.polygon_tickers.empty())
@@ -1034,7 +1046,10 @@ std::string describe(const app_config& cfg) {
     o << " quotes '" << md.csv_quotes << "' bars '" << md.csv_bars << "' on error "
       << to_string(md.csv_on_error);
   } else {
-    o << " " << md.polygon_ws_url << " api_key " << to_string(md.polygon_api_key);
+    o << " " << md.polygon_ws_url << " api_key " << to_string(md.polygon_api_key)
+      << ", supervision " << md.polygon_max_restarts << " restarts in "
+      << md.polygon_restart_window_s << " s, backoff " << md.polygon_backoff_initial_ms << ".."
+      << md.polygon_backoff_max_ms << " ms, down retry " << md.polygon_down_retry_s << " s";
   }
   o << "\n";
   if (cfg.strategies.empty())

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -311,6 +312,8 @@ void engine_node::start() {
           for (auto& a : node_actors(cfg, n))
             mo.node_of[a] = n.name;
     mo.monitor = m.md_monitor;
+    if (cfg.market_data.source == "polygon")
+      mo.events_journal = (std::filesystem::path{cfg.journal.dir} / "market_data.events").string();
     auto md = spawn_market_data(m.sys, mo);
     m.add(names::market_data, md);
     caf::anon_send(md, start_atom::value);
@@ -324,7 +327,13 @@ void engine_node::start() {
     ho.tickers = universe;
     ho.status_line = [this] { return status_line(); };
     ho.now = [this] { return now(); };
-    ho.brokers = [this] { return broker_statuses(); }; // each supervisor's own state
+    ho.brokers = [this] { // each supervisor's own state, and the live data feed's
+      auto out = broker_statuses();
+      auto md = impl_->md_monitor->get();
+      if (md.source == "polygon")
+        out.push_back(as_broker_status(md));
+      return out;
+    };
     for (auto& b : cfg.execution.brokers)
       ho.broker_names.push_back(b.name); // their state changes go to /events as they happen
     m.http = std::make_unique<http::http_service>(ho);
@@ -528,10 +537,16 @@ std::string engine_node::status_line() {
   if (impl_->sim_clock)
     line += " sim time " + format_iso8601(impl_->sim_clock->now(), -5 * 60);
   const auto& md = r.market_data;
-  if (md.source == "polygon")
-    line += " data " + md.state + " quotes " + std::to_string(md.quotes) + " reconnects " +
+  if (md.source == "polygon") {
+    line += " | data " + md.state;
+    if (md.state == "reconnecting")
+      line += " (attempt " + std::to_string(md.attempt) + " in " + std::to_string(md.next_delay_ms) + " ms)";
+    else if (md.state == "down" || md.state == "auth_failed")
+      line += " (" + md.reason + ")";
+    line += " quotes " + std::to_string(md.quotes) + " reconnects " +
             std::to_string(md.reconnects) + " gaps " + std::to_string(md.gaps) + " conflated " +
             std::to_string(md.conflated) + " garbage " + std::to_string(md.garbage);
+  }
   return line;
 }
 

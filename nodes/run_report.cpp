@@ -85,6 +85,9 @@ std::string report_json(const node_report& r) {
     w.begin_object();
     kv("source", md.source);
     kv("state", md.state);
+    kv("reason", md.reason);
+    kv("attempt", md.attempt);
+    kv("next_delay_ms", md.next_delay_ms);
     kv("quotes", md.quotes);
     kv("batches", md.batches);
     kv("received", md.received);

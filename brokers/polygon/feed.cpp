@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <mutex>
-#include <random>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -37,6 +37,19 @@ namespace websocket = beast::websocket;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using error_code = beast::error_code;
+
+namespace {
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+timestamp_ns wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+} // namespace
 
 const char* to_string(feed_state s) {
   switch (s) {
@@ -124,6 +137,7 @@ struct polygon_feed::impl {
   tcp::resolver resolver{ioc};
   asio::steady_timer silence{ioc};
   asio::steady_timer backoff{ioc};
+  asio::steady_timer down_retry{ioc};
 
   // The connection; handlers hold their own reference, so a stream outlives
   // its cancelled operations. `gen` tells a stale handler to do nothing.
@@ -136,8 +150,8 @@ struct polygon_feed::impl {
   bool ever_connected = false;
   bool gap_pending = false; // the next snapshot fills a gap
   bool stopping = false;
-  int attempt = 0;
-  std::mt19937_64 rng;
+  int attempt = 0; // the retry since the last good connection (0: the first connection)
+  restart_policy policy;
 
   // Delivery with a credit of one batch.
   std::vector<Quote> pending;
@@ -153,7 +167,8 @@ struct polygon_feed::impl {
       gaps{0}, snapshots{0}, rest_errors{0};
   } n;
 
-  impl(feed_options o, feed_callbacks c) : opts(std::move(o)), cb(std::move(c)) {
+  impl(feed_options o, feed_callbacks c)
+    : opts(std::move(o)), cb(std::move(c)), policy(opts.supervision) {
     ws_url = checked_url(opts.ws_url, "polygon ws_url");
     rest_url = checked_url(opts.rest_url, "polygon rest_url");
     if (opts.tickers.empty())
@@ -162,7 +177,6 @@ struct polygon_feed::impl {
       throw std::invalid_argument("polygon feed: no api_key");
     if (opts.max_pending_quotes == 0)
       opts.max_pending_quotes = 1;
-    rng.seed(opts.jitter_seed ? opts.jitter_seed : std::random_device{}());
     tls.set_default_verify_paths();
     tls.set_verify_mode(ssl::verify_peer);
   }
@@ -170,13 +184,34 @@ struct polygon_feed::impl {
   void set_state(feed_state s, std::string reason, int att = 0, int64_t delay = 0) {
     state_now = static_cast<int>(s);
     if (s == feed_state::reconnecting)
-      log->warn("polygon feed reconnecting (attempt {}, in {} ms): {}", att, delay, reason);
-    else if (s == feed_state::auth_failed || s == feed_state::down)
+      log->warn("polygon feed reconnecting: attempt {} in {} ms ({})", att, delay, reason);
+    else if (s == feed_state::down)
+      log->critical("polygon feed down: {}", reason);
+    else if (s == feed_state::auth_failed)
       log->error("polygon feed {}: {}", to_string(s), reason);
     else
       log->info("polygon feed {}{}{}", to_string(s), reason.empty() ? "" : ": ", reason);
+    journal(to_string(s), [&](json_writer& w) {
+      if (!reason.empty()) {
+        w.key("reason");
+        w.value(reason);
+      }
+      if (att > 0) {
+        w.key("attempt");
+        w.value(att);
+      }
+      if (s == feed_state::reconnecting) {
+        w.key("next_delay_ms");
+        w.value(delay);
+      }
+    });
     if (cb.on_state)
-      cb.on_state(feed_state_change{s, att, delay, std::move(reason)});
+      cb.on_state(feed_state_change{s, att, delay, std::move(reason), n.reconnects.load()});
+  }
+
+  void journal(std::string_view event, const std::function<void(json_writer&)>& fields = {}) {
+    if (opts.journal)
+      opts.journal->record(event, wall_ns(), fields);
   }
 
   // --- connection --------------------------------------------------------------
@@ -189,8 +224,8 @@ struct polygon_feed::impl {
     outq.clear();
     writing = false;
     rbuf = std::make_shared<beast::flat_buffer>();
-    if (attempt == 0)
-      set_state(feed_state::connecting, "");
+    set_state(feed_state::connecting, attempt == 0 ? "" : "retry " + std::to_string(attempt),
+              attempt);
     auto* self = this;
     resolver.async_resolve(ws_url.host, ws_url.port,
                            [self, g](error_code ec, tcp::resolver::results_type results) {
@@ -350,7 +385,8 @@ struct polygon_feed::impl {
     writing = false;
   }
 
-  /// The connection failed: reconnect after the backoff.
+  /// The connection failed: reconnect after the policy's backoff, or go down when its
+  /// restart intensity is spent (as a broker supervisor does).
   void fail(const std::string& reason) {
     if (stopping)
       return;
@@ -362,22 +398,42 @@ struct polygon_feed::impl {
       gap_pending = true;
     }
     subscribed = false;
-    ++attempt;
-    int64_t cap = opts.backoff_max_ms;
-    int64_t base = opts.backoff_initial_ms;
-    for (int i = 1; i < attempt && base < cap; ++i)
-      base *= 2;
-    base = std::min(base, cap);
-    // Jitter in [base/2, base]: many clients never come back in step.
-    std::uniform_int_distribution<int64_t> jitter(base / 2, base);
-    int64_t delay = jitter(rng);
+    journal("disconnected", [&](json_writer& w) {
+      w.key("reason");
+      w.value(reason);
+    });
+    auto delay = policy.on_failure(steady_ns());
+    if (!delay)
+      return go_down(reason);
+    attempt = policy.consecutive_failures();
     ++n.reconnects;
-    set_state(feed_state::reconnecting, reason, attempt, delay);
+    set_state(feed_state::reconnecting, reason, attempt, *delay);
     auto* self = this;
-    backoff.expires_after(std::chrono::milliseconds(delay));
+    backoff.expires_after(std::chrono::milliseconds(*delay));
     backoff.async_wait([self](error_code ec) {
       if (!ec)
         self->connect();
+    });
+  }
+
+  void go_down(const std::string& last_failure) {
+    const auto& p = opts.supervision;
+    std::string why = "restart intensity spent (" + std::to_string(p.max_restarts) +
+                      " restarts in " + std::to_string(p.window_ms / 1000) +
+                      " s); last failure: " + last_failure;
+    if (opts.down_retry_ms > 0)
+      why += "; next try in " + std::to_string(opts.down_retry_ms / 1000) + " s";
+    set_state(feed_state::down, why);
+    if (opts.down_retry_ms <= 0)
+      return;
+    auto* self = this;
+    down_retry.expires_after(std::chrono::milliseconds(opts.down_retry_ms));
+    down_retry.async_wait([self](error_code ec) {
+      if (ec || self->stopping)
+        return;
+      self->policy.reset(); // a timed restart after down: the intensity starts over
+      self->attempt = 0;
+      self->connect();
     });
   }
 
@@ -385,6 +441,17 @@ struct polygon_feed::impl {
     close_stream();
     stopping = true; // no reconnect: a bad key stays bad
     set_state(s, reason);
+  }
+
+  void on_stop() {
+    journal("stopped");
+    stopping = true;
+    close_stream();
+    backoff.cancel();
+    down_retry.cancel();
+    resolver.cancel();
+    state_now = static_cast<int>(feed_state::down);
+    ioc.stop();
   }
 
   // --- frames ------------------------------------------------------------------
@@ -431,6 +498,7 @@ struct polygon_feed::impl {
     if (st.status == "connected") {
       log->debug("polygon: {}", st.message);
     } else if (st.status == "auth_success") {
+      journal("auth_success");
       send(subscribe_message(opts.channels, opts.tickers));
     } else if (st.status == "auth_failed") {
       fatal(feed_state::auth_failed,
@@ -440,6 +508,7 @@ struct polygon_feed::impl {
         subscribed = true;
         ever_connected = true;
         attempt = 0;
+        policy.on_connected();
         set_state(feed_state::connected,
                   "subscribed to " + std::to_string(opts.tickers.size()) + " tickers");
         if (gap_pending)
@@ -548,12 +617,20 @@ struct polygon_feed::impl {
     bool newer = seen == last_seen.end() || q.timestamp > seen->second;
     if (gap) {
       auto b = before.find(q.ticker);
-      timestamp_ns from = b == before.end() ? 0 : b->second;
-      timestamp_ns to = newer ? q.timestamp : seen->second;
+      feed_gap g;
+      g.ticker = q.ticker;
+      g.from = b == before.end() ? 0 : b->second;
+      g.to = newer ? q.timestamp : seen->second;
+      g.bid = q.bid;
+      g.ask = q.ask;
+      g.snapshot_time = q.timestamp;
+      g.used = newer;
       ++n.gaps;
-      log->warn("gap in {} filled by the snapshot: no data from {} to {}", q.ticker, from, to);
+      log->warn("gap in {} filled by the snapshot: no data from {} to {}", g.ticker, g.from, g.to);
+      if (opts.journal)
+        opts.journal->gap(g, wall_ns());
       if (cb.on_gap)
-        cb.on_gap(q.ticker, from, to);
+        cb.on_gap(g);
     }
     // A snapshot older than what the stream already sent would move time back.
     if (newer) {
@@ -649,14 +726,7 @@ void polygon_feed::stop() {
   if (!m.thread.joinable())
     return;
   auto* self = impl_.get();
-  asio::post(m.ioc, [self] {
-    self->stopping = true;
-    self->close_stream();
-    self->backoff.cancel();
-    self->resolver.cancel();
-    self->state_now = static_cast<int>(feed_state::down);
-    self->ioc.stop();
-  });
+  asio::post(m.ioc, [self] { self->on_stop(); });
   m.work.reset();
   m.thread.join();
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "brokers/polygon/events_journal.hpp"
+#include "brokers/supervision/restart_policy.hpp"
 #include "config/app_config.hpp"
 #include "messages/market.hpp"
 
@@ -17,12 +19,15 @@ enum class feed_state { connecting, connected, reconnecting, auth_failed, down }
 
 const char* to_string(feed_state s);
 
-/// What the feed is doing now. `attempt` and `delay_ms` are set for reconnecting.
+/// What the feed is doing now, like a broker supervisor's BrokerStatus. `attempt` is the
+/// retry since the last good connection (connecting: this one; reconnecting: the one the delay
+/// leads to), `delay_ms` the backoff before it (reconnecting only).
 struct feed_state_change {
   feed_state state = feed_state::connecting;
   int attempt = 0;
   int64_t delay_ms = 0;
   std::string reason; // never contains the key
+  uint64_t restarts = 0; // reconnects since start
 };
 
 /// What the feed has seen since start (read from any thread).
@@ -53,11 +58,14 @@ struct feed_options {
   int64_t silence_timeout_ms = 30000; // no frame for this long: reconnect
   int64_t connect_timeout_ms = 10000;
   int64_t rest_timeout_ms = 5000;     // each REST call, connect to last byte
-  int64_t backoff_initial_ms = 250;
-  int64_t backoff_max_ms = 30000;
+  /// The brokers' supervision policy (brokers/supervision): backoff with jitter, at most
+  /// max_restarts in window_ms, then down.
+  restart_policy_config supervision{5, 60'000, 250, 30'000, 0.2, 1};
+  int64_t down_retry_ms = 60'000;     // once down, start over after this long (0: stay down)
   size_t max_pending_quotes = 10000;  // past this, keep only the latest quote per ticker
   bool snapshots = true;              // REST snapshot at start and after each reconnect
-  uint64_t jitter_seed = 0;           // 0 = from std::random_device
+  /// Where connects, disconnects, auth results and gaps are journaled (optional).
+  std::shared_ptr<events_journal> journal;
 };
 
 /// Called on the feed's thread, in order; none may block for long.
@@ -68,9 +76,8 @@ struct feed_callbacks {
   std::function<void(const Trade&)> on_trade;
   std::function<void(const Bar&)> on_bar;
   std::function<void(const feed_state_change&)> on_state;
-  /// After a reconnect: `ticker` had no data from `from` (its last quote
-  /// before the break, 0 if none) to `to` (the snapshot's quote).
-  std::function<void(const std::string& ticker, timestamp_ns from, timestamp_ns to)> on_gap;
+  /// After a reconnect, per ticker: the gap and the snapshot quote that filled it.
+  std::function<void(const feed_gap&)> on_gap;
 };
 
 /// A URL split for connecting: wss/ws/https/http, host, port, target.
@@ -83,11 +90,12 @@ struct parsed_url {
 std::optional<parsed_url> parse_url(const std::string& url);
 bool is_loopback_host(const std::string& host);
 
-/// One feed: start() connects (auth, subscribe, snapshot) and keeps
-/// reconnecting with exponential backoff and jitter when the stream is
-/// silent, closed or refused, until stop() or a failed authentication (which
-/// is final: state auth_failed). Plain ws:// and http:// are accepted only for
-/// loopback hosts; wss/https verify the peer with SNI.
+/// One feed: start() connects (auth, subscribe, snapshot) and, when the stream is silent,
+/// closed or refused, reconnects under the brokers' restart policy: exponential backoff with
+/// jitter, and once max_restarts fall within the window the feed is down (then tries again
+/// after down_retry_ms), until stop() or a failed authentication (which is final: state
+/// auth_failed). Plain ws:// and http:// are accepted only for loopback hosts; wss/https
+/// verify the peer with SNI.
 class polygon_feed {
 public:
   /// Throws std::invalid_argument for unusable options (a bad URL, no tickers, no key).

@@ -21,6 +21,7 @@ quote_recorder::~quote_recorder() {
 }
 
 void quote_recorder::write(const std::vector<Quote>& quotes) {
+  std::lock_guard<std::mutex> guard{mtx_};
   for (const auto& q : quotes) {
     last_ = std::max(last_, q.timestamp);
     line_.clear();
@@ -42,11 +43,13 @@ void quote_recorder::write(const std::vector<Quote>& quotes) {
 }
 
 void quote_recorder::gap(const std::string& ticker, timestamp_ns from, timestamp_ns to) {
+  std::lock_guard<std::mutex> guard{mtx_};
   std::fprintf(file_, "# gap %s from %lld to %lld (filled by a snapshot)\n", ticker.c_str(),
                static_cast<long long>(from), static_cast<long long>(to));
 }
 
 void quote_recorder::flush() {
+  std::lock_guard<std::mutex> guard{mtx_};
   std::fflush(file_);
 }
 

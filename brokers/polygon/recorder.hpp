@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@ namespace engine::polygon {
 /// non-decreasing, as the reader requires: a quote older than the previous one
 /// is written at the previous one's time. Gaps become `#` comment lines, which
 /// the reader skips. Throws std::runtime_error when the file cannot be opened.
+/// Any thread (the live feed writes gaps from its own).
 class quote_recorder {
 public:
   explicit quote_recorder(const std::string& path);
@@ -25,10 +27,14 @@ public:
   void gap(const std::string& ticker, timestamp_ns from, timestamp_ns to);
   /// Pushes what is buffered to the file.
   void flush();
-  size_t rows() const { return rows_; }
+  size_t rows() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return rows_;
+  }
   const std::string& path() const { return path_; }
 
 private:
+  mutable std::mutex mtx_;
   std::string path_;
   std::FILE* file_ = nullptr;
   timestamp_ns last_ = 0;

@@ -38,6 +38,49 @@ TEST(polygon_config, keys_and_defaults) {
   EXPECT_EQ(m.record, "/tmp/q.csv");
 }
 
+TEST(polygon_config, supervision_keys_and_defaults) {
+  auto d = parse_config_text(std::string(base) + "    tickers: [AAPL]\n", "ok.yaml").market_data;
+  // The brokers' defaults, with a data feed's longer backoff.
+  EXPECT_EQ(d.polygon_max_restarts, 5);
+  EXPECT_EQ(d.polygon_restart_window_s, 60);
+  EXPECT_EQ(d.polygon_down_retry_s, 60);
+  EXPECT_EQ(d.polygon_backoff_max_ms, 30000);
+  auto m = parse_config_text(std::string(base) +
+                               "    tickers: [AAPL]\n"
+                               "    max_restarts: 9\n"
+                               "    restart_window_s: 120\n"
+                               "    down_retry_s: 0\n"
+                               "    backoff_initial_ms: 20\n"
+                               "    backoff_max_ms: 20\n",
+                             "ok.yaml")
+             .market_data;
+  EXPECT_EQ(m.polygon_max_restarts, 9);
+  EXPECT_EQ(m.polygon_restart_window_s, 120);
+  EXPECT_EQ(m.polygon_down_retry_s, 0);
+  EXPECT_EQ(m.polygon_backoff_initial_ms, 20);
+  EXPECT_EQ(m.polygon_backoff_max_ms, 20);
+}
+
+TEST(polygon_config, supervision_errors_name_file_line_and_key) {
+  auto with = [](const std::string& lines) {
+    return error_of(std::string(base) + "    tickers: [AAPL]\n" + lines);
+  };
+  // Lines: 1 market_data, 2 source, 3 polygon, 4 api_key, 5 tickers, 6 the key under test.
+  EXPECT_EQ(with("    max_restarts: -1\n").rfind("bad.yaml:6: market_data.polygon.max_restarts: ", 0), 0u)
+    << with("    max_restarts: -1\n");
+  EXPECT_EQ(with("    restart_window_s: 0\n")
+              .rfind("bad.yaml:6: market_data.polygon.restart_window_s: ", 0), 0u)
+    << with("    restart_window_s: 0\n");
+  EXPECT_EQ(with("    down_retry_s: soon\n"),
+            "bad.yaml:6: market_data.polygon.down_retry_s: expected an integer, got 'soon'");
+  EXPECT_EQ(with("    backoff_initial_ms: 500\n    backoff_max_ms: 100\n"),
+            "bad.yaml:7: market_data.polygon.backoff_max_ms: must be >= backoff_initial_ms (500), "
+            "got 100");
+  EXPECT_NE(with("    max_restart: 3\n").find("bad.yaml:6: market_data.polygon.max_restart"),
+            std::string::npos)
+    << with("    max_restart: 3\n");
+}
+
 TEST(polygon_config, tickers_fall_back_to_the_tickers_list) {
   auto c = parse_config_text(
     std::string(base) +

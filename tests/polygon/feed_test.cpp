@@ -10,97 +10,19 @@
 #include <thread>
 
 #include "tests/polygon/fake_process.hpp"
+#include "tests/polygon/feed_harness.hpp"
 
 namespace engine::polygon {
 namespace {
 
 using namespace std::chrono_literals;
 using test::fake_polygon_process;
-
-/// What the feed said, with waits for conditions on it (never a bare sleep).
-struct recorder {
-  std::mutex mtx;
-  std::condition_variable cv;
-  std::vector<Quote> quotes;
-  std::vector<QuoteBatch> batches;
-  std::vector<Trade> trades;
-  std::vector<Bar> bars;
-  std::vector<feed_state_change> states;
-  std::vector<std::string> gaps;
-  std::function<void(polygon_feed&)> on_batch; // default: ready() at once
-  polygon_feed* feed = nullptr;
-
-  feed_callbacks callbacks() {
-    feed_callbacks cb;
-    cb.on_quotes = [this](QuoteBatch b) {
-      {
-        std::lock_guard<std::mutex> g{mtx};
-        quotes.insert(quotes.end(), b.quotes.begin(), b.quotes.end());
-        batches.push_back(std::move(b));
-      }
-      cv.notify_all();
-      if (on_batch)
-        on_batch(*feed);
-      else
-        feed->ready();
-    };
-    cb.on_trade = [this](const Trade& t) {
-      std::lock_guard<std::mutex> g{mtx};
-      trades.push_back(t);
-    };
-    cb.on_bar = [this](const Bar& b) {
-      std::lock_guard<std::mutex> g{mtx};
-      bars.push_back(b);
-    };
-    cb.on_state = [this](const feed_state_change& s) {
-      {
-        std::lock_guard<std::mutex> g{mtx};
-        states.push_back(s);
-      }
-      cv.notify_all();
-    };
-    cb.on_gap = [this](const std::string& t, timestamp_ns, timestamp_ns) {
-      {
-        std::lock_guard<std::mutex> g{mtx};
-        gaps.push_back(t);
-      }
-      cv.notify_all();
-    };
-    return cb;
-  }
-
-  template <class Pred>
-  bool wait(Pred p, std::chrono::milliseconds timeout = 8000ms) {
-    std::unique_lock<std::mutex> g{mtx};
-    return cv.wait_for(g, timeout, [&] { return p(); });
-  }
-
-  size_t count(feed_state s) {
-    size_t n = 0;
-    for (auto& x : states)
-      n += x.state == s;
-    return n;
-  }
-};
-
-feed_options options_for(const fake_polygon_process& fake, const std::string& key = "test-key") {
-  feed_options o;
-  o.ws_url = fake.ws_url();
-  o.rest_url = fake.rest_url();
-  o.api_key = secret{key};
-  o.tickers = {"AAPL", "MSFT"};
-  o.silence_timeout_ms = 2000;
-  o.connect_timeout_ms = 1000;
-  o.rest_timeout_ms = 1000;
-  o.backoff_initial_ms = 50;
-  o.backoff_max_ms = 400;
-  o.jitter_seed = 3;
-  return o;
-}
+using test::feed_recorder;
+using test::options_for;
 
 TEST(polygon_feed, authenticates_subscribes_and_streams) {
   fake_polygon_process fake{{"--rate", "400", "--tickers", "AAPL,MSFT,NVDA", "--bar-ms", "200"}};
-  recorder r;
+  feed_recorder r;
   polygon_feed feed{options_for(fake), r.callbacks()};
   r.feed = &feed;
   feed.start();
@@ -131,7 +53,7 @@ TEST(polygon_feed, authenticates_subscribes_and_streams) {
 
 TEST(polygon_feed, failed_auth_is_final) {
   fake_polygon_process fake{{"--key", "the-right-key", "--rate", "50"}};
-  recorder r;
+  feed_recorder r;
   polygon_feed feed{options_for(fake, "a-wrong-key"), r.callbacks()};
   r.feed = &feed;
   feed.start();
@@ -154,8 +76,9 @@ void expect_recovers(const std::string& name, const std::string& plan, feed_opti
   auto path = ::testing::TempDir() + "polygon_" + name + ".yaml";
   fake_polygon_process::write_plan(path, plan);
   fake_polygon_process fake{{"--rate", "300", "--faults", path}};
-  recorder r;
-  polygon_feed feed{tweak(options_for(fake)), r.callbacks()};
+  feed_recorder r;
+  auto opts = tweak(options_for(fake));
+  polygon_feed feed{opts, r.callbacks()};
   r.feed = &feed;
   feed.start();
   ASSERT_TRUE(r.wait([&] { return r.count(feed_state::connected) >= 2; }, 10000ms))
@@ -174,11 +97,12 @@ void expect_recovers(const std::string& name, const std::string& plan, feed_opti
   EXPECT_GE(feed.counters().gaps, 2u) << name;
   EXPECT_EQ(std::set<std::string>(r.gaps.begin(), r.gaps.end()),
             (std::set<std::string>{"AAPL", "MSFT"}));
-  // Each reconnect waited within the backoff bounds.
+  // Each reconnect waited within the policy's bounds: initial x 2^(n-1) capped, + 20% jitter.
   for (auto& s : r.states)
     if (s.state == feed_state::reconnecting) {
-      EXPECT_GE(s.delay_ms, 25);
-      EXPECT_LE(s.delay_ms, 400);
+      restart_policy p{opts.supervision};
+      EXPECT_GE(s.delay_ms, p.base_delay_ms(s.attempt - 1));
+      EXPECT_LE(s.delay_ms, p.base_delay_ms(s.attempt - 1) * 12 / 10);
     }
 }
 
@@ -209,7 +133,7 @@ TEST(polygon_feed, garbage_frames_are_dropped_and_counted) {
   fake_polygon_process::write_plan(
     path, "seed: 1\nrules:\n  - kind: garbage\n    at_s: 0.3\n    count: 3\n");
   fake_polygon_process fake{{"--rate", "300", "--faults", path}};
-  recorder r;
+  feed_recorder r;
   polygon_feed feed{options_for(fake), r.callbacks()};
   r.feed = &feed;
   feed.start();
@@ -222,12 +146,12 @@ TEST(polygon_feed, garbage_frames_are_dropped_and_counted) {
 
 TEST(polygon_feed, max_connections_is_retried_until_a_slot_frees) {
   fake_polygon_process fake{{"--rate", "100", "--max-connections", "1"}};
-  recorder first;
+  feed_recorder first;
   auto first_feed = std::make_unique<polygon_feed>(options_for(fake), first.callbacks());
   first.feed = first_feed.get();
   first_feed->start();
   ASSERT_TRUE(first.wait([&] { return first.count(feed_state::connected) == 1; }));
-  recorder second;
+  feed_recorder second;
   polygon_feed second_feed{options_for(fake), second.callbacks()};
   second.feed = &second_feed;
   second_feed.start();
@@ -244,7 +168,7 @@ TEST(polygon_feed, max_connections_is_retried_until_a_slot_frees) {
 
 TEST(polygon_feed, slow_consumer_conflates_to_latest_per_ticker) {
   fake_polygon_process fake{{"--rate", "3000", "--tickers", "AAPL,MSFT"}};
-  recorder r;
+  feed_recorder r;
   auto o = options_for(fake);
   o.max_pending_quotes = 8;
   o.snapshots = false;

@@ -52,9 +52,9 @@ TEST(polygon_record, recorded_session_replays_identically_twice) {
       cv.notify_all();
       fp->ready();
     };
-    cb.on_gap = [&](const std::string& t, timestamp_ns from, timestamp_ns to) {
+    cb.on_gap = [&](const feed_gap& gap) {
       std::lock_guard<std::mutex> g{mtx};
-      rec.gap(t, from, to);
+      rec.gap(gap.ticker, gap.from, gap.to);
       ++gaps;
     };
     polygon_feed feed{o, cb};
