@@ -166,7 +166,7 @@ Price fake_venue::price_of(const std::string& symbol) {
   return p;
 }
 
-std::string fake_venue::order_json(const order& o, bool) const {
+std::string fake_venue::order_json(const order& o, bool nested) const {
   // Field by field as Alpaca's order object, nulls where Alpaca sends null.
   auto str_or_null = [](const std::string& s) {
     std::string out;
