@@ -12,7 +12,7 @@ namespace engine {
 enum class OrderSide : uint8_t { buy, sell };
 enum class OrderType : uint8_t { market, limit, stop, stop_limit, trailing_stop };
 enum class TimeInForce : uint8_t { day, gtc, ioc, fok, opg, cls, gtd };
-/// Multi-leg orders (docs/ORDERS.md, docs/BROKERS_ALPACA.md): bracket = entry + take-profit +
+/// Multi-leg orders (docs/BROKERS_ALPACA.md, docs/BROKERS_ALPACA.md): bracket = entry + take-profit +
 /// stop-loss; oco = take-profit and stop-loss exits, one cancels the other; oto = entry + one.
 enum class OrderClass : uint8_t { simple, bracket, oco, oto };
 /// The legs a multi-leg order makes at the venue, each an order of its own.

@@ -46,7 +46,7 @@ class Order:
     stop_price: Decimal = Decimal(0)
     time_in_force: str = "day"
     client_order_id: str = ""      # generated when empty
-    order_class: str = "simple"    # simple | bracket | oco | oto (legs: docs/ORDERS.md)
+    order_class: str = "simple"    # simple | bracket | oco | oto (legs: docs/BROKERS_ALPACA.md)
     take_profit_limit_price: Decimal = Decimal(0)
     stop_loss_stop_price: Decimal = Decimal(0)
     stop_loss_limit_price: Decimal = Decimal(0)  # zero: a stop leg, not a stop_limit
