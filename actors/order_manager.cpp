@@ -16,6 +16,7 @@
 #include "actors/engine_metrics.hpp"
 #include "config/logging.hpp"
 #include "messages/commission_completion.hpp"
+#include "messages/order_legs.hpp"
 #include "messages/order_state_machine.hpp"
 #include "messages/type_ids.hpp"
 
@@ -565,9 +566,47 @@ void on_fill_report(om_actor* self, order_record& r, const ExecutionReport& rep)
 
 void reconcile_broker(om_actor* self, const std::string& broker);
 
+/// A leg of a multi-leg order ("<parent>.tp" / ".sl", messages/order_legs.hpp) is an order the
+/// venue made: its record is made on the first word of it, as the parent's strategy's, so its
+/// updates and fills reach that strategy. `seen` is what the venue said of it. Null when `id`
+/// is no leg of a known order.
+order_record* adopt_leg(om_actor* self, const std::string& id, const OrderUpdate& seen) {
+  auto& st = self->state;
+  std::string parent_id;
+  OrderLeg leg;
+  if (!parse_leg_order_id(id, parent_id, leg))
+    return nullptr;
+  auto p = st.orders.find(parent_id);
+  if (p == st.orders.end())
+    return nullptr;
+  const auto& parent = p->second;
+  order_record rec;
+  // A parent recovered from the journal has no leg prices: the venue's word fills in.
+  rec.request = leg_request(parent.request, leg);
+  rec.request.strategy = parent.exec.strategy;
+  rec.request.timestamp = seen.timestamp;
+  if (!seen.ticker.empty()) {
+    rec.request.ticker = seen.ticker;
+    rec.request.side = seen.side;
+  }
+  auto venue_qty = seen.executed_quantity + seen.leaves_quantity;
+  if (venue_qty.is_positive())
+    rec.request.quantity = venue_qty;
+  rec.exec = execution_from(rec.request);
+  rec.submitter = parent.submitter;
+  rec.broker = parent.broker;
+  st.by_client_id.emplace(rec.request.client_order_id, id);
+  auto& r = st.orders.emplace(id, std::move(rec)).first->second;
+  st.log->info("order {}: its {} leg {} is working at the venue", parent_id, enum_name(leg), id);
+  journal_then(self, "accepted", r.request, [] {});
+  return &r;
+}
+
 void on_execution_report(om_actor* self, const ExecutionReport& rep) {
   auto& st = self->state;
   auto i = st.orders.find(rep.update.order_id);
+  if (i == st.orders.end() && adopt_leg(self, rep.update.order_id, rep.update))
+    i = st.orders.find(rep.update.order_id);
   if (i == st.orders.end()) {
     st.log->error("execution report for unknown order {} ({})", rep.update.order_id,
                   enum_name(rep.event));
@@ -727,6 +766,14 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
   // Fills first, so final statuses follow from them.
   for (auto& f : v.fills) {
     auto i = st.orders.find(f.order_id);
+    if (i == st.orders.end()) {
+      OrderUpdate seen;
+      seen.ticker = f.ticker;
+      seen.side = f.side;
+      seen.timestamp = f.timestamp;
+      if (adopt_leg(self, f.order_id, seen))
+        i = st.orders.find(f.order_id);
+    }
     if (i != st.orders.end())
       apply_found_fill(self, i->second, f);
   }
@@ -734,6 +781,15 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
   for (auto& e : v.open) {
     open_there.insert(e.order_id);
     auto i = st.orders.find(e.order_id);
+    if (i == st.orders.end()) {
+      OrderUpdate seen;
+      seen.ticker = e.ticker;
+      seen.side = e.side;
+      seen.leaves_quantity = e.quantity;
+      seen.timestamp = e.timestamp;
+      if (adopt_leg(self, e.order_id, seen))
+        i = st.orders.find(e.order_id);
+    }
     if (i == st.orders.end()) {
       // Open at the venue, unknown here: adopted, marked external.
       order_record rec;

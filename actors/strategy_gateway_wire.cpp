@@ -87,6 +87,15 @@ T dec_of(const msgpack::object& m, std::string_view key, bool required) {
   return *v;
 }
 
+bool bool_of(const msgpack::object& m, std::string_view key) {
+  auto f = field(m, key);
+  if (!f || f->type == msgpack::type::NIL)
+    return false;
+  if (f->type != msgpack::type::BOOLEAN)
+    throw bad_field{"'" + std::string{key} + "' must be true or false"};
+  return f->via.boolean;
+}
+
 template <class E>
 E enum_of(const msgpack::object& m, std::string_view key, E fallback) {
   auto text = str_of(m, key, false);
@@ -255,6 +264,12 @@ std::optional<client_message> decode_client(std::string_view bytes, std::string&
       o.price = dec_of<Price>(m, "price", false);
       o.stop_price = dec_of<Price>(m, "stop_price", false);
       o.time_in_force = enum_of(m, "time_in_force", TimeInForce::day);
+      // Optional: a strategy that sends none of them makes a simple order.
+      o.order_class = enum_of(m, "order_class", OrderClass::simple);
+      o.take_profit_limit_price = dec_of<Price>(m, "take_profit_limit_price", false);
+      o.stop_loss_stop_price = dec_of<Price>(m, "stop_loss_stop_price", false);
+      o.stop_loss_limit_price = dec_of<Price>(m, "stop_loss_limit_price", false);
+      o.extended_hours = bool_of(m, "extended_hours");
     } else if (t == "cancel") {
       out.kind = client_kind::cancel;
       out.cancel.order_id = str_of(m, "order_id");

@@ -12,6 +12,11 @@ namespace engine {
 enum class OrderSide : uint8_t { buy, sell };
 enum class OrderType : uint8_t { market, limit, stop, stop_limit, trailing_stop };
 enum class TimeInForce : uint8_t { day, gtc, ioc, fok, opg, cls, gtd };
+/// Multi-leg orders (docs/BROKERS_ALPACA.md, docs/BROKERS_ALPACA.md): bracket = entry + take-profit +
+/// stop-loss; oco = take-profit and stop-loss exits, one cancels the other; oto = entry + one.
+enum class OrderClass : uint8_t { simple, bracket, oco, oto };
+/// The legs a multi-leg order makes at the venue, each an order of its own.
+enum class OrderLeg : uint8_t { take_profit, stop_loss };
 enum class OrderStatus : uint8_t {
   pending_new,
   new_, // "new"
@@ -48,6 +53,14 @@ template <>
 struct enum_names<TimeInForce> {
   static constexpr std::array<std::string_view, 7> values{"day", "gtc", "ioc", "fok",
                                                           "opg", "cls", "gtd"};
+};
+template <>
+struct enum_names<OrderClass> {
+  static constexpr std::array<std::string_view, 4> values{"simple", "bracket", "oco", "oto"};
+};
+template <>
+struct enum_names<OrderLeg> {
+  static constexpr std::array<std::string_view, 2> values{"take_profit", "stop_loss"};
 };
 template <>
 struct enum_names<OrderStatus> {

@@ -117,14 +117,19 @@ private:
     using type = std::decay_t<T>;
     if constexpr (std::is_same_v<type, field_t>) {
       key_ = x.name;
+      optional_ = x.optional;
       return true;
     } else if constexpr (detail::is_annotation_v<type>) {
       return true;
     } else {
       auto where = path_.empty() ? std::string{key_} : path_ + "." + key_;
       simdjson::dom::element e;
-      if (obj_[key_].get(e))
-        return fail(where, "missing field");
+      if (obj_[key_].get(e)) {
+        if (!optional_)
+          return fail(where, "missing field");
+        x = std::decay_t<T>{}; // written before the field existed: its default
+        return true;
+      }
       return read(e, x, where);
     }
   }
@@ -138,6 +143,7 @@ private:
   std::string path_;
   std::string& error_;
   const char* key_ = "";
+  bool optional_ = false;
 };
 
 } // namespace

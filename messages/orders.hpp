@@ -32,8 +32,15 @@ struct OrderRequest {
   timestamp_ns expire_time = 0; // gtd
   std::string strategy;        // who submitted: receives updates and fills
   std::string broker;          // the venue to route to; empty: the default broker
+  // Multi-leg orders (messages/order_legs.hpp): the legs' prices; zero when not set.
+  OrderClass order_class = OrderClass::simple;
+  Price take_profit_limit_price; // take_profit leg: its limit price
+  Price stop_loss_stop_price;    // stop_loss leg: its trigger
+  Price stop_loss_limit_price;   // stop_loss leg: its limit (zero: a stop, not a stop_limit)
+  bool extended_hours = false;   // may trade outside regular hours (limit + day only)
 };
 
+/// The fields after `broker` were added later: optional, so older journals still decode.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, OrderRequest& x) {
   return f(caf::meta::type_name("OrderRequest"), ENGINE_FIELD(x, order_id),
@@ -42,7 +49,12 @@ typename Inspector::result_type inspect(Inspector& f, OrderRequest& x) {
            ENGINE_FIELD(x, time_in_force), ENGINE_FIELD(x, client_order_id),
            ENGINE_FIELD(x, timestamp), ENGINE_FIELD(x, trail_amount),
            ENGINE_FIELD(x, trail_percent), ENGINE_FIELD(x, expire_time),
-           ENGINE_FIELD(x, strategy), ENGINE_FIELD(x, broker));
+           ENGINE_FIELD(x, strategy), ENGINE_FIELD(x, broker),
+           ENGINE_OPTIONAL_FIELD(x, order_class),
+           ENGINE_OPTIONAL_FIELD(x, take_profit_limit_price),
+           ENGINE_OPTIONAL_FIELD(x, stop_loss_stop_price),
+           ENGINE_OPTIONAL_FIELD(x, stop_loss_limit_price),
+           ENGINE_OPTIONAL_FIELD(x, extended_hours));
 }
 
 struct CancelRequest {

@@ -1,6 +1,8 @@
 // Pre-trade checks: validity, kill switch, collar, sizes, daily trades, buying power, rate.
 #include "actors/risk/risk_rules.hpp"
 
+#include "actors/risk/leg_rules.hpp"
+
 #include "messages/order_state_machine.hpp"
 
 #include <utility>
@@ -142,6 +144,9 @@ std::optional<risk_reject> risk_rules::evaluate(const OrderRequest& o, const pos
     return reject(risk_reason::trading_halted, "trading is halted: only cancels are accepted");
 
   if (auto what = invalid_fields(o))
+    return reject(risk_reason::invalid_order, *what);
+  if (auto what = invalid_legs(o, o.order_type == OrderType::limit ? std::optional<Price>{o.price}
+                                                                    : last_price(o.ticker)))
     return reject(risk_reason::invalid_order, *what);
 
   const Quantity current = book.quantity(o.ticker);

@@ -18,8 +18,10 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "brokers/alpaca/legs.hpp"
 #include "brokers/alpaca/wire.hpp"
 #include "config/logging.hpp"
+#include "messages/order_legs.hpp"
 #include "messages/order_state_machine.hpp"
 
 namespace engine::alpaca {
@@ -234,6 +236,8 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
   std::map<std::string, std::string> alpaca_to_cid;   // Alpaca order id -> client_order_id
   std::set<std::string> seen_exec;                    // execution ids reported
   std::set<std::string> replaced_reported;            // old Alpaca ids whose replace was sent
+  leg_book legs;                                      // bracket/oco/oto legs under engine ids
+  std::deque<trade_update> held; // events after a leg of unknown parent, until it is found
 
   // ================================================================ lifecycle
 
@@ -683,11 +687,27 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
 
   order_track& track_of(const std::string& engine_id) { return orders[engine_id]; }
 
+  /// Every order object read goes through the leg book: legs carry their engine ids.
+  std::optional<order_object> parsed(std::string_view body, std::string& err) {
+    auto o = parse_order(body, err);
+    if (o)
+      legs.normalize(*o);
+    return o;
+  }
+  std::optional<std::vector<order_object>> parsed_list(std::string_view body, std::string& err) {
+    auto l = parse_orders(body, err);
+    if (l)
+      legs.normalize(*l);
+    return l;
+  }
+
   void remember(const order_object& o) {
     alpaca_to_cid[o.id] = o.client_order_id;
     auto& t = track_of(engine_order_id(o.client_order_id));
     if (o.replaced_by.empty() && o.status != "replaced")
       t.alpaca_id = o.id;
+    for (const auto& leg : o.legs)
+      remember(leg);
   }
 
   Quantity executed(const order_track& t) const {
@@ -704,7 +724,40 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
     return u;
   }
 
-  void on_update(const trade_update& u) {
+  void on_update(trade_update u) {
+    if (!held.empty()) {
+      held.push_back(std::move(u)); // after a leg whose parent is being looked up: in order
+      return;
+    }
+    legs.normalize(u.order);
+    if (legs.unknown(u.order)) {
+      held.push_back(std::move(u));
+      return learn_parents();
+    }
+    handle_update(u);
+  }
+
+  /// A leg came before its parent (a fresh connection knows none): the recent multi-leg
+  /// orders, nested, name its parent; then the held events go on in their order.
+  void learn_parents() {
+    request(http::verb::get, "/v2/orders?status=all&nested=true&direction=desc&limit=500", "",
+            [self = shared_from_this()](rest_result res) {
+              if (self->closed)
+                return;
+              std::string err;
+              if (res.status != 200 || !self->parsed_list(res.body, err))
+                self->notice("looking up the parent of a leg: " + describe(res) + " " + err);
+              auto q = std::move(self->held);
+              self->held.clear();
+              for (auto& u : q) {
+                self->legs.looked_up(u.order.id);
+                self->legs.normalize(u.order);
+                self->handle_update(u);
+              }
+            });
+  }
+
+  void handle_update(const trade_update& u) {
     const auto& o = u.order;
     std::string id = engine_order_id(o.client_order_id);
     auto& t = track_of(id);
@@ -760,7 +813,7 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
                     if (self->closed || res.status != 200)
                       return;
                     std::string err;
-                    if (auto n = parse_order(res.body, err))
+                    if (auto n = self->parsed(res.body, err))
                       self->report_replace(old_id, *n);
                     else
                       self->garbage("replacement order", err);
@@ -849,7 +902,7 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
                 return;
               if (res.status == 200 || res.status == 201) {
                 std::string err;
-                if (auto oo = parse_order(res.body, err))
+                if (auto oo = self->parsed(res.body, err))
                   return self->accepted(*oo);
                 self->garbage("order answer", err);
                 return self->resolve(o, body, resends, 0);
@@ -879,7 +932,7 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
                 return;
               if (res.status == 200) {
                 std::string err;
-                if (auto oo = parse_order(res.body, err))
+                if (auto oo = self->parsed(res.body, err))
                   return self->accepted(*oo);
                 self->garbage("order answer", err);
               } else if (res.status == 404) {
@@ -909,6 +962,15 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
     auto it = orders.find(engine_id);
     if (it != orders.end() && !it->second.alpaca_id.empty())
       return then(it->second.alpaca_id);
+    std::string parent;
+    OrderLeg leg;
+    if (parse_leg_order_id(engine_id, parent, leg))
+      return find_leg(engine_id, parent, [then, unknown](std::optional<order_object> o,
+                                                        std::string err) {
+        if (!o)
+          return unknown(err.empty() ? "no such leg at Alpaca" : err);
+        then(o->id);
+      });
     request(http::verb::get,
             "/v2/orders:by_client_order_id?client_order_id=" + url_encode(engine_id), "",
             [self = shared_from_this(), engine_id, then, unknown](rest_result res) {
@@ -916,7 +978,7 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
                 return;
               std::string err;
               if (res.status == 200) {
-                if (auto oo = parse_order(res.body, err)) {
+                if (auto oo = self->parsed(res.body, err)) {
                   self->remember(*oo);
                   // a replaced original: follow to the live one
                   std::string live = self->orders[engine_id].alpaca_id;
@@ -990,7 +1052,7 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
                 return;
               std::string err;
               if (res.status == 200) {
-                if (auto n = parse_order(res.body, err))
+                if (auto n = self->parsed(res.body, err))
                   return self->report_replace(aid, *n);
                 self->garbage("replace answer", err);
               } else if (res.status >= 400 && res.status < 500) {
@@ -1003,7 +1065,7 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
                 [self, rp, aid](rest_result r2) {
                   std::string e2;
                   if (r2.status == 200)
-                    if (auto n = parse_order(r2.body, e2))
+                    if (auto n = self->parsed(r2.body, e2))
                       return self->report_replace(aid, *n);
                   self->notice("replace of " + rp.order_id + " not applied: " + describe(r2));
                 });
@@ -1013,6 +1075,15 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
   // ================================================================ reconciliation queries
 
   void by_client_id(const std::string& cid, net::answer<OrderExecution> done) {
+    std::string parent;
+    OrderLeg leg;
+    if (parse_leg_order_id(cid, parent, leg))
+      return find_leg(cid, parent, [self = shared_from_this(), done](
+                                     std::optional<order_object> o, std::string err) {
+        if (!o)
+          return done(std::nullopt, err);
+        self->follow_replacements(*o, Quantity{}, 0, done);
+      });
     request(http::verb::get, "/v2/orders:by_client_order_id?client_order_id=" + url_encode(cid),
             "", [self = shared_from_this(), done](rest_result res) {
               if (res.status == 404)
@@ -1020,7 +1091,7 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
               if (res.status != 200)
                 return done(std::nullopt, describe(res));
               std::string err;
-              auto o = parse_order(res.body, err);
+              auto o = self->parsed(res.body, err);
               if (!o) {
                 self->garbage("order answer", err);
                 return done(std::nullopt, "unparsable answer: " + err);
@@ -1051,6 +1122,35 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
                });
   }
 
+  /// A leg by its engine id: through its parent, nested (Alpaca knows the leg by its own
+  /// client_order_id only). nullopt with "" when the venue has no such leg.
+  void find_leg(const std::string& leg_id, const std::string& parent,
+                std::function<void(std::optional<order_object>, std::string)> done) {
+    request(http::verb::get,
+            "/v2/orders:by_client_order_id?client_order_id=" + url_encode(parent), "",
+            [self = shared_from_this(), leg_id, done](rest_result res) {
+              if (res.status == 404)
+                return done(std::nullopt, "");
+              std::string err;
+              auto p = res.status == 200 ? self->parsed(res.body, err) : std::nullopt;
+              if (!p)
+                return done(std::nullopt, describe(res) + " " + err);
+              self->request(
+                http::verb::get, "/v2/orders/" + p->id + "?nested=true", "",
+                [self, leg_id, done](rest_result r2) {
+                  std::string e2;
+                  auto n = r2.status == 200 ? self->parsed(r2.body, e2) : std::nullopt;
+                  if (!n)
+                    return done(std::nullopt, describe(r2) + " " + e2);
+                  self->remember(*n);
+                  for (auto& leg : n->legs)
+                    if (leg.client_order_id == leg_id)
+                      return done(leg, "");
+                  done(std::nullopt, "");
+                });
+            });
+  }
+
   /// A replaced order's live state is its last replacement's; executions add up along the way.
   void follow_replacements(order_object o, Quantity before, int hops,
                            net::answer<OrderExecution> done) {
@@ -1066,7 +1166,7 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
               std::string err;
               if (res.status != 200)
                 return done(std::nullopt, describe(res));
-              auto n = parse_order(res.body, err);
+              auto n = self->parsed(res.body, err);
               if (!n)
                 return done(std::nullopt, "unparsable answer: " + err);
               self->follow_replacements(*n, carried, hops + 1, done);
@@ -1083,7 +1183,7 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
               if (res.status != 200)
                 return done(std::nullopt, describe(res));
               std::string err;
-              auto list = parse_orders(res.body, err);
+              auto list = self->parsed_list(res.body, err);
               if (!list) {
                 self->garbage("orders answer", err);
                 return done(std::nullopt, "unparsable answer: " + err);
@@ -1138,7 +1238,7 @@ struct alpaca_connection::impl : std::enable_shared_from_this<impl> {
               [self = shared_from_this(), acc, done, oid = a.order_id](rest_result res) {
                 std::string err;
                 if (res.status == 200)
-                  if (auto o = parse_order(res.body, err)) {
+                  if (auto o = self->parsed(res.body, err)) {
                     self->alpaca_to_cid[o->id] = o->client_order_id;
                     return self->resolve_fill_orders(acc, done);
                   }

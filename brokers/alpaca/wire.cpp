@@ -204,7 +204,8 @@ std::optional<TimeInForce> time_in_force_from(std::string_view s) {
 
 std::optional<OrderStatus> status_from(std::string_view s) {
   using S = OrderStatus;
-  static constexpr std::array<std::pair<std::string_view, S>, 16> table{{
+  static constexpr std::array<std::pair<std::string_view, S>, 17> table{{
+    {"held", S::new_},              // a leg waiting for its entry to fill: it exists there
     {"new", S::new_},
     {"accepted", S::new_},          // acknowledged, not yet routed: the venue has it
     {"pending_new", S::pending_new},
@@ -264,7 +265,43 @@ Rate fraction_from_percent(std::string_view text, bool& ok) {
   return Rate::from_raw(raw.value_or(0));
 }
 
+/// order_class with its take_profit {limit_price} and stop_loss {stop_price[, limit_price]}
+/// objects, as POST /v2/orders takes them; "" when written, else why the legs cannot be.
+std::string put_legs(json_writer& w, const OrderRequest& o) {
+  if (o.order_class == OrderClass::simple)
+    return ""; // Alpaca's default: no order_class, no legs
+  bool tp = o.take_profit_limit_price.is_positive();
+  bool sl = o.stop_loss_stop_price.is_positive();
+  if (o.order_class != OrderClass::oto ? !(tp && sl) : tp == sl)
+    return to_string(o.order_class) + " order has the wrong legs (take_profit "
+           + (tp ? "set" : "missing") + ", stop_loss " + (sl ? "set" : "missing") + ")";
+  put(w, "order_class", enum_name(o.order_class));
+  if (tp) {
+    w.key("take_profit");
+    w.begin_object();
+    put(w, "limit_price", o.take_profit_limit_price.to_string());
+    w.end_object();
+  }
+  if (sl) {
+    w.key("stop_loss");
+    w.begin_object();
+    put(w, "stop_price", o.stop_loss_stop_price.to_string());
+    if (o.stop_loss_limit_price.is_positive())
+      put(w, "limit_price", o.stop_loss_limit_price.to_string());
+    w.end_object();
+  }
+  return "";
+}
+
 } // namespace
+
+std::optional<OrderLeg> leg_kind(const order_object& leg) {
+  if (leg.type == "limit")
+    return OrderLeg::take_profit;
+  if (leg.type == "stop" || leg.type == "stop_limit")
+    return OrderLeg::stop_loss;
+  return std::nullopt;
+}
 
 body_result order_body(const OrderRequest& o) {
   body_result r;
@@ -295,7 +332,9 @@ body_result order_body(const OrderRequest& o) {
     case OrderType::limit:
       if (!o.price.is_positive())
         return {{}, "limit order needs a positive price"};
-      put(w, "limit_price", o.price.to_string());
+      // An oco is its take-profit: Alpaca takes the price from take_profit alone.
+      if (o.order_class != OrderClass::oco)
+        put(w, "limit_price", o.price.to_string());
       break;
     case OrderType::stop:
       if (!o.stop_price.is_positive())
@@ -316,6 +355,12 @@ body_result order_body(const OrderRequest& o) {
       else
         put(w, "trail_percent", percent_text(o.trail_percent));
       break;
+  }
+  if (auto why = put_legs(w, o); !why.empty())
+    return {{}, why};
+  if (o.extended_hours) {
+    w.key("extended_hours");
+    w.value(true);
   }
   put(w, "client_order_id", o.order_id);
   w.end_object();

@@ -50,7 +50,10 @@ struct body_result {
   std::string error; // empty when body is valid
 };
 
-/// POST /v2/orders body: the engine order_id as client_order_id, exact decimal strings.
+/// POST /v2/orders body: the engine order_id as client_order_id, exact decimal strings; a
+/// bracket, oco or oto order with order_class, take_profit {limit_price} and stop_loss
+/// {stop_price, limit_price}; extended_hours when set. An oco carries no top-level limit_price
+/// (its take_profit is it).
 body_result order_body(const OrderRequest& order);
 /// PATCH /v2/orders/{id} body: only the fields the replace changes (zero keeps the old value),
 /// plus the replacement's client_order_id.
@@ -86,6 +89,10 @@ struct order_object {
   timestamp_ns updated_at = 0;
   std::vector<order_object> legs;
 };
+
+/// Which leg of its parent a leg order is: the limit is the take-profit, a stop or stop_limit
+/// the stop-loss (Alpaca names no leg otherwise); nullopt for any other type.
+std::optional<OrderLeg> leg_kind(const order_object& leg);
 
 /// Alpaca's error body {"code":40010001,"message":"..."}.
 struct api_error {

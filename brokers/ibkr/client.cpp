@@ -467,6 +467,7 @@ struct ibkr_connection::impl : std::enable_shared_from_this<ibkr_connection::imp
     s.tif = e.request.time_in_force;
     s.account = account;
     s.order_ref = e.engine_id;
+    s.order_class = e.request.order_class;
     return s;
   }
 
@@ -491,7 +492,9 @@ struct ibkr_connection::impl : std::enable_shared_from_this<ibkr_connection::imp
     if (!err.empty()) {
       e.status = OrderStatus::rejected;
       e.final = true;
-      return emit(report_for(e, OrderEvent::reject, "ibkr: " + err));
+      // An unsupported class keeps its reason's name first, as the simulator's does.
+      bool named = err.rfind("unsupported_order_class:", 0) == 0;
+      return emit(report_for(e, OrderEvent::reject, named ? err : "ibkr: " + err));
     }
     e.ib_id = o.ids->allocate(std::max(next_valid_id, o.min_order_id));
     o.ids->put(e);

@@ -277,6 +277,10 @@ std::optional<std::string_view> tif_text(TimeInForce t) {
 }
 
 std::string encode_place_order(const order_spec& o, int sv, std::string& error) {
+  if (o.order_class != OrderClass::simple) {
+    error = std::string{unsupported_order_class_reason} + " (" + to_string(o.order_class) + ")";
+    return {};
+  }
   auto type = order_type_text(o.type);
   auto tif = tif_text(o.tif);
   if (!type || !tif) {

@@ -136,6 +136,10 @@ std::string check_server_version(int v);
 
 // ---- requests --------------------------------------------------------------------------------
 
+/// Why a multi-leg order is refused: this client sends one order per request, never legs.
+inline constexpr std::string_view unsupported_order_class_reason =
+  "unsupported_order_class: IBKR takes simple orders only (bracket, oco and oto legs are not sent)";
+
 /// An order as placeOrder sends it: stocks via SMART in USD unless told otherwise.
 struct order_spec {
   int64_t order_id = 0;
@@ -154,6 +158,7 @@ struct order_spec {
   std::string account;
   std::string order_ref; // the engine's order id
   bool transmit = true;
+  OrderClass order_class = OrderClass::simple; // only simple is sent (no legs over this wire)
 };
 
 /// IB's order type text ("MKT", "LMT", "STP", "STP LMT", "TRAIL") and time in force; nullopt
@@ -163,7 +168,8 @@ std::optional<std::string_view> tif_text(TimeInForce t);
 std::optional<OrderType> parse_order_type(std::string_view text);
 std::optional<TimeInForce> parse_tif(std::string_view text);
 
-/// Empty string when the spec cannot be sent (the reason goes to `error`).
+/// Empty string when the spec cannot be sent (the reason goes to `error`); a bracket, oco or
+/// oto is refused with "unsupported_order_class: ..." rather than sent without its legs.
 std::string encode_place_order(const order_spec& o, int server_version, std::string& error);
 std::string encode_cancel_order(int64_t order_id, int server_version);
 std::string encode_start_api(int client_id, std::string_view optional_capabilities = {});

@@ -123,6 +123,8 @@ const char* fill_engine::validate(const OrderRequest& o, const ticker_book* b,
     return reasons::unknown_ticker;
   if (!o.quantity.is_positive())
     return reasons::quantity_not_positive;
+  if (o.order_class != OrderClass::simple)
+    return reasons::unsupported_order_class;
   const bool has_trail = !o.trail_amount.is_zero() || !o.trail_percent.is_zero();
   const bool wants_limit =
     o.order_type == OrderType::limit || o.order_type == OrderType::stop_limit;

@@ -57,6 +57,9 @@ inline constexpr const char* gtd_expire_time_passed = "gtd expire_time not in th
 inline constexpr const char* market_closed = "market closed";
 inline constexpr const char* opg_while_open = "opg accepted only while the session is closed";
 inline constexpr const char* no_quote = "no quote yet";
+// The simulator fills simple orders only; bracket, oco and oto are for Alpaca (docs/BROKERS_ALPACA.md).
+inline constexpr const char* unsupported_order_class =
+  "unsupported_order_class: the simulator fills simple orders only";
 // ends of life
 inline constexpr const char* ioc_remainder = "ioc remainder";
 inline constexpr const char* fok_not_filled = "fok not filled";

@@ -179,6 +179,16 @@ public:
     return d;
   }
 
+  std::optional<bool> boolean(const char* key) const {
+    simdjson::dom::element e;
+    if (obj_[key].get(e) || e.is_null())
+      return std::nullopt;
+    bool v = false;
+    if (e.get_bool().get(v))
+      throw bad_field{key, std::string{key} + ": expected true or false"};
+    return v;
+  }
+
   std::optional<int64_t> integer(const char* key) const {
     simdjson::dom::element e;
     if (obj_[key].get(e) || e.is_null())
@@ -646,6 +656,15 @@ api_response api_router::post_order(const api_request& req) {
     throw bad_field{"type", "type: trailing_stop is not offered by the API"};
   if (o.time_in_force == TimeInForce::gtd)
     throw bad_field{"time_in_force", "time_in_force: gtd is not offered by the API"};
+  // Multi-leg orders and extended hours: the risk manager checks that the legs make sense.
+  o.order_class = b.enumeration<OrderClass>("order_class").value_or(OrderClass::simple);
+  if (auto p = b.decimal<Price>("take_profit_limit_price"))
+    o.take_profit_limit_price = *p;
+  if (auto p = b.decimal<Price>("stop_loss_stop_price"))
+    o.stop_loss_stop_price = *p;
+  if (auto p = b.decimal<Price>("stop_loss_limit_price"))
+    o.stop_loss_limit_price = *p;
+  o.extended_hours = b.boolean("extended_hours").value_or(false);
   if (auto c = b.string("client_order_id")) {
     if (c->empty() || c->size() > 64)
       throw bad_field{"client_order_id", "client_order_id: 1 to 64 characters"};

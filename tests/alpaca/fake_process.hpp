@@ -93,6 +93,15 @@ public:
 
   /// GET a path from the fake (with the keys); returns the body ("" on failure).
   std::string get(const std::string& target, int* status = nullptr) const {
+    return call(boost::beast::http::verb::get, target, status);
+  }
+  /// POST without a body (the fake's test controls, e.g. /fake/price?symbol=S&price=P).
+  std::string post(const std::string& target, int* status = nullptr) const {
+    return call(boost::beast::http::verb::post, target, status);
+  }
+
+  std::string call(boost::beast::http::verb verb, const std::string& target,
+                   int* status = nullptr) const {
     namespace beast = boost::beast;
     namespace http = beast::http;
     boost::asio::io_context ioc;
@@ -103,10 +112,11 @@ public:
               ec);
     if (ec)
       return {};
-    http::request<http::string_body> req{http::verb::get, target, 11};
+    http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, "127.0.0.1");
     req.set("APCA-API-KEY-ID", "fake-key");
     req.set("APCA-API-SECRET-KEY", "fake-secret");
+    req.prepare_payload();
     http::write(s, req, ec);
     beast::flat_buffer buf;
     http::response<http::string_body> res;

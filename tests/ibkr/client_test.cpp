@@ -583,6 +583,23 @@ TEST_F(ibkr_client, orders_while_not_connected_are_rejected_broker_unavailable) 
   EXPECT_TRUE(fake_->orders_seen().empty());
 }
 
+TEST_F(ibkr_client, a_bracket_is_rejected_unsupported_order_class_and_never_sent) {
+  start_fake();
+  recorder& rec = make_recorder();
+  auto& c = connect(options(), rec);
+  auto o = order("E-1", OrderType::limit, "1", "100");
+  o.order_class = OrderClass::bracket;
+  o.take_profit_limit_price = *Price::parse("110");
+  o.stop_loss_stop_price = *Price::parse("90");
+  c.submit(o);
+  ASSERT_TRUE(rec.wait([](recorder& r) { return r.count(OrderEvent::reject) == 1; }));
+  auto rs = rec.of("E-1");
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].update.status, OrderStatus::rejected);
+  EXPECT_EQ(rs[0].update.reason.rfind("unsupported_order_class: ", 0), 0u) << rs[0].update.reason;
+  EXPECT_TRUE(fake_->orders_seen().empty()) << "no order without its legs reached TWS";
+}
+
 // ---- faults ----------------------------------------------------------------------------------
 
 TEST_F(ibkr_client, reject_fault_gives_ibs_text) {

@@ -271,6 +271,20 @@ TEST(ibkr_wire, order_types_and_tifs) {
   EXPECT_FALSE(err.empty());
 }
 
+TEST(ibkr_wire, multi_leg_orders_are_refused_not_sent_without_their_legs) {
+  for (auto c : {OrderClass::bracket, OrderClass::oco, OrderClass::oto}) {
+    auto o = limit_order();
+    o.order_class = c;
+    std::string err;
+    EXPECT_TRUE(encode_place_order(o, 176, err).empty());
+    EXPECT_EQ(err.rfind("unsupported_order_class: ", 0), 0u) << err;
+    EXPECT_NE(err.find(to_string(c)), std::string::npos) << err;
+  }
+  std::string err;
+  EXPECT_FALSE(encode_place_order(limit_order(), 176, err).empty()); // simple: sent
+  EXPECT_TRUE(err.empty());
+}
+
 TEST(ibkr_wire, other_requests) {
   EXPECT_EQ(fields_of_frame(encode_cancel_order(5, 168)), (std::vector<std::string>{"4", "1", "5"}));
   EXPECT_EQ(fields_of_frame(encode_cancel_order(5, 169)),

@@ -90,3 +90,55 @@ TEST(GatewayWire, EngineFramesAreMapsWithTheirSeq) {
   EXPECT_EQ(m["price"].as<std::string>(), "230.01");
   EXPECT_EQ(m["quantity"].as<std::string>(), "3");
 }
+
+TEST(GatewayWire, EachOrderClassDecodesWithItsLegs) {
+  struct row {
+    const char* cls;
+    const char* tp;
+    const char* sl;
+    const char* sll;
+    OrderClass want;
+  };
+  for (const row& r : {row{"bracket", "110", "90", "89.5", OrderClass::bracket},
+                       row{"oco", "110", "90", "", OrderClass::oco},
+                       row{"oto", "", "90", "", OrderClass::oto},
+                       row{"simple", "", "", "", OrderClass::simple}}) {
+    std::string err;
+    auto m = wire::decode_client(
+      pack({{"t", "order"}, {"client_order_id", "c"}, {"ticker", "AAPL"}, {"side", "buy"},
+            {"order_type", "limit"}, {"quantity", "1"}, {"price", "100"},
+            {"order_class", r.cls}, {"take_profit_limit_price", r.tp},
+            {"stop_loss_stop_price", r.sl}, {"stop_loss_limit_price", r.sll}}),
+      err);
+    ASSERT_TRUE(m) << r.cls << ": " << err;
+    EXPECT_EQ(m->order.order_class, r.want);
+    EXPECT_EQ(m->order.take_profit_limit_price.to_string(), *r.tp ? r.tp : "0");
+    EXPECT_EQ(m->order.stop_loss_stop_price.to_string(), *r.sl ? r.sl : "0");
+    EXPECT_EQ(m->order.stop_loss_limit_price.to_string(), *r.sll ? r.sll : "0");
+    EXPECT_FALSE(m->order.extended_hours);
+  }
+  // extended_hours is a msgpack boolean; anything else is refused.
+  msgpack::sbuffer b;
+  msgpack::packer<msgpack::sbuffer> pk{b};
+  pk.pack_map(5);
+  pk.pack(std::string{"t"});
+  pk.pack(std::string{"order"});
+  pk.pack(std::string{"client_order_id"});
+  pk.pack(std::string{"c"});
+  pk.pack(std::string{"ticker"});
+  pk.pack(std::string{"AAPL"});
+  pk.pack(std::string{"quantity"});
+  pk.pack(std::string{"1"});
+  pk.pack(std::string{"extended_hours"});
+  pk.pack_true();
+  std::string err;
+  auto m = wire::decode_client({b.data(), b.size()}, err);
+  ASSERT_TRUE(m) << err;
+  EXPECT_TRUE(m->order.extended_hours);
+  EXPECT_EQ(error_of(pack({{"t", "order"}, {"client_order_id", "a"}, {"ticker", "AAPL"},
+                           {"quantity", "1"}, {"extended_hours", "yes"}})),
+            "'extended_hours' must be true or false");
+  EXPECT_EQ(error_of(pack({{"t", "order"}, {"client_order_id", "a"}, {"ticker", "AAPL"},
+                           {"quantity", "1"}, {"order_class", "straddle"}})),
+            "'order_class' has an unknown value 'straddle'");
+}

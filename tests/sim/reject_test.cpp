@@ -64,6 +64,15 @@ const reject_case reject_cases[] = {
   {"no_universe_any_ticker_limit", {},
    with(limit("o", S::buy, 10, "5.00"), [](auto& o) { o.ticker = "ZZZ"; }), nullptr},
   {"zero_quantity", {}, market("o", S::buy, 0), reasons::quantity_not_positive},
+  {"bracket_order_class",
+   {},
+   with(limit("o", S::buy, 10, "100.02"),
+        [](OrderRequest& o) {
+          o.order_class = OrderClass::bracket;
+          o.take_profit_limit_price = *Price::parse("105");
+          o.stop_loss_stop_price = *Price::parse("95");
+        }),
+   reasons::unsupported_order_class},
   {"negative_quantity", {}, with(market("o", S::buy, 1), [](auto& o) { o.quantity = qty("-1"); }),
    reasons::quantity_not_positive},
   {"market_with_price", {}, with(market("o", S::buy, 10), [](auto& o) { o.price = px("100"); }),

@@ -171,7 +171,7 @@ void fake_venue::pin_price(const std::string& symbol, Price px) {
   pinned_.insert(symbol);
 }
 
-std::string fake_venue::order_json(const order& o, bool) const {
+std::string fake_venue::order_json(const order& o, bool nested) const {
   // Field by field as Alpaca's order object, nulls where Alpaca sends null.
   auto str_or_null = [](const std::string& s) {
     std::string out;
@@ -214,7 +214,7 @@ std::string fake_venue::order_json(const order& o, bool) const {
   field("qty", dec(o.qty, true));
   field("filled_qty", dec(o.filled_qty, true));
   field("filled_avg_price", avg);
-  field("order_class", "\"\"");
+  field("order_class", "\"" + o.order_class + "\""); // simple orders: "" as Alpaca sends
   field("order_type", str_or_null(o.type));
   field("type", str_or_null(o.type));
   field("side", str_or_null(o.side));
@@ -223,8 +223,15 @@ std::string fake_venue::order_json(const order& o, bool) const {
   field("limit_price", dec(o.limit_price, o.limit_price.is_positive()));
   field("stop_price", dec(o.stop_price, o.stop_price.is_positive()));
   field("status", str_or_null(o.status));
-  field("extended_hours", "false");
-  field("legs", "null");
+  field("extended_hours", o.extended_hours ? "true" : "false");
+  std::string legs = "null";
+  if (nested && !o.legs.empty()) {
+    legs = "[";
+    for (size_t i = 0; i < o.legs.size(); ++i)
+      legs += (i ? "," : "") + order_json(orders_.at(o.legs[i]), false);
+    legs += "]";
+  }
+  field("legs", legs);
   field("trail_percent", str_or_null(o.trail_percent));
   field("trail_price", dec(o.trail_price, o.trail_price.is_positive()));
   field("hwm", dec(o.hwm, o.type == "trailing_stop" && o.hwm.is_positive()));
@@ -340,6 +347,9 @@ reply fake_venue::create_order(const std::string& body, int64_t now) {
     if (obj["trail_percent"].get_double().get(d) == simdjson::SUCCESS)
       o.trail_percent = Price::from_double(d)->to_string();
   }
+  std::vector<order> legs;
+  if (auto why = read_legs(obj, o, legs); !why.empty())
+    return error(422, 40010001, why);
   if (o.symbol.empty())
     return error(422, 40010001, "symbol is required");
   if (o.side != "buy" && o.side != "sell")
@@ -377,11 +387,150 @@ reply fake_venue::create_order(const std::string& body, int64_t now) {
   o.hwm = price_of(o.symbol);
   by_client_[o.client_order_id] = o.id;
   ++accepted_count_[o.client_order_id];
+  for (auto& leg : legs) {
+    leg.id = uuid('0', ++next_id_);
+    leg.seq = next_id_;
+    leg.client_order_id = uuid('c', next_id_); // Alpaca names legs itself
+    leg.parent = o.id;
+    leg.created_ns = leg.updated_ns = now;
+    o.legs.push_back(leg.id);
+    by_client_[leg.client_order_id] = leg.id;
+    orders_.emplace(leg.id, leg);
+  }
   auto& stored = orders_.emplace(o.id, o).first->second;
   std::string answer = order_json(stored, true);
   stored.status = "new";
   event("new", stored, now, "");
+  for (const auto& id : stored.legs) {
+    order& leg = orders_.at(id);
+    if (leg.status == "accepted") { // an oco's stop works beside it from the start
+      leg.status = "new";
+      event("new", leg, now, "");
+    }
+  }
   return {200, answer};
+}
+
+std::string fake_venue::read_legs(simdjson::dom::object obj, order& o, std::vector<order>& legs) {
+  std::string cls = read_string(obj, "order_class");
+  bool ext = false;
+  if (obj["extended_hours"].get_bool().get(ext) != simdjson::SUCCESS)
+    ext = false;
+  o.extended_hours = ext;
+  if (ext && (o.type != "limit" || o.time_in_force != "day"))
+    return "extended hours order must be DAY limit orders";
+  if (cls.empty() || cls == "simple")
+    return ""; // take_profit / stop_loss of a simple order are ignored, as at Alpaca
+  if (cls != "bracket" && cls != "oco" && cls != "oto")
+    return "invalid order_class";
+  if (o.symbol.empty())
+    return "symbol is required";
+  if (ext)
+    return "extended hours is not supported for " + cls + " orders";
+  o.order_class = cls;
+  Price tp, sl, sll;
+  bool has_tp = false, has_sl = false, has_sll = false;
+  simdjson::dom::object tpo, slo;
+  if (obj["take_profit"].get_object().get(tpo) == simdjson::SUCCESS
+      && !read_decimal(tpo, "limit_price", tp, has_tp))
+    return "invalid take_profit.limit_price";
+  if (obj["stop_loss"].get_object().get(slo) == simdjson::SUCCESS
+      && (!read_decimal(slo, "stop_price", sl, has_sl)
+          || !read_decimal(slo, "limit_price", sll, has_sll)))
+    return "invalid stop_loss";
+  has_tp = has_tp && tp.is_positive();
+  has_sl = has_sl && sl.is_positive();
+  bool day_or_gtc = o.time_in_force == "day" || o.time_in_force == "gtc";
+  bool buy = o.side == "buy";
+  const Price cent = Price::from_raw(Price::scale / 100);
+  if (cls == "oco") {
+    if (o.type != "limit")
+      return "oco orders must be limit orders";
+    if (!has_tp)
+      return "oco orders require take_profit.limit_price";
+    if (!has_sl)
+      return "oco orders require stop_loss.stop_price";
+    if (o.limit_price.is_positive() && o.limit_price != tp)
+      return "oco orders require limit_price to equal take_profit.limit_price";
+    o.limit_price = tp; // the oco order is its take-profit
+    if (buy ? tp >= sl : tp <= sl)
+      return std::string{"take_profit.limit_price must be "} + (buy ? "<" : ">")
+             + " stop_loss.stop_price";
+  } else {
+    if (o.type != "market" && o.type != "limit")
+      return cls + " orders must be market or limit orders";
+    if (cls == "bracket" && !has_tp)
+      return "bracket orders require take_profit.limit_price";
+    if (cls == "bracket" && !has_sl)
+      return "bracket orders require stop_loss.stop_price";
+    if (cls == "oto" && has_tp == has_sl)
+      return "oto orders require exactly one of take_profit and stop_loss";
+    Price base = o.type == "limit" ? o.limit_price : price_of(o.symbol);
+    if (has_tp && (buy ? tp < base + cent : tp > base - cent))
+      return std::string{"take_profit.limit_price must be "} + (buy ? ">= base_price + 0.01"
+                                                                      : "<= base_price - 0.01");
+    if (has_sl && (buy ? sl > base - cent : sl < base + cent))
+      return std::string{"stop_loss.stop_price must be "} + (buy ? "<= base_price - 0.01"
+                                                                 : ">= base_price + 0.01");
+  }
+  if (!day_or_gtc)
+    return cls + " orders must be day or gtc orders";
+  auto leg = [&](const char* type) {
+    order l;
+    l.symbol = o.symbol;
+    l.side = cls == "oco" ? o.side : (buy ? "sell" : "buy");
+    l.type = type;
+    l.time_in_force = o.time_in_force;
+    l.order_class = cls;
+    l.qty = o.qty;
+    l.hwm = price_of(o.symbol);
+    // Legs of a bracket or oto wait ("held") for their entry to fill.
+    l.status = cls == "oco" ? "accepted" : "held";
+    return l;
+  };
+  if (has_tp && cls != "oco") {
+    legs.push_back(leg("limit"));
+    legs.back().limit_price = tp;
+  }
+  if (has_sl) {
+    legs.push_back(leg(has_sll && sll.is_positive() ? "stop_limit" : "stop"));
+    legs.back().stop_price = sl;
+    if (has_sll)
+      legs.back().limit_price = sll;
+  }
+  return "";
+}
+
+void fake_venue::activate_legs(order& parent, int64_t now) {
+  for (const auto& id : parent.legs) {
+    order& leg = orders_.at(id);
+    if (leg.status != "held")
+      continue;
+    leg.status = "new";
+    leg.updated_ns = now;
+    event("new", leg, now, "");
+  }
+}
+
+void fake_venue::cancel_siblings(const order& filled, int64_t now) {
+  // One leg's execution cancels the other (an oco's parent and its stop are such a pair).
+  std::vector<std::string> others;
+  if (!filled.parent.empty()) {
+    const order& p = orders_.at(filled.parent);
+    others = p.legs;
+    if (p.order_class == "oco")
+      others.push_back(p.id);
+  } else if (filled.order_class == "oco") {
+    others = filled.legs;
+  }
+  for (const auto& id : others) {
+    order& x = orders_.at(id);
+    if (x.id == filled.id || !(is_open(x) || x.status == "held"))
+      continue;
+    x.status = "canceled";
+    x.canceled_ns = x.updated_ns = now;
+    event("canceled", x, now, "");
+  }
 }
 
 reply fake_venue::list_orders(const std::map<std::string, std::string>& q,
@@ -404,8 +553,19 @@ reply fake_venue::list_orders(const std::map<std::string, std::string>& q,
   bool asc = get("direction", "desc") == "asc";
   std::string symbols = get("symbols", "");
   std::vector<const order*> sel;
+  bool nested = get("nested", "false") == "true";
+  auto listed_open = [&](const order& o) {
+    if (is_open(o) || o.status == "held")
+      return true;
+    for (const auto& l : o.legs)
+      if (is_open(orders_.at(l)) || orders_.at(l).status == "held")
+        return true;
+    return false;
+  };
   for (const auto& [id, o] : orders_) {
-    bool open = is_open(o);
+    if (nested && !o.parent.empty())
+      continue; // under its parent's legs
+    bool open = listed_open(o);
     if ((status == "open" && !open) || (status == "closed" && open))
       continue;
     if (after && o.created_ns <= *after)
@@ -423,7 +583,7 @@ reply fake_venue::list_orders(const std::map<std::string, std::string>& q,
     sel.resize(static_cast<size_t>(limit));
   std::string body = "[";
   for (size_t i = 0; i < sel.size(); ++i)
-    body += (i ? "," : "") + order_json(*sel[i], true);
+    body += (i ? "," : "") + order_json(*sel[i], nested);
   return {200, body + "]"};
 }
 
@@ -510,6 +670,14 @@ reply fake_venue::cancel_order(const std::string& id, int64_t now) {
   o.status = "canceled";
   o.canceled_ns = o.updated_ns = now;
   event("canceled", o, now, "");
+  for (const auto& leg_id : std::vector<std::string>{o.legs}) {
+    order& leg = orders_.at(leg_id);
+    if (is_open(leg) || leg.status == "held") {
+      leg.status = "canceled";
+      leg.canceled_ns = leg.updated_ns = now;
+      event("canceled", leg, now, "");
+    }
+  }
   return {204, {}};
 }
 
@@ -724,13 +892,21 @@ void fake_venue::execute(order& o, Quantity q, Price px, int64_t now) {
   fills_.push_back(f);
   int fault = fill_fault ? fill_fault() : 0;
   if (fault == 1)
-    return; // drop_fill: only the activities know it
+    return after_execution(o, done, now); // drop_fill: only the activities know it
   std::string extra = "\"execution_id\":\"" + f.execution_id + "\",\"price\":\"" + px.to_string()
                       + "\",\"qty\":\"" + q.to_string() + "\",\"position_qty\":\""
                       + p.qty.to_string() + "\",";
   event(done ? "fill" : "partial_fill", o, now, extra);
   if (fault == 2)
     event(done ? "fill" : "partial_fill", o, now, extra);
+  after_execution(o, done, now);
+}
+
+void fake_venue::after_execution(order& o, bool done, int64_t now) {
+  if (!o.parent.empty() || o.order_class == "oco")
+    cancel_siblings(o, now);
+  else if (done && !o.legs.empty())
+    activate_legs(o, now);
 }
 
 void fake_venue::step(int64_t now) {
@@ -749,6 +925,8 @@ void fake_venue::step(int64_t now) {
       work.push_back(&o);
   std::sort(work.begin(), work.end(), [](order* a, order* b) { return a->seq < b->seq; });
   for (order* o : work) {
+    if (!is_open(*o))
+      continue; // a sibling's fill canceled it in this step
     Price px = price_of(o->symbol);
     bool buy = o->side == "buy";
     // Triggers first: stops and trailing stops become market (or limit) orders.

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "messages/decimal.hpp"
 
 namespace engine::fake_alpaca {
@@ -46,6 +48,10 @@ struct order {
   int64_t filled_ns = 0;
   int64_t canceled_ns = 0;
   int64_t seq = 0;           // creation order
+  std::string order_class;   // "" (simple), bracket, oco, oto
+  std::vector<std::string> legs; // Alpaca ids of this order's legs (take-profit first)
+  std::string parent;        // a leg: its parent's Alpaca id
+  bool extended_hours = false;
 };
 
 struct fill_record {
@@ -91,6 +97,8 @@ public:
   reply fill_activities(const std::map<std::string, std::string>& query) const;
   /// The test control view: every client_order_id accepted with its count, every fill.
   reply state() const;
+  /// Test control: sets a symbol's price (the walk goes on from there).
+  void set_price(const std::string& symbol, Price px) { prices_[symbol] = px; }
 
   /// Moves prices one step and fills what crossed: called on every tick.
   void step(int64_t now);
@@ -106,6 +114,12 @@ public:
 
 private:
   std::string order_json(const order& o, bool nested) const;
+  /// Reads order_class, take_profit and stop_loss of a POST body and checks them as Alpaca
+  /// does; "" when fine, else Alpaca's message for a 422. Fills `legs` with the leg orders.
+  std::string read_legs(simdjson::dom::object obj, order& o, std::vector<order>& legs);
+  void activate_legs(order& parent, int64_t now);
+  void cancel_siblings(const order& leg, int64_t now);
+  void after_execution(order& o, bool done, int64_t now);
   void event(const std::string& name, const order& o, int64_t now, const std::string& extra);
   void execute(order& o, Quantity q, Price px, int64_t now);
   bool is_open(const order& o) const;

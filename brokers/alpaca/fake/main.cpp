@@ -445,6 +445,18 @@ void http_session::on_request() {
     respond(r.status, r.body, false);
     return;
   }
+  // Test control: POST /fake/price?symbol=S&price=P moves a price (a leg's trigger, say).
+  if (path == "/fake/price" && req_.method() == http::verb::post) {
+    auto px = Price::parse(query["price"]);
+    if (query["symbol"].empty() || !px || !px->is_positive()) {
+      respond(422, R"({"code":40010001,"message":"symbol and a positive price are required"})",
+              false);
+      return;
+    }
+    venue.set_price(query["symbol"], *px);
+    respond(200, "{}", false);
+    return;
+  }
   if (inj.active(fault_kind::hang, now)) {
     srv_.hold(shared_from_this()); // accepted, never answered
     return;

@@ -46,6 +46,11 @@ class Order:
     stop_price: Decimal = Decimal(0)
     time_in_force: str = "day"
     client_order_id: str = ""      # generated when empty
+    order_class: str = "simple"    # simple | bracket | oco | oto (legs: docs/BROKERS_ALPACA.md)
+    take_profit_limit_price: Decimal = Decimal(0)
+    stop_loss_stop_price: Decimal = Decimal(0)
+    stop_loss_limit_price: Decimal = Decimal(0)  # zero: a stop leg, not a stop_limit
+    extended_hours: bool = False   # limit + day only
 
 
 @dataclass
@@ -236,7 +241,11 @@ class StrategyClient:
         self._send({"t": "order", "client_order_id": cid, "ticker": o.ticker, "side": o.side,
                     "order_type": o.order_type, "quantity": _text(o.quantity),
                     "price": _text(o.price), "stop_price": _text(o.stop_price),
-                    "time_in_force": o.time_in_force})
+                    "time_in_force": o.time_in_force, "order_class": o.order_class,
+                    "take_profit_limit_price": _text(o.take_profit_limit_price),
+                    "stop_loss_stop_price": _text(o.stop_loss_stop_price),
+                    "stop_loss_limit_price": _text(o.stop_loss_limit_price),
+                    "extended_hours": bool(o.extended_hours)})
         return cid
 
     # -- the loop -------------------------------------------------------------------------------
