@@ -977,12 +977,16 @@ void reconcile_broker(om_actor* self, const std::string& broker) {
         for (auto& e : view->open)
           there.insert(e.order_id);
         // Each engine-open order the venue does not list: asked by its client order id.
-        for (auto& [id, r] : self->state.orders) {
-          if (r.broker != broker || !is_open(r.exec.status) || there.count(id))
-            continue;
+        std::vector<std::string> missing;
+        for (auto& [id, r] : self->state.orders)
+          if (r.broker == broker && is_open(r.exec.status) && !there.count(id))
+            missing.push_back(id);
+        // A rate-limited venue (Alpaca: 200 requests a minute) answers them one after another:
+        // the base timeout plus a second for each, or a large reconciliation never completes.
+        auto get_timeout = timeout + std::chrono::seconds(missing.size());
+        for (auto& oid : missing) {
           ++view->pending;
-          auto oid = id;
-          self->request(h, timeout, get_atom::value, oid)
+          self->request(h, get_timeout, get_atom::value, oid)
             .then(
               [=](OrderExecution& e) {
                 view->asked[oid] = std::move(e);
