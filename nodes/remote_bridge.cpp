@@ -149,20 +149,9 @@ caf::behavior gateway(gateway_actor* self, std::shared_ptr<actor_directory> dir,
     },
     [=](subscribe_atom, caf::actor& who) { self->state.monitors.push_back(std::move(who)); },
     [=](const PeerStatus& ps) {
-      auto& st = self->state;
-      if (!ps.up) {
-        // A node that is gone (or replaced by a new process) will never answer what it was
-        // asked: its requesters hear so now, not at their own timeouts.
-        for (auto i = st.pending.begin(); i != st.pending.end();) {
-          if (i->second.peer != ps.node) {
-            ++i;
-            continue;
-          }
-          i->second.promise.deliver(
-            caf::make_error(caf::sec::request_receiver_down, "node " + ps.node + " is down"));
-          i = st.pending.erase(i);
-        }
-      }
+      // Requests open to a node reported down stay open: a cut link heals and the transport
+      // resends them (answered then); a restarted node is reported down by the link too, and
+      // whoever waits on it (the market data's lock step) lets it go by its PeerStatus.
       // Like a CAF down message, for a whole node: every monitor hears of it.
       for (auto& m : self->state.monitors)
         self->send(m, ps);
