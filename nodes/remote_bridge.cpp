@@ -101,11 +101,7 @@ struct gateway_state {
   std::shared_ptr<actor_directory> dir;
   std::shared_ptr<node_link> link;
   std::shared_ptr<spdlog::logger> log;
-  struct pending_request {
-    std::string peer;
-    caf::response_promise promise;
-  };
-  std::unordered_map<uint64_t, pending_request> pending; // requests sent to peers
+  std::unordered_map<uint64_t, caf::response_promise> pending; // requests sent to peers
   std::vector<caf::actor> monitors; // told of every peer going down or coming back
   uint64_t next_request = 0;
   uint64_t undeliverable = 0;
@@ -144,7 +140,7 @@ caf::behavior gateway(gateway_actor* self, std::shared_ptr<actor_directory> dir,
       if (!st.link->send(peer, std::move(e)))
         return caf::make_error(caf::sec::request_receiver_down, "link to " + peer);
       auto rp = self->make_response_promise();
-      st.pending.emplace(st.next_request, gateway_state::pending_request{peer, rp});
+      st.pending.emplace(st.next_request, rp);
       return rp;
     },
     [=](subscribe_atom, caf::actor& who) { self->state.monitors.push_back(std::move(who)); },
@@ -163,7 +159,7 @@ caf::behavior gateway(gateway_actor* self, std::shared_ptr<actor_directory> dir,
         auto i = st.pending.find(e.request_id);
         if (i == st.pending.end())
           return; // answered already (a resent duplicate)
-        auto rp = i->second.promise;
+        auto rp = i->second;
         st.pending.erase(i);
         if (e.type_id == error_reply)
           rp.deliver(caf::make_error(caf::sec::runtime_error, e.payload));
