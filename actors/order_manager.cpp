@@ -103,6 +103,7 @@ struct answer {
   caf::typed_response_promise<OrderUpdate> promise;
   caf::actor to;
   uint64_t tag = 0;
+  caf::actor from; // who sent the command (read before a promise takes the sender away)
 
   void operator()(om_actor* self, const OrderUpdate& u) {
     if (to)
@@ -116,15 +117,18 @@ struct answer {
 /// updates that follow, through its proxy when it runs on another node), else to the sender.
 answer one_way(om_actor* self, const std::string& reply_to, uint64_t tag) {
   answer a;
+  a.from = caf::actor_cast<caf::actor>(self->current_sender());
   a.to = self->state.opts.directory->get(reply_to);
   if (!a.to)
-    a.to = caf::actor_cast<caf::actor>(self->current_sender());
+    a.to = a.from;
   a.tag = tag;
   return a;
 }
 
 answer asked(om_actor* self) {
   answer a;
+  // CAF 0.17 moves the sender out of the current message into the promise: read it first.
+  a.from = caf::actor_cast<caf::actor>(self->current_sender());
   a.promise = self->make_response_promise<OrderUpdate>();
   return a;
 }
@@ -304,7 +308,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   rec.submitter = req.strategy.empty() ? caf::actor{}
                                        : st.opts.directory->get("strategy:" + req.strategy);
   if (!rec.submitter)
-    rec.submitter = caf::actor_cast<caf::actor>(self->current_sender());
+    rec.submitter = reply.from;
   auto id = req.order_id;
   st.by_client_id.emplace(req.client_order_id, id);
   st.orders.emplace(id, std::move(rec));

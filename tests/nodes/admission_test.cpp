@@ -63,6 +63,35 @@ TEST_F(Admission, OneWayCommandsAreAnsweredWithTheirTag) {
   EXPECT_EQ(canceled[8].status, OrderStatus::pending_cancel) << canceled[8].reason;
 }
 
+// An order of no registered strategy is followed by its sender: the venue's acceptance and
+// the fill reach the actor that sent it, whether it asked by request or sent it one-way
+// (the sender is read before the response promise takes it from the message).
+TEST_F(Admission, AnUnnamedSubmitterGetsItsUpdatesAndFills) {
+  start();
+  quote("AAPL", "100.00", "100.10");
+  auto om = dir->get(names::order_manager);
+  auto follow = [&](bool as_request) {
+    caf::scoped_actor sender{*sys}; // not subscribed: only what is sent to it arrives
+    auto o = order("AAPL", OrderSide::buy, OrderType::market, "1");
+    o.strategy.clear();
+    if (as_request)
+      sender->request(om, timeout, o).receive([](const OrderUpdate&) {},
+                                              [](caf::error& e) { FAIL() << to_string(e); });
+    else
+      sender->send(om, o);
+    int fills = 0;
+    bool filled = false, more = true;
+    while (more && !(filled && fills == 1))
+      sender->receive([&](const OrderUpdate& u) { filled |= u.status == OrderStatus::filled; },
+                      [&](const Fill&) { ++fills; },
+                      caf::after(std::chrono::seconds(10)) >> [&] { more = false; });
+    EXPECT_TRUE(filled) << (as_request ? "request" : "one-way");
+    EXPECT_EQ(fills, 1) << (as_request ? "request" : "one-way");
+  };
+  follow(true);
+  follow(false);
+}
+
 TEST_F(Admission, PastTheBoundNewOrdersAreShedNeverQueuedAndNeverJournaled) {
   cfg.journal.fsync = fsync_policy::always;
   auto disk = std::make_shared<gated_disk>();
