@@ -14,6 +14,8 @@
 #include "actors/actor_directory.hpp"
 #include "actors/clock/clock.hpp"
 #include "actors/engine_metrics.hpp"
+#include "actors/order_event_tap.hpp"
+#include "actors/order_tally.hpp"
 #include "config/logging.hpp"
 #include "messages/commission_completion.hpp"
 #include "messages/order_legs.hpp"
@@ -52,7 +54,8 @@ struct order_manager_state {
 
   order_manager_options opts;
   std::shared_ptr<spdlog::logger> log;
-  std::unordered_map<std::string, order_record> orders;
+  std::unordered_map<std::string, order_record> orders; // every change goes through change()
+  order_tally tally; // the counts of OrderStats, kept as orders change
   std::unordered_map<std::string, std::string> by_client_id;
   std::unordered_set<std::string> seen_exec_ids;
   // Fills journaled with their commission pending (exec id -> order id), until completed once.
@@ -94,6 +97,23 @@ struct order_manager_state {
 };
 
 using om_actor = caf::stateful_actor<order_manager_state>;
+
+/// Changes an order's state under the tally: its old counts leave, its new ones join.
+template <class F>
+void change(order_manager_state& st, order_record& r, F&& f) {
+  st.tally.remove(r.exec);
+  f();
+  st.tally.add(r.exec);
+}
+
+/// Takes a new order record into the book (and its counts into the tally); an id already
+/// there keeps its record.
+order_record& take(order_manager_state& st, const std::string& id, order_record rec) {
+  auto [i, inserted] = st.orders.emplace(id, std::move(rec));
+  if (inserted)
+    st.tally.add(i->second.exec);
+  return i->second;
+}
 
 /// Where the answer to an order command goes: the response promise of a request, or, for a
 /// one-way command, (orders_atom, tag, OrderUpdate) to the actor it named. The one-way form
@@ -197,6 +217,8 @@ void fan_out_update(om_actor* self, const order_record& r, const OrderUpdate& u)
   for (auto& s : self->state.subscribers)
     if (s != r.submitter)
       self->send(s, u);
+  if (auto& tap = self->state.opts.tap; tap && tap->active())
+    tap->put(u);
 }
 
 void fan_out_fill(om_actor* self, const order_record& r, const Fill& f) {
@@ -208,6 +230,8 @@ void fan_out_fill(om_actor* self, const order_record& r, const Fill& f) {
   for (auto& s : self->state.subscribers)
     if (s != r.submitter)
       self->send(s, f);
+  if (auto& tap = self->state.opts.tap; tap && tap->active())
+    tap->put(f);
 }
 
 void count_reject(om_actor* self, const std::string& reason) {
@@ -311,11 +335,11 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
     rec.submitter = reply.from;
   auto id = req.order_id;
   st.by_client_id.emplace(req.client_order_id, id);
-  st.orders.emplace(id, std::move(rec));
+  take(st, id, std::move(rec));
 
   auto reject = [=](const std::string& reason) {
     auto& rr = self->state.orders.at(id);
-    rr.exec.status = OrderStatus::rejected;
+    change(self->state, rr, [&] { rr.exec.status = OrderStatus::rejected; });
     rr.exec.reason = reason;
     count_reject(self, reason);
     return make_update(rr, rr.request.timestamp);
@@ -457,7 +481,7 @@ void on_cancel(om_actor* self, const CancelRequest& c, answer reply) {
     reply(self, u);
     return;
   }
-  r.exec.status = t.status;
+  change(st, r, [&] { r.exec.status = t.status; });
   auto u = make_update(r, c.timestamp);
   CancelRequest routed = c;
   routed.order_id = id;
@@ -506,12 +530,13 @@ bool record_fill(om_actor* self, order_record& r, const Fill& f, std::string eve
     st.log->error("overfill on {}: executed {} of {}", r.exec.order_id, executed.to_string(),
                   r.exec.quantity.to_string());
   auto t = transition(r.exec.status, ev, true);
-  if (!t.ok)
-    // The execution happened at the venue: record it whatever our state says.
+  if (!t.ok) // the execution happened at the venue: record it whatever our state says
     st.log->error("fill {} on {}: {}; recorded anyway", f.exec_id, r.exec.order_id, t.reason);
-  else
-    r.exec.status = t.status;
-  r.exec.executed_quantity = executed;
+  change(st, r, [&] {
+    if (t.ok)
+      r.exec.status = t.status;
+    r.exec.executed_quantity = executed;
+  });
   r.filled_notional += notional(f.quantity, f.price);
   r.exec.average_price = div<Price>(r.filled_notional, executed, rounding::half_even);
   r.exec.commission += f.commission;
@@ -600,7 +625,7 @@ order_record* adopt_leg(om_actor* self, const std::string& id, const OrderUpdate
   rec.submitter = parent.submitter;
   rec.broker = parent.broker;
   st.by_client_id.emplace(rec.request.client_order_id, id);
-  auto& r = st.orders.emplace(id, std::move(rec)).first->second;
+  auto& r = take(st, id, std::move(rec));
   st.log->info("order {}: its {} leg {} is working at the venue", parent_id, enum_name(leg), id);
   journal_then(self, "accepted", r.request, [] {});
   return &r;
@@ -622,7 +647,7 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
     // The answer was lost: only the venue can tell what happened, so ask it.
     auto t = transition(r.exec.status, OrderEvent::lose);
     if (t.ok && r.exec.status != OrderStatus::unknown) {
-      r.exec.status = t.status;
+      change(st, r, [&] { r.exec.status = t.status; });
       auto u = make_update(r, rep.update.timestamp);
       u.reason = rep.update.reason;
       auto id = r.exec.order_id;
@@ -638,7 +663,9 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
   const char* journal_event = "";
   if (rep.event == OrderEvent::replace) {
     // In-place amendment at the venue: same id, new quantity/prices.
-    r.exec.quantity = rep.update.executed_quantity + rep.update.leaves_quantity;
+    change(st, r, [&] {
+      r.exec.quantity = rep.update.executed_quantity + rep.update.leaves_quantity;
+    });
     journal_event = "replaced";
   } else {
     auto t = transition(r.exec.status, rep.event, r.exec.executed_quantity.is_positive());
@@ -649,7 +676,7 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
       st.log->log(level, "{} on {}: {}", enum_name(rep.event), r.exec.order_id, t.reason);
       return;
     }
-    r.exec.status = t.status;
+    change(st, r, [&] { r.exec.status = t.status; });
     switch (rep.event) {
       case OrderEvent::accept: journal_event = "acknowledged"; break;
       case OrderEvent::reject:
@@ -695,7 +722,7 @@ void lose_in_flight(om_actor* self, const std::string& broker, const std::string
     auto t = transition(r.exec.status, OrderEvent::lose);
     if (!t.ok || r.exec.status == OrderStatus::unknown)
       continue;
-    r.exec.status = t.status;
+    change(st, r, [&] { r.exec.status = t.status; });
     auto u = make_update(r, st.wall.now());
     u.reason = "outcome unknown: " + why;
     auto oid = id;
@@ -709,7 +736,7 @@ void apply_found(om_actor* self, order_record& r, OrderEvent ev, const std::stri
   auto t = transition(r.exec.status, ev, r.exec.executed_quantity.is_positive());
   if (!t.ok || t.status == r.exec.status)
     return;
-  r.exec.status = t.status;
+  change(self->state, r, [&] { r.exec.status = t.status; });
   if (!reason.empty())
     r.exec.reason = reason;
   if (ev == OrderEvent::reject)
@@ -805,7 +832,7 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
       rec.request = request_from(rec.exec);
       rec.broker = broker;
       auto id = e.order_id;
-      st.orders.emplace(id, std::move(rec));
+      take(st, id, std::move(rec));
       if (!e.client_order_id.empty())
         st.by_client_id.emplace(e.client_order_id, id);
       ++st.reconciliation["orders_adopted"];
@@ -900,7 +927,7 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
       auto t = transition(i->second.exec.status, OrderEvent::cancel_request,
                           i->second.exec.executed_quantity.is_positive());
       if (t.ok)
-        i->second.exec.status = t.status;
+        change(st, i->second, [&] { i->second.exec.status = t.status; });
     }
     i->second.awaiting_since = st.wall.now();
     if (auto b = st.opts.directory->get(broker))
@@ -1067,21 +1094,7 @@ void check_timeouts(om_actor* self) {
 OrderStats compute_stats(const order_manager_state& st) {
   OrderStats s;
   s.submitted = static_cast<int64_t>(st.orders.size());
-  for (auto& [id, r] : st.orders) {
-    switch (r.exec.status) {
-      case OrderStatus::filled: ++s.filled; break;
-      case OrderStatus::canceled: ++s.canceled; break;
-      case OrderStatus::rejected: ++s.rejected; break;
-      case OrderStatus::expired: ++s.expired; break;
-      default: break;
-    }
-    if (r.exec.executed_quantity.is_positive() && r.exec.executed_quantity < r.exec.quantity)
-      ++s.partially_filled;
-    if (is_open(r.exec.status))
-      ++s.open;
-    if (r.exec.status == OrderStatus::unknown)
-      ++s.unknown;
-  }
+  st.tally.fill_in(s);
   s.fills = st.fill_count;
   for (auto& [kind, n] : st.reconciliation)
     s.reconciliation.push_back(ReasonCount{kind, n});
@@ -1117,7 +1130,7 @@ void restore(om_actor* self) {
     if (!e.client_order_id.empty())
       st.by_client_id.emplace(e.client_order_id, e.order_id);
     r.broker = st.opts.broker_name; // the journal keeps no route: the default broker's
-    st.orders.emplace(e.order_id, std::move(r));
+    take(st, e.order_id, std::move(r));
   }
   st.opts.recovered.clear();
   std::unordered_set<std::string> pending(st.opts.commissions_pending.begin(),
@@ -1140,7 +1153,7 @@ void reconcile(om_actor* self, const std::vector<OrderExecution>& at_venue) {
   for (auto& [id, r] : st.orders) {
     if (!is_open(r.exec.status) || known.count(id))
       continue;
-    r.exec.status = OrderStatus::canceled;
+    change(st, r, [&] { r.exec.status = OrderStatus::canceled; });
     r.exec.reason = "reconciled: not open at the broker after restart";
     ++canceled;
     auto u = make_update(r, r.exec.timestamp);

@@ -14,6 +14,7 @@
 namespace engine {
 
 class actor_directory;
+class order_event_tap;
 
 /// Protocol (dynamically typed so that a remote proxy can stand in for any peer):
 ///   OrderRequest                 -> OrderUpdate   new order; status pending_new or rejected
@@ -68,6 +69,9 @@ struct order_manager_options {
   /// fallback_to_simulator (simulation and paper modes only): while a broker is down, its new
   /// orders go to this simulator instead (broker name -> simulator name), said on every switch.
   std::map<std::string, std::string> fallback;
+  /// An observer in this process (the HTTP /events stream) given every update and fill while
+  /// it is active, without a message (actors/order_event_tap.hpp). May be null.
+  std::shared_ptr<order_event_tap> tap;
 };
 
 caf::actor spawn_order_manager(caf::actor_system& sys, order_manager_options opts);

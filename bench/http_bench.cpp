@@ -20,6 +20,7 @@
 #include "actors/trade_logger.hpp"
 #include "brokers/sim_broker.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/http/event_tap.hpp"
 #include "nodes/http/http_service.hpp"
 #include "tests/http/http_client.hpp"
 
@@ -42,6 +43,7 @@ struct node {
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<actor_directory> directory = std::make_shared<actor_directory>();
   std::vector<caf::actor> spawned;
+  std::shared_ptr<http::event_tap> tap = std::make_shared<http::event_tap>(); // as engine_node
   timestamp_ns now = parse_iso8601("2026-11-24T10:00:00-05:00");
 
   node() {
@@ -63,6 +65,7 @@ struct node {
     add(names::risk_manager, spawn_risk_manager(*sys, ro));
     order_manager_options om;
     om.directory = directory;
+    om.tap = tap;
     add(names::order_manager, spawn_order_manager(*sys, om));
     sim_broker_options so;
     so.directory = directory;
@@ -191,6 +194,7 @@ int main() {
   ho.config = hc;
   ho.system = n.sys.get();
   ho.directory = n.directory;
+  ho.tap = n.tap;
   ho.status_line = [] { return std::string{"bench"}; };
   ho.now = [&n] { return n.now; };
   http::http_service api{ho};

@@ -27,6 +27,7 @@
 #include "config/config_loader.hpp"
 #include "config/logging.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/http/event_tap.hpp"
 #include "nodes/http/http_service.hpp"
 #include "nodes/remote_bridge.hpp"
 
@@ -83,6 +84,7 @@ struct engine_node::impl {
   std::unique_ptr<remote_bridge> bridge; // only when the config spreads over several nodes
   std::shared_ptr<market_data_monitor> md_monitor = std::make_shared<market_data_monitor>();
   std::unique_ptr<http::http_service> http; // the operator's API, when configured
+  std::shared_ptr<http::event_tap> events_tap; // /events' window on a local order manager
   bool running = false;
 
   impl(app_config c, node_options o)
@@ -184,6 +186,8 @@ void engine_node::start() {
     }
     om.fallback = fallback;
     om.max_queued_orders = static_cast<size_t>(cfg.execution.max_queued_orders);
+    if (cfg.http.enabled)
+      om.tap = m.events_tap = std::make_shared<http::event_tap>();
     m.add(names::order_manager, spawn_order_manager(m.sys, om));
   }
   std::vector<std::string> universe;
@@ -324,6 +328,7 @@ void engine_node::start() {
     ho.config = cfg.http;
     ho.system = &m.sys;
     ho.directory = m.dir;
+    ho.tap = m.events_tap;
     ho.tickers = universe;
     ho.status_line = [this] { return status_line(); };
     ho.now = [this] { return now(); };

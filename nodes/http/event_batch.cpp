@@ -6,10 +6,10 @@
 
 namespace engine::http {
 
-void event_batch::add(OrderUpdate&& u) {
+void event_batch::add(const OrderUpdate& u) {
   auto i = order_index_.find(u.order_id);
   if (i != order_index_.end()) {
-    orders_[i->second] = std::move(u);
+    orders_[i->second] = u;
     return;
   }
   if (orders_.size() >= limits_.max_orders) {
@@ -17,15 +17,15 @@ void event_batch::add(OrderUpdate&& u) {
     return;
   }
   order_index_.emplace(u.order_id, orders_.size());
-  orders_.push_back(std::move(u));
+  orders_.push_back(u);
 }
 
-void event_batch::add(Fill&& f) {
+void event_batch::add(const Fill& f) {
   if (fills_.size() >= limits_.max_fills) {
     ++dropped_fills_;
     return;
   }
-  fills_.push_back(std::move(f));
+  fills_.push_back(f);
 }
 
 void event_batch::add(Position&& p) {

@@ -23,9 +23,9 @@ class event_batch {
 public:
   explicit event_batch(event_batch_limits limits = {}) : limits_(limits) {}
 
-  /// The order's latest state replaces an earlier one of this batch.
-  void add(OrderUpdate&& u);
-  void add(Fill&& f);
+  /// The order's latest state replaces an earlier one of this batch. Copied only when kept.
+  void add(const OrderUpdate& u);
+  void add(const Fill& f);
   /// The ticker's latest position replaces an earlier one.
   void add(Position&& p);
   /// Every broker state change is kept (they are rare and each matters).

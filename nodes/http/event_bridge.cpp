@@ -9,6 +9,7 @@
 #include "actors/actor_directory.hpp"
 #include "messages/type_ids.hpp"
 #include "nodes/http/event_hub.hpp"
+#include "nodes/http/event_tap.hpp"
 
 namespace engine::http {
 
@@ -33,9 +34,25 @@ void schedule_flush(bridge_actor* self) {
 
 bool listening(bridge_actor* self) { return self->state.opts.hub->subscribers() > 0; }
 
+/// The tap's gatherings since the last flush go out first (they are older than what the
+/// bridge holds); the tap is on exactly while someone listens.
+void take_from_tap(bridge_actor* self) {
+  auto& st = self->state;
+  bool on = listening(self);
+  st.opts.tap->set_active(on);
+  if (!on)
+    return;
+  auto got = st.opts.tap->take();
+  if (!got.batch.empty())
+    st.opts.hub->post(std::move(got.batch));
+  st.touched.merge(got.filled_tickers);
+}
+
 void flush(bridge_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
+  if (st.opts.tap)
+    take_from_tap(self);
   if (!st.batch.empty())
     st.opts.hub->post(std::exchange(st.batch, event_batch{st.opts.limits}));
   if (st.touched.empty())
@@ -59,7 +76,9 @@ caf::behavior event_bridge(bridge_actor* self, event_bridge_options opts) {
   self->state.opts = std::move(opts);
   self->state.batch = event_batch{self->state.opts.limits};
   auto me = caf::actor_cast<caf::actor>(self);
-  if (auto om = self->state.opts.directory->get(names::order_manager))
+  if (self->state.opts.tap)
+    schedule_flush(self); // and again every flush: the tap is polled, it sends nothing
+  else if (auto om = self->state.opts.directory->get(names::order_manager))
     self->send(om, subscribe_atom::value, me);
   for (auto& b : self->state.opts.brokers)
     if (auto sup = self->state.opts.directory->get(b))
@@ -84,7 +103,11 @@ caf::behavior event_bridge(bridge_actor* self, event_bridge_options opts) {
       self->state.batch.add(std::move(b));
       schedule_flush(self);
     },
-    [=](tick_atom) { flush(self); },
+    [=](tick_atom) {
+      flush(self);
+      if (self->state.opts.tap)
+        schedule_flush(self);
+    },
   };
 }
 

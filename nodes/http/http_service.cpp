@@ -14,6 +14,7 @@
 #include "nodes/http/api_router.hpp"
 #include "nodes/http/event_bridge.hpp"
 #include "nodes/http/event_hub.hpp"
+#include "nodes/http/event_tap.hpp"
 #include "nodes/http/http_server.hpp"
 
 #ifndef ENGINE_HTTP_SOURCE_DIR
@@ -151,6 +152,7 @@ void http_service::start() {
   eo.directory = m.opts.directory;
   eo.hub = m.hub;
   eo.brokers = m.opts.broker_names;
+  eo.tap = m.opts.tap;
   m.bridge = spawn_event_bridge(*m.opts.system, eo);
   m.hub->open();
   m.publisher = std::thread([&m] { m.publish_loop(); });
@@ -166,6 +168,8 @@ void http_service::stop() {
   m.running = false;
   m.hub->close();
   m.publisher.join();
+  if (m.opts.tap)
+    m.opts.tap->set_active(false); // nobody takes what the order manager would put
   if (m.bridge) {
     caf::scoped_actor self{*m.opts.system};
     self->monitor(m.bridge);

@@ -18,6 +18,7 @@ class actor_directory;
 namespace engine::http {
 
 class event_hub;
+class event_tap;
 class http_metrics;
 
 struct http_service_options {
@@ -31,6 +32,8 @@ struct http_service_options {
   std::function<std::vector<BrokerStatus>()> brokers;
   /// Broker supervisors (directory names) whose state changes go to /events as they happen.
   std::vector<std::string> broker_names;
+  /// The order manager's tap when it runs in this process (else the bridge subscribes).
+  std::shared_ptr<event_tap> tap;
   /// Seconds between "status" events on /events.
   double status_every_s = 1.0;
 };

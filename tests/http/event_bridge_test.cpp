@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
 #include <caf/all.hpp>
 
@@ -10,6 +11,7 @@
 #include "messages/type_ids.hpp"
 #include "nodes/http/event_bridge.hpp"
 #include "nodes/http/event_hub.hpp"
+#include "nodes/http/event_tap.hpp"
 
 namespace engine::http {
 namespace {
@@ -183,6 +185,52 @@ TEST(event_bridge_test, order_updates_fills_and_broker_changes_reach_the_hub_bat
   EXPECT_NE(text.find("event: fill"), std::string::npos) << text;
   caf::anon_send_exit(bridge, caf::exit_reason::user_shutdown);
   dir->clear();
+}
+
+TEST(event_bridge_test, with_a_tap_the_order_managers_events_come_from_it_while_someone_listens) {
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::engine>();
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+  auto dir = std::make_shared<actor_directory>();
+  auto hub = std::make_shared<event_hub>();
+  auto tap = std::make_shared<event_tap>();
+  event_bridge_options o;
+  o.directory = dir;
+  o.hub = hub;
+  o.tap = tap;
+  o.flush_every = std::chrono::milliseconds(20);
+  auto bridge = spawn_event_bridge(sys, o);
+  auto wait_for = [](auto done) {
+    auto deadline = steady_clock::now() + std::chrono::seconds(10);
+    while (!done() && steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return done();
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(60)); // a few flushes, nobody listens
+  EXPECT_FALSE(tap->active()) << "nobody listens: the order manager is spared the calls";
+
+  auto id = hub->subscribe([](event_hub::frame) {});
+  ASSERT_TRUE(wait_for([&] { return tap->active(); })) << "a listener switches the tap on";
+  // What the order manager's fan-out does while the tap is active.
+  tap->put(update("O-1", OrderStatus::new_));
+  tap->put(update("O-1", OrderStatus::filled));
+  tap->put(fill("O-1"));
+  std::string text;
+  auto deadline = steady_clock::now() + std::chrono::seconds(10);
+  while (steady_clock::now() < deadline && text.find("event: fill") == std::string::npos) {
+    std::vector<event_batch> got;
+    ASSERT_TRUE(hub->next(got, deadline));
+    for (auto& b : got)
+      text += b.to_sse();
+  }
+  EXPECT_EQ(count(text, "event: order\n"), 1u) << text;
+  EXPECT_NE(text.find("\"status\":\"filled\""), std::string::npos) << text;
+  EXPECT_NE(text.find("event: fill"), std::string::npos) << text;
+
+  hub->unsubscribe(id);
+  EXPECT_TRUE(wait_for([&] { return !tap->active(); })) << "the last listener gone: off again";
+  caf::anon_send_exit(bridge, caf::exit_reason::user_shutdown);
 }
 
 } // namespace
