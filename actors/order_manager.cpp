@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <set>
@@ -26,8 +28,8 @@ namespace engine {
 
 namespace {
 
-constexpr auto risk_timeout = std::chrono::seconds(10);
-constexpr auto journal_timeout = std::chrono::seconds(30);
+constexpr int64_t risk_timeout_ns = 10'000'000'000;    // a risk check unanswered this long fails
+constexpr int64_t journal_timeout_ns = 30'000'000'000; // a journal record unanswered: a halt
 
 struct order_record {
   OrderRequest request;
@@ -48,6 +50,35 @@ struct broker_route {
   caf::actor supervisor; // who published the status (before its name is registered, too)
   bool falling_back = false; // its new orders go to the fallback simulator now
 };
+
+/// A one-way question the order manager waits on (a risk check, a journal record): asked in
+/// order and answered in order, so a deque holds them; the 1 s tick fails those unanswered too
+/// long (one timer, not one per message) and a peer's exit fails them all at once.
+struct awaited {
+  uint64_t n = 0;        // its number in its queue
+  int64_t since_ns = 0;  // wall time it was asked
+  std::function<void(bool answered, const std::string& what)> then;
+};
+using awaited_queue = std::deque<awaited>;
+
+/// Runs every entry numbered up to `upto` with (answered, what), oldest first. Each is taken
+/// off before it runs: what it runs may ask again.
+void settle(awaited_queue& q, uint64_t upto, bool answered, const std::string& what) {
+  while (!q.empty() && q.front().n <= upto) {
+    auto a = std::move(q.front());
+    q.pop_front();
+    a.then(answered, what);
+  }
+}
+
+/// Fails the entries asked before `deadline_ns`.
+void expire(awaited_queue& q, int64_t deadline_ns, const std::string& why) {
+  while (!q.empty() && q.front().since_ns < deadline_ns) {
+    auto a = std::move(q.front());
+    q.pop_front();
+    a.then(false, why);
+  }
+}
 
 struct order_manager_state {
   static inline const char* name = "order_manager";
@@ -70,6 +101,11 @@ struct order_manager_state {
   size_t in_pipeline = 0;  // new orders taken, waiting for risk or the journal
   bool ready = true;       // false until recovered open orders are reconciled
   size_t journal_in_flight = 0;            // records sent, not yet answered
+  awaited_queue risk_checks;     // (check_atom, reply_to, n, order) sent to the risk manager
+  uint64_t next_check = 1;
+  awaited_queue journal_records; // (journal_atom, reply_to, n, event, record) to the trade logger
+  uint64_t next_record = 1;
+  caf::actor_addr watched_risk, watched_logger; // monitored: their exit fails what they owe
   // Barriers waiting for nothing in flight: who asked (by name) and their token.
   std::vector<std::pair<std::string, uint64_t>> sync_waiters;
   std::map<std::string, broker_route> brokers;
@@ -176,35 +212,51 @@ std::string reason_name(const std::string& reason) {
   return reason.substr(0, reason.find(':'));
 }
 
-/// Journals a record and runs `then` once it is durable; a journal failure
-/// halts the order manager (nothing unjournaled is ever acknowledged).
+/// A journal failure halts the order manager: nothing unjournaled is ever acknowledged.
+void journal_failed(om_actor* self, const std::string& why) {
+  if (!self->state.halt_reason.empty())
+    return;
+  self->state.halt_reason = why;
+  self->state.log->critical("journal write failed, refusing new orders: {}", why);
+  if (auto risk = self->state.peer(names::risk_manager))
+    self->send(risk, TradingState::halted);
+}
+
+/// Watches `peer` once, so that its exit fails what it still owes at once.
+void watch(om_actor* self, caf::actor_addr& watched, const caf::actor& peer) {
+  if (watched == peer.address())
+    return;
+  watched = peer.address();
+  self->monitor(peer);
+}
+
+/// Journals a record and runs `then` once it is durable (one-way: the trade logger answers
+/// once per group commit for all the records it made durable); a journal failure halts.
 template <class T, class F>
 void journal_then(om_actor* self, const std::string& event, const T& msg, F then,
                   std::function<void(const std::string&)> on_fail = nullptr) {
-  auto logger = self->state.peer(names::trade_logger);
+  auto& st = self->state;
+  auto logger = st.peer(names::trade_logger);
   if (!logger) {
     // No journal configured on this node: nothing to wait for.
     then();
     return;
   }
-  ++self->state.journal_in_flight;
-  self->request(logger, journal_timeout, journal_atom::value, event, msg)
-    .then([=](uint64_t) mutable {
-            then();
-            self->state.journal_done(self);
-          },
-          [=](caf::error& err) {
-            auto why = "journal_failure: " + self->system().render(err);
-            if (self->state.halt_reason.empty()) {
-              self->state.halt_reason = why;
-              self->state.log->critical("journal write failed, refusing new orders: {}", why);
-              if (auto risk = self->state.peer(names::risk_manager))
-                self->send(risk, TradingState::halted);
-            }
-            if (on_fail)
-              on_fail(why);
-            self->state.journal_done(self);
-          });
+  watch(self, st.watched_logger, logger);
+  ++st.journal_in_flight;
+  auto n = st.next_record++;
+  st.journal_records.push_back(
+    {n, st.wall.now(), [=](bool durable, const std::string& why) mutable {
+       if (durable) {
+         then();
+       } else {
+         journal_failed(self, why);
+         if (on_fail)
+           on_fail(why);
+       }
+       self->state.journal_done(self);
+     }});
+  self->send(logger, journal_atom::value, std::string{names::order_manager}, n, event, msg);
 }
 
 /// Sends an update (and a fill) to the submitter and every subscriber.
@@ -395,20 +447,23 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
     route();
     return;
   }
-  self->request(risk, risk_timeout, check_atom::value, req)
-    .then(
-      [=](const std::string& verdict) mutable {
-        if (verdict.empty()) {
-          route();
-          return;
-        }
-        auto u = reject(verdict);
-        journal_then(self, "risk_rejected", u, [=]() mutable { done(u); },
-                     [=](const std::string&) mutable { done(u); });
-      },
-      [=](caf::error& err) mutable {
-        done(reject("risk_unavailable: " + self->system().render(err)));
-      });
+  // One-way, answered (check_atom, n, verdict) in the order asked.
+  watch(self, st.watched_risk, risk);
+  auto n = st.next_check++;
+  st.risk_checks.push_back({n, st.wall.now(), [=](bool answered, const std::string& verdict) mutable {
+    if (!answered) {
+      done(reject(verdict));
+      return;
+    }
+    if (verdict.empty()) {
+      route();
+      return;
+    }
+    auto u = reject(verdict);
+    journal_then(self, "risk_rejected", u, [=]() mutable { done(u); },
+                 [=](const std::string&) mutable { done(u); });
+  }});
+  self->send(risk, check_atom::value, std::string{names::order_manager}, n, req);
 }
 
 /// Journals `record`, then routes `to_broker` and answers `u`; a journal
@@ -1070,6 +1125,10 @@ void on_broker_status(om_actor* self, const BrokerStatus& s) {
 void check_timeouts(om_actor* self) {
   auto& st = self->state;
   auto now = st.wall.now();
+  expire(st.risk_checks, now - risk_timeout_ns,
+         "risk_unavailable: no answer from the risk manager within 10 s");
+  expire(st.journal_records, now - journal_timeout_ns,
+         "journal_failure: no answer from the trade logger within 30 s");
   std::set<std::string> late;
   for (auto& [id, r] : st.orders) {
     if (r.awaiting_since == 0)
@@ -1177,6 +1236,17 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
     route.status.state = BrokerState::connecting;
   }
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+  self->set_down_handler([=](const caf::down_msg& d) {
+    auto& st = self->state;
+    if (d.source == st.watched_risk) {
+      st.watched_risk = caf::actor_addr{};
+      settle(st.risk_checks, UINT64_MAX, false, "risk_unavailable: the risk manager is gone");
+    }
+    if (d.source == st.watched_logger) {
+      st.watched_logger = caf::actor_addr{};
+      settle(st.journal_records, UINT64_MAX, false, "journal_failure: the trade logger is gone");
+    }
+  });
   return {
     [=](OrderRequest& req) -> caf::result<OrderUpdate> {
       auto a = asked(self);
@@ -1219,6 +1289,15 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
         self->state.sync_waiters.emplace_back(who, token);
     },
     [=](const ExecutionReport& rep) { on_execution_report(self, rep); },
+    [=](check_atom, uint64_t n, const std::string& verdict) {
+      // Answers come in the order asked: any older one still waiting was lost.
+      auto& q = self->state.risk_checks;
+      settle(q, n - 1, false, "risk_unavailable: no answer from the risk manager");
+      settle(q, n, true, verdict);
+    },
+    [=](durable_atom, uint64_t upto, bool ok, const std::string& err) {
+      settle(self->state.journal_records, upto, ok, ok ? std::string{} : "journal_failure: " + err);
+    },
     [=](const BrokerStatus& s) { on_broker_status(self, s); },
     [=](tick_atom) {
       process_metrics().sample_mailbox(watched_actor::order_manager, self);

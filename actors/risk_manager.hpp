@@ -17,6 +17,8 @@ class actor_directory;
 
 /// Protocol:
 ///   (check_atom, OrderRequest) -> std::string   "" to pass, else "reason: detail"
+///   (check_atom, reply_to, tag, OrderRequest)   the same one-way: (check_atom, tag, verdict)
+///                              goes to the actor registered as reply_to (else the sender)
 ///   (step_atom, QuoteBatch)    -> done_atom     last prices and marks; daily reset at session change
 ///   Fill                       shadow positions, daily trade count, protective orders
 ///   RiskLimits                 replaces the limits at run time

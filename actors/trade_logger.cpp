@@ -1,12 +1,14 @@
 // The trade logger actor: the journal's owner; replies to a record only once it is durable.
 #include "actors/trade_logger.hpp"
 
+#include <algorithm>
 #include <deque>
 
 #include <type_traits>
 
 #include <caf/all.hpp>
 
+#include "actors/actor_directory.hpp"
 #include "actors/clock/session_calendar.hpp"
 #include "actors/engine_metrics.hpp"
 #include "actors/journal/journal_writer.hpp"
@@ -17,12 +19,22 @@ namespace engine {
 
 namespace {
 
+/// A record waiting for durability: answered by its promise (a request), or counted towards
+/// the one (durable_atom, n, ...) its one-way sender gets per commit.
+struct waiting_record {
+  uint64_t seq = 0;
+  caf::response_promise promise;
+  caf::actor sender; // one-way records only
+  uint64_t n = 0;    // the sender's number for it
+};
+
 struct trade_logger_state {
   static inline const char* name = "trade_logger";
   std::unique_ptr<journal_writer> writer;
+  std::shared_ptr<actor_directory> directory; // resolves one-way senders' reply_to names
   // Waiting for durability, in seq order (only this actor appends, so the
   // writer's seqs arrive here increasing): one commit settles a prefix.
-  std::deque<std::pair<uint64_t, caf::response_promise>> pending;
+  std::deque<waiting_record> pending;
   std::vector<caf::response_promise> flush_waiters; // answered when nothing is pending
   std::shared_ptr<spdlog::logger> log;
   std::unique_ptr<session_calendar> calendar;
@@ -31,14 +43,16 @@ struct trade_logger_state {
 
 using tl_actor = caf::stateful_actor<trade_logger_state>;
 
+std::string failed_journal(const trade_logger_state& st) {
+  return "journal failed: " + st.writer->failure();
+}
+
 // The message is moved to the writer: its thread encodes the JSON and the crc,
-// so this actor's share of a record is a queue push.
+// so this actor's share of a record is a queue push. The seq it was given.
 template <class T>
-caf::result<uint64_t> append(tl_actor* self, const std::string& event, T& msg) {
+uint64_t write(tl_actor* self, const std::string& event, T& msg) {
   auto& st = self->state;
   process_metrics().sample_mailbox(watched_actor::trade_logger, self);
-  if (st.writer->failed())
-    return caf::make_error(caf::sec::runtime_error, "journal failed: " + st.writer->failure());
   auto stream = std::is_same_v<T, Fill> ? journal_stream::trade_log : journal_stream::order_book;
   if (msg.timestamp != 0) {
     // Daily files: a record of a new session day opens the next segments.
@@ -48,16 +62,70 @@ caf::result<uint64_t> append(tl_actor* self, const std::string& event, T& msg) {
       st.writer->rotate_day(day);
     }
   }
-  auto rp = self->make_response_promise();
   auto ts = msg.timestamp;
-  auto seq = st.writer->append(stream, event, std::move(msg), ts, nullptr);
-  st.pending.emplace_back(seq, rp);
+  return st.writer->append(stream, event, std::move(msg), ts, nullptr);
+}
+
+template <class T>
+caf::result<uint64_t> append(tl_actor* self, const std::string& event, T& msg) {
+  if (self->state.writer->failed())
+    return caf::make_error(caf::sec::runtime_error, failed_journal(self->state));
+  auto rp = self->make_response_promise();
+  waiting_record w;
+  w.promise = rp;
+  w.seq = write(self, event, msg);
+  self->state.pending.push_back(std::move(w));
   return rp;
 }
 
-caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t next_seq,
-                                std::shared_ptr<file_ops> ops, session_config session) {
+/// A one-way record: no promise, no timeout, no pending-response entry at the sender.
+template <class T>
+void append_one_way(tl_actor* self, const std::string& reply_to, uint64_t n,
+                    const std::string& event, T& msg) {
   auto& st = self->state;
+  waiting_record w;
+  w.sender = st.directory ? st.directory->get(reply_to) : caf::actor{};
+  if (!w.sender)
+    w.sender = caf::actor_cast<caf::actor>(self->current_sender());
+  w.n = n;
+  if (st.writer->failed()) {
+    self->send(w.sender, durable_atom::value, n, false, failed_journal(st));
+    return;
+  }
+  w.seq = write(self, event, msg);
+  st.pending.push_back(std::move(w));
+}
+
+/// Settles the waiting records up to `last`: each request answered, each one-way sender
+/// told once with the highest of its numbers.
+void settle(tl_actor* self, uint64_t last, bool ok, const std::string& err) {
+  auto& st = self->state;
+  std::vector<std::pair<caf::actor, uint64_t>> told; // one or two senders in practice
+  while (!st.pending.empty() && st.pending.front().seq <= last) {
+    auto& w = st.pending.front();
+    if (w.sender) {
+      auto i = std::find_if(told.begin(), told.end(),
+                            [&](const auto& t) { return t.first == w.sender; });
+      if (i == told.end())
+        told.emplace_back(w.sender, w.n);
+      else
+        i->second = std::max(i->second, w.n);
+    } else if (ok) {
+      w.promise.deliver(w.seq);
+    } else {
+      w.promise.deliver(caf::make_error(caf::sec::runtime_error, "journal: " + err));
+    }
+    st.pending.pop_front();
+  }
+  for (auto& [sender, n] : told)
+    self->send(sender, durable_atom::value, n, ok, ok ? std::string{} : "journal: " + err);
+}
+
+caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t next_seq,
+                                std::shared_ptr<file_ops> ops, session_config session,
+                                std::shared_ptr<actor_directory> directory) {
+  auto& st = self->state;
+  st.directory = std::move(directory);
   st.calendar = std::make_unique<session_calendar>(session);
   st.log = logger("trade_logger");
   journal_options opts{cfg.dir,          cfg.fsync,  cfg.batch_max_records,
@@ -81,18 +149,25 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
     [=](journal_atom, const std::string& ev, CancelRequest& m) { return append(self, ev, m); },
     [=](journal_atom, const std::string& ev, ReplaceRequest& m) { return append(self, ev, m); },
     [=](journal_atom, const std::string& ev, OperatorAction& m) { return append(self, ev, m); },
+    [=](journal_atom, const std::string& to, uint64_t n, const std::string& ev, OrderRequest& m) {
+      append_one_way(self, to, n, ev, m);
+    },
+    [=](journal_atom, const std::string& to, uint64_t n, const std::string& ev, OrderUpdate& m) {
+      append_one_way(self, to, n, ev, m);
+    },
+    [=](journal_atom, const std::string& to, uint64_t n, const std::string& ev, Fill& m) {
+      append_one_way(self, to, n, ev, m);
+    },
+    [=](journal_atom, const std::string& to, uint64_t n, const std::string& ev, CancelRequest& m) {
+      append_one_way(self, to, n, ev, m);
+    },
+    [=](journal_atom, const std::string& to, uint64_t n, const std::string& ev,
+        ReplaceRequest& m) { append_one_way(self, to, n, ev, m); },
     [=](durable_atom, uint64_t first, uint64_t last, bool ok, const std::string& err) {
       auto& st = self->state;
       if (!ok)
         st.log->critical("journal records {}..{} not durable: {}", first, last, err);
-      while (!st.pending.empty() && st.pending.front().first <= last) {
-        auto& [seq, rp] = st.pending.front();
-        if (ok)
-          rp.deliver(seq);
-        else
-          rp.deliver(caf::make_error(caf::sec::runtime_error, "journal: " + err));
-        st.pending.pop_front();
-      }
+      settle(self, last, ok, err);
       if (st.pending.empty()) {
         for (auto& w : st.flush_waiters)
           w.deliver(st.writer->durable_seq());
@@ -113,9 +188,10 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
 } // namespace
 
 caf::actor spawn_trade_logger(caf::actor_system& sys, journal_config cfg, uint64_t next_seq,
-                              std::shared_ptr<file_ops> ops, session_config session) {
+                              std::shared_ptr<file_ops> ops, session_config session,
+                              std::shared_ptr<actor_directory> directory) {
   return sys.spawn(trade_logger_impl, std::move(cfg), next_seq, std::move(ops),
-                   std::move(session));
+                   std::move(session), std::move(directory));
 }
 
 } // namespace engine

@@ -140,7 +140,8 @@ void engine_node::start() {
   // then the books, risk, the order manager, the venue, strategies, and last
   // the market data that sets everything in motion. stop() reverses it.
   if (m.here(names::trade_logger))
-    m.add(names::trade_logger, spawn_trade_logger(m.sys, cfg.journal, rec.next_seq, nullptr, cfg.session));
+    m.add(names::trade_logger, spawn_trade_logger(m.sys, cfg.journal, rec.next_seq, nullptr,
+                                                      cfg.session, m.dir));
   if (m.here(names::position_keeper))
     m.add(names::position_keeper,
           spawn_position_keeper(m.sys, cfg.initial_cash, cfg.session, rec.fills));

@@ -181,6 +181,66 @@ TEST_F(TradeLogger, AFailedDiskAnswersErrorsNotSeqs) {
   self->send_exit(tl, caf::exit_reason::user_shutdown);
 }
 
+// One-way records: no promise per record; each group commit tells the sender once, with the
+// highest of its numbers it made durable, and the numbers told only grow.
+TEST_F(TradeLogger, OneWayRecordsAreSettledOncePerCommitWithTheHighestNumber) {
+  auto tl = spawn_trade_logger(*sys_, journal(fsync_policy::batch), 1);
+  caf::scoped_actor self{*sys_};
+  Fill f;
+  f.exec_id = "E-1";
+  constexpr uint64_t records = 200;
+  for (uint64_t n = 1; n <= records; ++n)
+    self->send(tl, journal_atom::value, std::string{"nobody"}, n, std::string{"fill"}, f);
+  uint64_t highest = 0;
+  int answers = 0;
+  bool in_order = true, more = true;
+  while (more && highest < records)
+    self->receive(
+      [&](durable_atom, uint64_t n, bool ok, const std::string& err) {
+        EXPECT_TRUE(ok) << err;
+        in_order = in_order && n > highest;
+        highest = n;
+        ++answers;
+      },
+      caf::after(timeout) >> [&] { more = false; });
+  EXPECT_EQ(highest, records);
+  EXPECT_TRUE(in_order);
+  EXPECT_LT(answers, static_cast<int>(records)) << "batches of up to 16: fewer answers than records";
+  self->monitor(tl);
+  self->send_exit(tl, caf::exit_reason::user_shutdown);
+  self->receive([](const caf::down_msg&) {}); // the writer let go of the journal
+  uint64_t seen = 0;
+  replay(dir_, false, [&](const journal_record&) { ++seen; });
+  EXPECT_EQ(seen, records);
+}
+
+// A failed disk: the one-way sender is told not durable, for that commit and every later record.
+TEST_F(TradeLogger, OneWayRecordsOnAFailedDiskAreToldNotDurable) {
+  auto ops = std::make_shared<failing_sync_ops>(2);
+  auto tl = spawn_trade_logger(*sys_, journal(fsync_policy::always), 1, ops);
+  caf::scoped_actor self{*sys_};
+  Fill f;
+  auto ask = [&](uint64_t n, std::string& error) {
+    self->send(tl, journal_atom::value, std::string{"nobody"}, n, std::string{"fill"}, f);
+    bool durable = false;
+    self->receive(
+      [&](durable_atom, uint64_t got, bool ok, const std::string& err) {
+        EXPECT_EQ(got, n);
+        durable = ok;
+        error = err;
+      },
+      caf::after(timeout) >> [&] { error = "no answer"; });
+    return durable;
+  };
+  std::string error;
+  EXPECT_TRUE(ask(1, error)) << error;
+  EXPECT_FALSE(ask(2, error));
+  EXPECT_NE(error.find("Input/output error"), std::string::npos) << error;
+  EXPECT_FALSE(ask(3, error));
+  EXPECT_NE(error.find("journal failed"), std::string::npos) << error;
+  self->send_exit(tl, caf::exit_reason::user_shutdown);
+}
+
 // Without an explicit exit the logger must still go away when its last handle
 // does (the writer must not keep the actor alive), or ~actor_system would hang.
 TEST_F(TradeLogger, DroppingTheLastHandleEndsTheActor) {
