@@ -87,6 +87,9 @@ struct order_manager_state {
   std::shared_ptr<spdlog::logger> log;
   std::unordered_map<std::string, order_record> orders; // every change goes through change()
   order_tally tally; // the counts of OrderStats, kept as orders change
+  // Orders whose submit, cancel or replace the venue has not answered (awaiting_since != 0):
+  // the timeout check looks at these, not at every order of the run.
+  std::unordered_set<std::string> awaiting;
   std::unordered_map<std::string, std::string> by_client_id;
   std::unordered_set<std::string> seen_exec_ids;
   // Fills journaled with their commission pending (exec id -> order id), until completed once.
@@ -140,6 +143,20 @@ void change(order_manager_state& st, order_record& r, F&& f) {
   st.tally.remove(r.exec);
   f();
   st.tally.add(r.exec);
+}
+
+/// A submit, cancel or replace of the order was sent to its venue now.
+void await_venue(order_manager_state& st, const std::string& id, order_record& r) {
+  r.awaiting_since = st.wall.now();
+  st.awaiting.insert(id);
+}
+
+/// The venue answered (or the order's outcome became unknown): nothing to time out.
+void venue_answered(order_manager_state& st, order_record& r) {
+  if (r.awaiting_since == 0)
+    return;
+  r.awaiting_since = 0;
+  st.awaiting.erase(r.exec.order_id);
 }
 
 /// Takes a new order record into the book (and its counts into the tally); an id already
@@ -436,7 +453,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
                        [=](const std::string&) mutable { done(u); });
           return;
         }
-        rr.awaiting_since = self->state.wall.now();
+        await_venue(self->state, id, rr);
         self->send(self->state.opts.directory->get(rr.broker), rr.request);
         done(make_update(rr, rr.request.timestamp));
         process_metrics().order_ack.record(std::chrono::steady_clock::now() - received);
@@ -489,7 +506,7 @@ void journal_route_answer(om_actor* self, const char* event, const Record& recor
         }
       }
       if (i != st.orders.end())
-        i->second.awaiting_since = st.wall.now();
+        await_venue(st, i->first, i->second);
       if (auto b = st.opts.directory->get(broker))
         self->send(b, to_broker);
       reply(self, u);
@@ -697,7 +714,7 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
     return;
   }
   auto& r = i->second;
-  r.awaiting_since = 0; // the venue answered
+  venue_answered(st, r);
   if (rep.event == OrderEvent::lose) {
     // The answer was lost: only the venue can tell what happened, so ask it.
     auto t = transition(r.exec.status, OrderEvent::lose);
@@ -768,12 +785,15 @@ void lose_in_flight(om_actor* self, const std::string& broker, const std::string
                     int64_t older_than_ns = 0) {
   auto& st = self->state;
   auto now = st.wall.now();
-  for (auto& [id, r] : st.orders) {
-    if (r.awaiting_since == 0 || !is_open(r.exec.status) || r.broker != broker)
+  std::vector<std::string> ids{st.awaiting.begin(), st.awaiting.end()};
+  std::sort(ids.begin(), ids.end()); // the same journal order in every run
+  for (auto& id : ids) {
+    auto& r = st.orders.at(id);
+    if (!is_open(r.exec.status) || r.broker != broker)
       continue;
     if (older_than_ns > 0 && now - r.awaiting_since < older_than_ns)
       continue;
-    r.awaiting_since = 0;
+    venue_answered(st, r);
     auto t = transition(r.exec.status, OrderEvent::lose);
     if (!t.ok || r.exec.status == OrderStatus::unknown)
       continue;
@@ -984,7 +1004,7 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
       if (t.ok)
         change(st, i->second, [&] { i->second.exec.status = t.status; });
     }
-    i->second.awaiting_since = st.wall.now();
+    await_venue(st, i->first, i->second);
     if (auto b = st.opts.directory->get(broker))
       self->send(b, c);
   }
@@ -1130,9 +1150,8 @@ void check_timeouts(om_actor* self) {
   expire(st.journal_records, now - journal_timeout_ns,
          "journal_failure: no answer from the trade logger within 30 s");
   std::set<std::string> late;
-  for (auto& [id, r] : st.orders) {
-    if (r.awaiting_since == 0)
-      continue;
+  for (auto& id : st.awaiting) {
+    auto& r = st.orders.at(id);
     auto i = st.opts.answer_timeout_ms.find(r.broker);
     int64_t limit = (i == st.opts.answer_timeout_ms.end() ? st.opts.default_answer_timeout_ms
                                                             : i->second) * 1'000'000;
