@@ -1,11 +1,11 @@
-// Quotes per second from socket bytes to the polygon feed's subscriber and through the market data
-// actor to its subscribers, beside the raw WebSocket receive rate from the same fake-polygon in the same run.
+// Quotes per second from socket bytes to the polygon feed's subscriber and through the market
+// data actor to its subscribers, beside the raw WebSocket receive rate from the same fake-polygon
+// in the same run.
 #include <benchmark/benchmark.h>
 
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +31,7 @@
 #include "actors/market_data_status.hpp"
 #include "actors/position_keeper.hpp"
 #include "actors/risk_manager.hpp"
+#include "bench/process_cpu.hpp"
 #include "brokers/polygon/feed.hpp"
 #include "brokers/polygon/wire.hpp"
 #include "config/logging.hpp"
@@ -40,20 +41,14 @@ namespace {
 
 namespace beast = boost::beast;
 using tcp = boost::asio::ip::tcp;
+// This process only: the feed's thread and CAF's workers, not the fake's.
+using engine::bench::process_cpu_seconds;
 
-/// Each benchmark's measured window: ENGINE_BENCH_SECONDS (default 3), as engine_bench and http_bench.
+/// Each benchmark's measured window: ENGINE_BENCH_SECONDS (default 3), as in engine_bench.
 std::chrono::milliseconds measure_for() {
   const char* v = std::getenv("ENGINE_BENCH_SECONDS");
   double secs = v ? std::atof(v) : 0;
   return std::chrono::milliseconds(static_cast<int64_t>((secs > 0 ? secs : 3) * 1000));
-}
-
-/// CPU seconds of every thread of this process so far (the feed's and CAF's; not the fake's).
-double process_cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto s = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
-  return s(ru.ru_utime) + s(ru.ru_stime);
 }
 
 /// Waits for `count()` to leave 0 (the connect, auth, subscription), at most `limit`.
@@ -316,7 +311,8 @@ void BM_market_data_to_subscribers(benchmark::State& state) {
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       double cpu = process_cpu_seconds() - cpu_from;
       double delivered = double(to - from);
-      double received = double(after.received - before.received); // off the socket: what the fake sent
+      // Off the socket, i.e. what the fake sent.
+      double received = double(after.received - before.received);
       state.SetIterationTime(secs);
       state.counters["quotes_per_s"] = delivered / secs;
       state.counters["received_per_s"] = received / secs;
