@@ -34,7 +34,6 @@
 #include "bench/process_cpu.hpp"
 #include "brokers/polygon/feed.hpp"
 #include "brokers/polygon/wire.hpp"
-#include "config/logging.hpp"
 #include "messages/type_ids.hpp"
 
 namespace {
