@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +35,7 @@
 #include "actors/risk_manager.hpp"
 #include "actors/trade_logger.hpp"
 #include "bench/latency_histogram.hpp"
+#include "bench/process_cpu.hpp"
 #include "brokers/sim/fill_engine.hpp"
 #include "brokers/sim_broker.hpp"
 #include "config/config_loader.hpp"
@@ -45,6 +45,7 @@
 
 using namespace engine;
 using engine::bench::latency_histogram;
+using engine::bench::process_cpu_seconds;
 namespace fs = std::filesystem;
 
 namespace {
@@ -86,14 +87,6 @@ uint64_t rss_bytes() {
   uint64_t size = 0, resident = 0;
   in >> size >> resident;
   return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
-/// CPU seconds of every thread of this process so far (user + system).
-double process_cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto s = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
-  return s(ru.ru_utime) + s(ru.ru_stime);
 }
 
 const char* policy_name(fsync_policy p) { return enum_name(p).data(); }

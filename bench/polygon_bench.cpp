@@ -1,5 +1,6 @@
-// Quotes per second from socket bytes to the polygon feed's subscriber, beside the raw WebSocket
-// receive rate from the same fake-polygon in the same run.
+// Quotes per second from socket bytes to the polygon feed's subscriber and through the market
+// data actor to its subscribers, beside the raw WebSocket receive rate from the same fake-polygon
+// in the same run.
 #include <benchmark/benchmark.h>
 
 #include <fcntl.h>
@@ -9,9 +10,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,16 +24,43 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <caf/all.hpp>
 
+#include "actors/actor_directory.hpp"
+#include "actors/market_data_feed.hpp"
+#include "actors/market_data_status.hpp"
+#include "actors/position_keeper.hpp"
+#include "actors/risk_manager.hpp"
+#include "bench/process_cpu.hpp"
 #include "brokers/polygon/feed.hpp"
 #include "brokers/polygon/wire.hpp"
+#include "messages/type_ids.hpp"
 
 namespace {
 
 namespace beast = boost::beast;
 using tcp = boost::asio::ip::tcp;
+// This process only: the feed's thread and CAF's workers, not the fake's.
+using engine::bench::process_cpu_seconds;
 
-constexpr auto measure_for = std::chrono::seconds(3);
+/// Each benchmark's measured window: ENGINE_BENCH_SECONDS (default 3), as in engine_bench.
+std::chrono::milliseconds measure_for() {
+  const char* v = std::getenv("ENGINE_BENCH_SECONDS");
+  double secs = v ? std::atof(v) : 0;
+  return std::chrono::milliseconds(static_cast<int64_t>((secs > 0 ? secs : 3) * 1000));
+}
+
+/// Waits for `count()` to leave 0 (the connect, auth, subscription), at most `limit`.
+template <class F>
+bool first_quote_within(std::chrono::seconds limit, F count) {
+  auto give_up = std::chrono::steady_clock::now() + limit;
+  while (count() == 0 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return count() != 0;
+}
+
+/// The raw receive rate measured last in this run, for the market data actor's ratio to it.
+double raw_ws_quotes_per_s = 0;
 
 /// fake-polygon beside this binary's build tree (build/bench/.. -> build/brokers/fake-polygon).
 struct fake_process {
@@ -73,8 +104,11 @@ struct fake_process {
   }
 };
 
+/// One fake for the whole run, at POLYGON_BENCH_RATE quotes/s over all tickers (default 400000:
+/// about what one fake thread makes on this machine; starved of CPU it falls behind).
 fake_process& fake() {
-  static fake_process f{"400000"}; // about what one fake thread makes on this machine
+  static fake_process f{std::getenv("POLYGON_BENCH_RATE") ? std::getenv("POLYGON_BENCH_RATE")
+                                                          : "400000"};
   return f;
 }
 
@@ -98,8 +132,12 @@ void BM_raw_websocket_receive(benchmark::State& state) {
     beast::flat_buffer buf;
     uint64_t quotes = 0, bytes = 0;
     auto start = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() - start < measure_for) {
-      ws.read(buf);
+    const auto window = measure_for();
+    beast::error_code read_error;
+    while (std::chrono::steady_clock::now() - start < window) {
+      ws.read(buf, read_error);
+      if (read_error)
+        break; // a fake starved of CPU queues frames and drops us as a "slow consumer"
       auto text = beast::buffers_to_string(buf.data());
       bytes += text.size();
       for (auto at = text.find("\"ev\":\"Q\""); at != std::string::npos;
@@ -108,8 +146,13 @@ void BM_raw_websocket_receive(benchmark::State& state) {
       buf.consume(buf.size());
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (read_error) {
+      state.SkipWithError(("fake-polygon closed the stream: " + read_error.message()).c_str());
+      break;
+    }
     state.SetIterationTime(secs);
-    state.counters["quotes_per_s"] = quotes / secs;
+    raw_ws_quotes_per_s = quotes / secs;
+    state.counters["quotes_per_s"] = raw_ws_quotes_per_s;
     state.counters["MB_per_s"] = bytes / secs / 1e6;
     beast::error_code ec;
     ws.next_layer().close(ec);
@@ -144,25 +187,167 @@ void BM_feed_to_subscriber(benchmark::State& state) {
     fp = &feed;
     feed.start();
     // Measure from the first delivered quote.
-    while (delivered == 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!first_quote_within(std::chrono::seconds(10), [&] { return delivered.load(); })) {
+      feed.stop();
+      state.SkipWithError("no quote reached the callback within 10 s");
+      break;
+    }
     auto from = delivered.load();
+    auto cpu_from = process_cpu_seconds();
     auto start = std::chrono::steady_clock::now();
-    std::this_thread::sleep_for(measure_for);
+    std::this_thread::sleep_for(measure_for());
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     auto n = delivered.load() - from;
+    double cpu = process_cpu_seconds() - cpu_from;
     feed.stop();
     auto c = feed.counters();
     state.SetIterationTime(secs);
     state.counters["quotes_per_s"] = n / secs;
     state.counters["quotes_per_batch"] = batches ? double(c.delivered) / batches : 0;
+    state.counters["cpu_cores_busy"] = cpu / secs;
+    state.counters["cpu_ns_per_quote"] = n ? cpu * 1e9 / double(n) : 0;
     state.counters["conflated"] = double(c.conflated);
     state.counters["garbage"] = double(c.garbage);
   }
 }
 
+/// A strategy's side of the lock step: counts each quote of each batch it is stepped and
+/// answers done at once, so the figure is the market data path's, not a strategy's.
+caf::behavior counting_subscriber(caf::event_based_actor*,
+                                  std::shared_ptr<std::atomic<uint64_t>> quotes,
+                                  std::shared_ptr<std::atomic<uint64_t>> batches) {
+  return {
+    [=](engine::step_atom, const engine::QuoteBatch& b) -> engine::done_atom {
+      benchmark::DoNotOptimize(b.quotes.data());
+      *quotes += b.quotes.size();
+      ++*batches;
+      return engine::done_atom::value;
+    },
+  };
+}
+
+/// The engine's path from the socket to quote subscribers, wired as engine_node wires it for
+/// `market_data.source: polygon` on a wall clock: the real market data actor owning the real
+/// feed (connected to fake-polygon), publishing in lock step to its phases. Phase one is the
+/// real risk manager and position keeper when `books` is set (engine_node's first phase without
+/// a simulated venue); phase two holds `subscribers` counting actors registered as strategies.
+void BM_market_data_to_subscribers(benchmark::State& state) {
+  using namespace engine;
+  if (!fake().port) {
+    state.SkipWithError("fake-polygon did not start");
+    return;
+  }
+  const bool books = state.range(0) != 0;
+  const auto subscribers = static_cast<size_t>(state.range(1));
+  for (auto _ : state) {
+    caf::actor_system_config cfg; // engine_node's settings (nodes/engine_node.cpp)
+    cfg.add_message_types<caf::id_block::engine>();
+    cfg.set("scheduler.max-threads", 2);
+    cfg.set("work-stealing.moderate-poll-attempts", 0);
+    cfg.set("logger.verbosity", caf::atom("quiet"));
+    caf::actor_system sys{cfg};
+    auto dir = std::make_shared<actor_directory>();
+    std::vector<caf::actor> spawned;
+    auto add = [&](const std::string& name, caf::actor a) {
+      dir->put(name, a);
+      spawned.push_back(std::move(a));
+    };
+    session_config session;
+    const Money cash = Money::from_units(1'000'000);
+    std::vector<std::vector<std::string>> phases{{}, {}};
+    if (books) {
+      risk_manager_options ro;
+      ro.directory = dir;
+      ro.initial_cash = cash;
+      ro.session = session;
+      add(names::risk_manager, spawn_risk_manager(sys, ro));
+      add(names::position_keeper, spawn_position_keeper(sys, cash, session));
+      phases[0] = {names::risk_manager, names::position_keeper};
+    }
+    std::vector<std::shared_ptr<std::atomic<uint64_t>>> counted, batches;
+    for (size_t i = 0; i < subscribers; ++i) {
+      counted.push_back(std::make_shared<std::atomic<uint64_t>>(0));
+      batches.push_back(std::make_shared<std::atomic<uint64_t>>(0));
+      auto name = "strategy:bench" + std::to_string(i);
+      add(name, sys.spawn(counting_subscriber, counted.back(), batches.back()));
+      phases[1].push_back(name);
+    }
+    market_data_options mo;
+    mo.directory = dir;
+    mo.market_data.source = "polygon";
+    mo.market_data.polygon_api_key = secret{"bench"};
+    mo.market_data.polygon_ws_url = "ws://127.0.0.1:" + std::to_string(fake().port) + "/stocks";
+    mo.market_data.polygon_rest_url = "http://127.0.0.1:" + std::to_string(fake().port);
+    mo.market_data.polygon_tickers = tickers;
+    mo.market_data.polygon_channels = {"Q"};
+    mo.clock.kind = clock_kind::wall;
+    mo.session = session;
+    mo.phases = phases;
+    mo.monitor = std::make_shared<market_data_monitor>();
+    auto md = spawn_market_data(sys, mo);
+    add(names::market_data, md);
+    caf::anon_send(md, start_atom::value);
+    // The slowest subscriber's count: every one is stepped every batch.
+    auto at_subscribers = [&] {
+      uint64_t least = UINT64_MAX;
+      for (auto& c : counted)
+        least = std::min(least, c->load());
+      return least;
+    };
+    // Measure from the first quote at every subscriber (after the connect and the snapshots).
+    if (!first_quote_within(std::chrono::seconds(10), at_subscribers)) {
+      state.SkipWithError("no quote reached the subscribers within 10 s");
+    } else {
+      auto from = at_subscribers();
+      auto batches_from = batches[0]->load();
+      auto before = mo.monitor->get();
+      auto cpu_from = process_cpu_seconds();
+      auto start = std::chrono::steady_clock::now();
+      std::this_thread::sleep_for(measure_for());
+      auto to = at_subscribers();
+      auto batches_to = batches[0]->load();
+      auto after = mo.monitor->get();
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      double cpu = process_cpu_seconds() - cpu_from;
+      double delivered = double(to - from);
+      // Off the socket, i.e. what the fake sent.
+      double received = double(after.received - before.received);
+      state.SetIterationTime(secs);
+      state.counters["quotes_per_s"] = delivered / secs;
+      state.counters["received_per_s"] = received / secs;
+      state.counters["delivered_fraction"] = received > 0 ? delivered / received : 0;
+      if (raw_ws_quotes_per_s > 0)
+        state.counters["vs_raw_ws"] = delivered / secs / raw_ws_quotes_per_s;
+      state.counters["quotes_per_batch"] =
+        batches_to > batches_from ? delivered / double(batches_to - batches_from) : 0;
+      state.counters["cpu_cores_busy"] = cpu / secs; // the feed's thread and both CAF workers
+      state.counters["cpu_ns_per_quote"] = delivered > 0 ? cpu * 1e9 / delivered : 0;
+      state.counters["received"] = received;
+      state.counters["delivered"] = delivered;
+      state.counters["conflated"] = double(after.conflated - before.conflated);
+      state.counters["garbage"] = double(after.garbage - before.garbage);
+      state.counters["reconnects"] = double(after.reconnects - before.reconnects);
+    }
+    // The feed's thread stops with the actor (its state joins it), then everything quits.
+    for (auto& a : spawned)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    spawned.clear();
+    dir->clear();
+  }
+}
+
 BENCHMARK(BM_raw_websocket_receive)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_feed_to_subscriber)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+// books:0 the market data actor alone; books:1 engine_node's phases (risk and positions, then
+// the strategies), with one and with four strategy-phase subscribers.
+BENCHMARK(BM_market_data_to_subscribers)
+  ->ArgNames({"books", "subscribers"})
+  ->Args({0, 1})
+  ->Args({1, 1})
+  ->Args({1, 4})
+  ->Iterations(1)
+  ->UseManualTime()
+  ->Unit(benchmark::kSecond);
 
 } // namespace
 
