@@ -91,6 +91,31 @@ struct parsed_record_line {
 /// failure returns false and says what is wrong in why.
 bool parse_record_line(std::string_view line, parsed_record_line& out, std::string& why);
 
+/// Parses the unsigned JSON integer at s[pos..] and advances pos past it:
+/// false for no digits, a leading zero or more than 64 bits. Inline: every
+/// record has at least three of these numbers (seq, ts, a timestamp).
+inline bool scan_uint(std::string_view s, size_t& pos, uint64_t& out) {
+  size_t start = pos;
+  size_t end = pos;
+  while (end < s.size() && s[end] >= '0' && s[end] <= '9')
+    ++end;
+  size_t len = end - start;
+  if (len == 0 || len > 20 || (len > 1 && s[start] == '0'))
+    return false;
+  uint64_t v = 0;
+  // 19 digits never overflow 64 bits; only a 20th needs the checked step.
+  size_t plain = len < 19 ? len : 19;
+  for (size_t i = 0; i < plain; ++i)
+    v = v * 10 + static_cast<uint64_t>(s[start + i] - '0');
+  if (len == 20
+      && (__builtin_mul_overflow(v, uint64_t{10}, &v)
+          || __builtin_add_overflow(v, static_cast<uint64_t>(s[start + 19] - '0'), &v)))
+    return false;
+  pos = end;
+  out = v;
+  return true;
+}
+
 /// Reads just the seq at the start of a possibly damaged line (0 if unreadable).
 uint64_t peek_record_seq(std::string_view line);
 
