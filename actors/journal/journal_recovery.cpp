@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <optional>
 #include <unordered_set>
-#include <deque>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -28,7 +27,9 @@ namespace {
 // the recovered state.
 template <class T>
 void decode(const journal_record& r, T& x, record_string_views& views) {
-  if (decode_record_fast(r.line, x, &views))
+  // The reader's event view ends at the name's closing quote: the fields follow.
+  auto fields_at = static_cast<size_t>(r.event.data() + r.event.size() - r.line.data()) + 1;
+  if (decode_record_fields_fast(r.line, fields_at, x, &views))
     return;
   views.clear();
   x = T{};
@@ -38,58 +39,67 @@ void decode(const journal_record& r, T& x, record_string_views& views) {
                         + std::string{r.event} + ": " + st.error);
 }
 
-// An order being rebuilt, with the running notional of its fills.
-struct order_slot {
-  std::string id; // the key; never changed, unlike o.order_id
-  OrderExecution o;
-  Money notional;
-};
-
-// The orders by id, in a deque (stable addresses, no allocation per order),
-// and the last one looked up: an order's records tend to follow each other
+// The orders by id, built in place in the vector recovered_state returns (no
+// node and no second copy of an order: fresh memory is a quarter of replay's
+// time), with the running notional of each order's fills beside them, and
+// the last one looked up: an order's records tend to follow each other
 // (accepted, acknowledged, fill), so most records skip the lookup.
 class order_table {
 public:
-  order_table() : index_{key_of{&slots_}} {}
+  explicit order_table(std::vector<OrderExecution>& orders)
+    : orders_(orders), index_{key_of{&ids_}} {}
 
-  void reserve(size_t n) { index_.reserve(n); }
-
-  order_slot& at(std::string_view id) {
-    if (last_ != nullptr && last_->id == id)
-      return *last_;
-    auto candidate = static_cast<uint32_t>(slots_.size());
-    auto i = index_.find_or_insert(id, candidate);
-    if (i == candidate) {
-      slots_.emplace_back();
-      slots_.back().id = id;
-    }
-    last_ = &slots_[i];
-    return *last_;
+  void reserve(size_t n) {
+    index_.reserve(n);
+    orders_.reserve(n);
+    ids_.reserve(n);
+    notional_.reserve(n);
   }
 
-  // The slots sorted by id (the order recovered_state promises). The sort key
-  // holds the id's first 16 bytes as two big-endian words, sorted by a radix
-  // sort over the bytes that differ between ids (engine ids share a prefix);
-  // ids equal in those 16 bytes are then ordered by the whole id.
-  std::vector<order_slot*> sorted() {
+  /// The index of the order of that id, added (empty) when new.
+  uint32_t at(std::string_view id) {
+    if (last_ < ids_.size() && ids_[last_] == id)
+      return last_;
+    auto candidate = static_cast<uint32_t>(ids_.size());
+    auto i = index_.find_or_insert(id, candidate);
+    if (i == candidate) {
+      ids_.emplace_back(id);
+      orders_.emplace_back();
+      notional_.emplace_back();
+    }
+    last_ = i;
+    return i;
+  }
+
+  OrderExecution& order(uint32_t i) { return orders_[i]; }
+  Money& notional(uint32_t i) { return notional_[i]; }
+  const std::vector<std::string>& ids() const { return ids_; }
+
+  // Sorts the orders by id in place (the order recovered_state promises). The
+  // sort key holds the id's first 16 bytes as two big-endian words, sorted by
+  // a radix sort over the bytes that differ between ids (engine ids share a
+  // prefix); ids equal in those 16 bytes are then ordered by the whole id.
+  void sort_by_id() {
+    const auto n = ids_.size();
     std::vector<entry> v;
-    v.reserve(slots_.size());
-    for (auto& slot : slots_) {
+    v.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const auto& id = ids_[i];
       unsigned char head[16] = {};
-      std::memcpy(head, slot.id.data(), std::min(slot.id.size(), sizeof(head)));
+      std::memcpy(head, id.data(), std::min(id.size(), sizeof(head)));
       uint64_t hi = 0;
       uint64_t lo = 0;
       for (int k = 0; k < 8; ++k) {
         hi = hi << 8 | head[k];
         lo = lo << 8 | head[8 + k];
       }
-      v.push_back({hi, lo, &slot});
+      v.push_back({hi, lo, i});
     }
     radix_sort(v);
     // Same first 16 bytes (zero padded): past them, or a prefix sorts first.
-    auto whole_id = [](const entry& a, const entry& b) {
-      const auto& x = a.slot->id;
-      const auto& y = b.slot->id;
+    auto whole_id = [this](const entry& a, const entry& b) {
+      const auto& x = ids_[a.index];
+      const auto& y = ids_[b.index];
       if (x.size() >= 16 && y.size() >= 16)
         return x < y;
       return x.size() < y.size();
@@ -103,17 +113,36 @@ public:
                   v.begin() + static_cast<std::ptrdiff_t>(j), whole_id);
       i = j;
     }
-    std::vector<order_slot*> out;
-    out.reserve(v.size());
-    for (auto& e : v)
-      out.push_back(e.slot);
-    return out;
+    // Position k takes the order at v[k].index: follow each cycle of the
+    // permutation with one order held aside.
+    std::vector<bool> placed(n, false);
+    for (size_t k = 0; k < n; ++k) {
+      if (placed[k] || v[k].index == k) {
+        placed[k] = true;
+        continue;
+      }
+      OrderExecution held = std::move(orders_[k]);
+      size_t j = k;
+      for (;;) {
+        placed[j] = true;
+        size_t from = v[j].index;
+        if (from == k) {
+          orders_[j] = std::move(held);
+          break;
+        }
+        orders_[j] = std::move(orders_[from]);
+        j = from;
+      }
+    }
+    last_ = no_order; // the indices no longer name the same orders
   }
 
 private:
+  static constexpr uint32_t no_order = UINT32_MAX;
+
   struct entry {
     uint64_t hi, lo;
-    order_slot* slot;
+    uint32_t index;
   };
 
   // Byte k of the 16-byte key, k = 0 the most significant.
@@ -133,7 +162,7 @@ private:
       diff_hi |= e.hi ^ v[0].hi;
       diff_lo |= e.lo ^ v[0].lo;
     }
-    entry probe{diff_hi, diff_lo, nullptr};
+    entry probe{diff_hi, diff_lo, 0};
     std::vector<entry> tmp(v.size());
     for (int k = 15; k >= 0; --k) {
       if (key_byte(probe, k) == 0)
@@ -150,12 +179,14 @@ private:
   }
 
   struct key_of {
-    const std::deque<order_slot>* slots;
-    std::string_view operator()(uint32_t i) const { return (*slots)[i].id; }
+    const std::vector<std::string>* ids;
+    std::string_view operator()(uint32_t i) const { return (*ids)[i]; }
   };
-  std::deque<order_slot> slots_;
+  std::vector<OrderExecution>& orders_;
+  std::vector<std::string> ids_; // the keys; never changed, unlike an order's order_id
+  std::vector<Money> notional_;
   string_index<key_of> index_;
-  order_slot* last_ = nullptr;
+  uint32_t last_ = no_order;
 };
 
 // A guess of the records in dir from the segments' sizes (lines are ~200-300
@@ -226,7 +257,7 @@ recovered_state recover_journal(const std::string& dir, bool recover,
                                 const std::string& order_id_prefix) {
   recovered_state out;
   // Hash maps, not ordered ones: the output is sorted by id once at the end.
-  order_table orders;
+  order_table orders{out.orders};
   // Execution ids seen, as indices into out.fills (which holds each once).
   struct fill_key {
     const std::vector<Fill>* fills;
@@ -256,7 +287,7 @@ recovered_state recover_journal(const std::string& dir, bool recover,
           return;
         auto& fill = out.fills[*i];
         fill.commission = f.commission;
-        auto& o = orders.at(fill.order_id).o;
+        auto& o = orders.order(orders.at(fill.order_id));
         o.commission += f.commission;
         for (auto& x : o.fills)
           if (x.exec_id == exec_id)
@@ -267,11 +298,12 @@ recovered_state recover_journal(const std::string& dir, bool recover,
       if (exec_ids.find_or_insert(exec_id, next) != next)
         return; // the same execution twice: count it once
       const auto& fill = out.fills.emplace_back(materialize(f, sv));
-      auto& slot = orders.at(fill.order_id);
-      auto& o = slot.o;
+      auto slot = orders.at(fill.order_id);
+      auto& o = orders.order(slot);
       o.executed_quantity += fill.quantity;
-      slot.notional += notional(fill.quantity, fill.price);
-      o.average_price = div<Price>(slot.notional, o.executed_quantity, rounding::half_even);
+      auto& sum = orders.notional(slot);
+      sum += notional(fill.quantity, fill.price);
+      o.average_price = div<Price>(sum, o.executed_quantity, rounding::half_even);
       o.commission += fill.commission;
       o.fills.push_back(fill);
       if (is_commission_pending_event(r.event))
@@ -284,7 +316,7 @@ recovered_state recover_journal(const std::string& dir, bool recover,
     }
     if (r.event == "accepted") {
       decode(r, req, sv);
-      auto& o = orders.at(sv.of(req.order_id)).o;
+      auto& o = orders.order(orders.at(sv.of(req.order_id)));
       auto fills = std::move(o.fills);
       auto executed = o.executed_quantity;
       o = execution_from(req, sv);
@@ -298,7 +330,7 @@ recovered_state recover_journal(const std::string& dir, bool recover,
       return; // an operator's audit record (kill switch, limits): no order state
     // Every other order event carries the order's state after it.
     decode(r, u, sv);
-    auto& o = orders.at(sv.of(u.order_id)).o;
+    auto& o = orders.order(orders.at(sv.of(u.order_id)));
     if (o.order_id.empty()) {
       o.order_id = sv.of(u.order_id);
       o.client_order_id = sv.of(u.client_order_id);
@@ -315,16 +347,14 @@ recovered_state recover_journal(const std::string& dir, bool recover,
       o.reason = reason;
   });
   out.next_seq = out.summary.next_seq();
-  // By id, as before (the order of a std::map keyed by the id string).
-  auto by_id = orders.sorted();
   uint64_t max_id = 0;
-  out.orders.reserve(by_id.size());
-  for (auto* slot : by_id) {
-    max_id = std::max(max_id, order_number(slot->id, order_id_prefix));
-    if (is_open(slot->o.status))
+  for (const auto& id : orders.ids())
+    max_id = std::max(max_id, order_number(id, order_id_prefix));
+  for (const auto& o : out.orders)
+    if (is_open(o.status))
       ++out.open_orders;
-    out.orders.push_back(std::move(slot->o));
-  }
+  // By id, as before (the order of a std::map keyed by the id string).
+  orders.sort_by_id();
   out.next_order_id = max_id + 1;
   // In journal order, as a test comparing two recoveries expects.
   for (auto& x : out.fills)

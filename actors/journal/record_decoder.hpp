@@ -85,11 +85,37 @@ private:
     if (s_.size() - pos_ < n + 4)
       return false;
     const char* p = s_.data() + pos_;
-    if (p[0] != ',' || p[1] != '"' || std::memcmp(p + 2, name.data(), n) != 0 || p[n + 2] != '"'
+    if (p[0] != ',' || p[1] != '"' || !same_bytes(p + 2, name.data(), n) || p[n + 2] != '"'
         || p[n + 3] != ':')
       return false;
     pos_ += n + 4;
     return true;
+  }
+
+  // Field names are short: word compares inline beat a call to memcmp.
+  static bool same_bytes(const char* a, const char* b, size_t n) {
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+      uint64_t x, y;
+      std::memcpy(&x, a, 8);
+      std::memcpy(&y, b, 8);
+      if (x != y)
+        return false;
+    }
+    for (; n > 0; ++a, ++b, --n)
+      if (*a != *b)
+        return false;
+    return true;
+  }
+
+  // True when none of the eight bytes of w is a quote, a backslash, a control
+  // character or non-ASCII (the classic "has zero byte" tests, exact when none is).
+  static bool eight_plain(uint64_t w) {
+    constexpr uint64_t ones = 0x0101010101010101ull;
+    constexpr uint64_t highs = 0x8080808080808080ull;
+    auto has_zero = [](uint64_t v) { return (v - ones) & ~v & highs; };
+    uint64_t special = has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\'))
+                       | ((w - ones * 0x20) & ~w & highs) | (w & highs);
+    return special == 0;
   }
 
   // A string without escapes or non-ASCII bytes.
@@ -97,6 +123,12 @@ private:
     if (pos_ >= s_.size() || s_[pos_] != '"')
       return false;
     size_t start = ++pos_;
+    // Eight plain bytes at a time, then byte by byte up to the closing quote.
+    for (uint64_t w; pos_ + 8 <= s_.size(); pos_ += 8) {
+      std::memcpy(&w, s_.data() + pos_, 8);
+      if (!eight_plain(w))
+        break;
+    }
     while (pos_ < s_.size()) {
       auto c = static_cast<unsigned char>(s_[pos_]);
       if (c == '"') {
@@ -199,6 +231,19 @@ private:
 
 } // namespace detail
 
+/// decode_record_fast (below) for a line whose header the reader has already
+/// parsed: fields_at is just past the closing quote of the event name.
+template <class T>
+bool decode_record_fields_fast(std::string_view line, size_t fields_at, T& x,
+                               record_string_views* views = nullptr) {
+  if (views != nullptr)
+    views->clear();
+  if (fields_at == 0 || fields_at > line.size() || line[fields_at - 1] != '"')
+    return false;
+  detail::sequential_record_reader r{line, fields_at, views};
+  return inspect(r, x) && r.at_crc();
+}
+
 /// Decodes a verified record line (journal_record::line) into x when the line
 /// is exactly what journal_writer writes for T; false otherwise, and then x
 /// may be partly assigned: decode it again with from_json(line, x), which
@@ -218,8 +263,7 @@ bool decode_record_fast(std::string_view line, T& x, record_string_views* views 
   auto end = line.find('"', at + event_key.size());
   if (end == std::string_view::npos)
     return false;
-  detail::sequential_record_reader r{line, end + 1, views};
-  return inspect(r, x) && r.at_crc();
+  return decode_record_fields_fast(line, end + 1, x, views);
 }
 
 } // namespace engine

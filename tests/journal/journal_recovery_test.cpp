@@ -11,6 +11,7 @@
 #include "actors/journal/journal_format.hpp"
 #include "actors/journal/record_decoder.hpp"
 #include "messages/commission_completion.hpp"
+#include "messages/json_writer.hpp"
 #include "tests/journal/journal_test_util.hpp"
 
 using namespace engine;
@@ -331,4 +332,46 @@ TEST_F(JournalRecovery, FoldThroughViewsEqualsFoldThroughTheGeneralDecoder) {
   EXPECT_EQ(fast.orders.back().order_id, "X-1");
   EXPECT_EQ(fast.orders.back().ticker, "IBM");
   EXPECT_EQ(fast.orders.back().strategy, "other");
+}
+
+// The string scanner takes eight bytes at a time: an escape, a control
+// character or a non-ASCII byte at any position of strings of every length
+// sends the line to the general decoder, and plain strings of every length
+// come back whole.
+TEST_F(JournalRecovery, FastDecoderFindsSpecialBytesAtEveryPositionOfAString) {
+  auto line_for = [](const std::string& exec_id) {
+    Fill f;
+    f.exec_id = exec_id;
+    f.order_id = "O-1";
+    std::string fields;
+    json_writer w{fields};
+    w.fields(f);
+    std::string line;
+    append_record_line(line, 1, 0, "fill", fields);
+    line.pop_back(); // the newline
+    return line;
+  };
+  for (size_t len = 0; len <= 20; ++len) {
+    std::string plain(len, 'x');
+    for (size_t i = 0; i < len; ++i)
+      plain[i] = static_cast<char>('a' + i);
+    Fill f;
+    record_string_views views;
+    auto line = line_for(plain);
+    ASSERT_TRUE(decode_record_fast(line, f, &views)) << line;
+    EXPECT_EQ(views.of(f.exec_id), plain);
+    EXPECT_EQ(views.of(f.order_id), "O-1");
+    for (size_t at = 0; at < len; ++at) {
+      for (const char* special : {"\"", "\\", "\x01", "\xc3\xa9"}) {
+        std::string s = plain;
+        s.replace(at, 1, special);
+        Fill g;
+        auto l = line_for(s);
+        EXPECT_FALSE(decode_record_fast(l, g)) << l;
+        Fill general;
+        ASSERT_TRUE(from_json(l, general)) << l;
+        EXPECT_EQ(general.exec_id, s);
+      }
+    }
+  }
 }
