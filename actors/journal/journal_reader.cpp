@@ -44,9 +44,7 @@ public:
     size_ = static_cast<size_t>(st.st_size);
     if (size_ == 0)
       return;
-    // MAP_POPULATE maps the whole (page-cached) segment at once: one fault per
-    // 4 KiB page on first touch was a tenth of replay's time.
-    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd_, 0);
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
     if (p == MAP_FAILED) {
       auto why = errno_text();
       ::close(fd_);
