@@ -35,25 +35,6 @@ bool parse_digits(std::string_view s, uint64_t& out) {
   return true;
 }
 
-// Parses an unsigned decimal at s[pos..]; advances pos. Rejects leading zeros
-// (the writer never produces them) and overflow.
-bool scan_uint(std::string_view s, size_t& pos, uint64_t& out) {
-  size_t start = pos;
-  uint64_t v = 0;
-  while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-    auto d = static_cast<uint64_t>(s[pos] - '0');
-    if (v > (UINT64_MAX - d) / 10)
-      return false;
-    v = v * 10 + d;
-    ++pos;
-  }
-  size_t len = pos - start;
-  if (len == 0 || (len > 1 && s[start] == '0'))
-    return false;
-  out = v;
-  return true;
-}
-
 bool expect(std::string_view s, size_t& pos, std::string_view lit) {
   if (s.substr(pos, lit.size()) != lit)
     return false;

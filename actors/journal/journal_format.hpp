@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -90,6 +91,61 @@ struct parsed_record_line {
 /// Checks one line (without its newline): crc first, then the header. On
 /// failure returns false and says what is wrong in why.
 bool parse_record_line(std::string_view line, parsed_record_line& out, std::string& why);
+
+namespace detail {
+
+// Eight ASCII digits in a little-endian word: their value (SWAR: three
+// multiply-and-mask steps instead of eight multiply-adds).
+inline bool eight_digits(uint64_t w) {
+  return (w & 0xF0F0F0F0F0F0F0F0ull) == 0x3030303030303030ull
+         && ((w + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) == 0x3030303030303030ull;
+}
+
+inline uint64_t eight_digits_value(uint64_t w) {
+  w -= 0x3030303030303030ull;
+  w = (w * 10 + (w >> 8)) & 0x00FF00FF00FF00FFull;
+  w = (w * 100 + (w >> 16)) & 0x0000FFFF0000FFFFull;
+  return (w * 10000 + (w >> 32)) & 0xFFFFFFFFull;
+}
+
+} // namespace detail
+
+/// Parses the unsigned JSON integer at s[pos..] and advances pos past it:
+/// false for no digits, a leading zero or more than 64 bits. Inline: every
+/// record has at least three of these numbers (seq, ts, a timestamp).
+inline bool scan_uint(std::string_view s, size_t& pos, uint64_t& out) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  const size_t start = pos;
+  size_t i = pos;
+  uint64_t v = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  // Up to 16 digits eight at a time (a timestamp has 19): they never overflow.
+  for (int k = 0; k < 2 && i + 8 <= n; ++k) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (!detail::eight_digits(w))
+      break;
+    v = v * 100000000 + detail::eight_digits_value(w);
+    i += 8;
+  }
+#endif
+  for (; i < n && p[i] >= '0' && p[i] <= '9'; ++i) {
+    auto d = static_cast<uint64_t>(p[i] - '0');
+    if (i - start < 19) {
+      v = v * 10 + d; // 19 digits never overflow 64 bits
+    } else if (i - start > 19 || __builtin_mul_overflow(v, uint64_t{10}, &v)
+               || __builtin_add_overflow(v, d, &v)) {
+      return false;
+    }
+  }
+  const size_t len = i - start;
+  if (len == 0 || (len > 1 && p[start] == '0'))
+    return false;
+  pos = i;
+  out = v;
+  return true;
+}
 
 /// Reads just the seq at the start of a possibly damaged line (0 if unreadable).
 uint64_t peek_record_seq(std::string_view line);

@@ -6,12 +6,12 @@
 #include <filesystem>
 #include <optional>
 #include <unordered_set>
-#include <deque>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "actors/journal/record_decoder.hpp"
+#include "messages/string_index.hpp"
 #include "messages/commission_completion.hpp"
 #include "messages/codec.hpp"
 #include "messages/order_state_machine.hpp"
@@ -22,10 +22,16 @@ namespace {
 
 // The fast decoder reads the lines the writer makes; anything else goes
 // through the general JSON decoder, which also says what is wrong.
+// The fast path leaves string fields in the line (read them through views):
+// most of them are looked up or dropped, and the rest are copied once, into
+// the recovered state.
 template <class T>
-void decode(const journal_record& r, T& x) {
-  if (decode_record_fast(r.line, x))
+void decode(const journal_record& r, T& x, record_string_views& views) {
+  // The reader's event view ends at the name's closing quote: the fields follow.
+  auto fields_at = static_cast<size_t>(r.event.data() + r.event.size() - r.line.data()) + 1;
+  if (decode_record_fields_fast(r.line, fields_at, x, &views))
     return;
+  views.clear();
   x = T{};
   auto st = from_json(r.line, x);
   if (!st)
@@ -33,158 +39,154 @@ void decode(const journal_record& r, T& x) {
                         + std::string{r.event} + ": " + st.error);
 }
 
-// An order being rebuilt, with the running notional of its fills.
-struct order_slot {
-  std::string id; // the key; never changed, unlike o.order_id
-  OrderExecution o;
-  Money notional;
-};
-
-// A set of indices into a container its owner keeps, looked up by a string
-// key of the element (open addressing, linear probing): no allocation per
-// entry, one probe array instead of a node per key. Each slot keeps 32 bits
-// of the key's hash beside the index, so a probe rarely reads an element.
-template <class KeyOf>
-class index_table {
-public:
-  explicit index_table(KeyOf key_of) : key_of_(key_of) {}
-
-  void reserve(size_t n) {
-    size_t want = 16;
-    while (want < 2 * n)
-      want *= 2;
-    if (want > slots_.size())
-      rehash(want);
-  }
-
-  /// The index of the element whose key is key, if stored.
-  std::optional<uint32_t> find(std::string_view key) const {
-    if (slots_.empty())
-      return std::nullopt;
-    auto h = std::hash<std::string_view>{}(key);
-    auto tag = static_cast<uint32_t>(h >> 32);
-    auto mask = slots_.size() - 1;
-    for (auto j = h & mask;; j = (j + 1) & mask) {
-      auto v = slots_[j];
-      if (v == 0)
-        return std::nullopt;
-      auto i = static_cast<uint32_t>(v) - 1;
-      if (static_cast<uint32_t>(v >> 32) == tag && key_of_(i) == key)
-        return i;
-    }
-  }
-
-  /// The index of the element whose key is key, or candidate after storing it
-  /// (the caller then adds that element at index candidate).
-  uint32_t find_or_insert(std::string_view key, uint32_t candidate) {
-    if (2 * (size_ + 1) > slots_.size())
-      rehash(slots_.empty() ? 16 : 2 * slots_.size());
-    auto h = std::hash<std::string_view>{}(key);
-    auto tag = static_cast<uint32_t>(h >> 32);
-    auto mask = slots_.size() - 1;
-    for (auto j = h & mask;; j = (j + 1) & mask) {
-      auto v = slots_[j];
-      if (v == 0) {
-        slots_[j] = (uint64_t{tag} << 32) | (uint64_t{candidate} + 1);
-        ++size_;
-        return candidate;
-      }
-      auto i = static_cast<uint32_t>(v) - 1;
-      if (static_cast<uint32_t>(v >> 32) == tag && key_of_(i) == key)
-        return i;
-    }
-  }
-
-private:
-  void rehash(size_t n) {
-    std::vector<uint64_t> old(n, 0);
-    old.swap(slots_);
-    auto mask = n - 1;
-    for (auto v : old) {
-      if (v == 0)
-        continue;
-      auto j = std::hash<std::string_view>{}(key_of_(static_cast<uint32_t>(v) - 1)) & mask;
-      while (slots_[j] != 0)
-        j = (j + 1) & mask;
-      slots_[j] = v;
-    }
-  }
-
-  KeyOf key_of_;
-  std::vector<uint64_t> slots_; // 0 empty, else tag << 32 | (index + 1)
-  size_t size_ = 0;
-};
-
-// The orders by id, in a deque (stable addresses, no allocation per order),
-// and the last one looked up: an order's records tend to follow each other
+// The orders by id, built in place in the vector recovered_state returns (no
+// node and no second copy of an order: fresh memory is a quarter of replay's
+// time), with the running notional of each order's fills beside them, and
+// the last one looked up: an order's records tend to follow each other
 // (accepted, acknowledged, fill), so most records skip the lookup.
 class order_table {
 public:
-  order_table() : index_{key_of{&slots_}} {}
+  explicit order_table(std::vector<OrderExecution>& orders)
+    : orders_(orders), index_{key_of{&ids_}} {}
 
-  void reserve(size_t n) { index_.reserve(n); }
-
-  order_slot& at(const std::string& id) {
-    if (last_ != nullptr && last_->id == id)
-      return *last_;
-    auto candidate = static_cast<uint32_t>(slots_.size());
-    auto i = index_.find_or_insert(id, candidate);
-    if (i == candidate) {
-      slots_.emplace_back();
-      slots_.back().id = id;
-    }
-    last_ = &slots_[i];
-    return *last_;
+  void reserve(size_t n) {
+    index_.reserve(n);
+    orders_.reserve(n);
+    ids_.reserve(n);
+    notional_.reserve(n);
   }
 
-  // The slots sorted by id (the order recovered_state promises). The sort key
-  // holds the id's first 16 bytes as two big-endian words, so most comparisons
-  // are two integer compares that never leave the vector.
-  std::vector<order_slot*> sorted() {
-    struct entry {
-      uint64_t hi, lo;
-      order_slot* slot;
-    };
+  /// The index of the order of that id, added (empty) when new.
+  uint32_t at(std::string_view id) {
+    if (last_ < ids_.size() && ids_[last_] == id)
+      return last_;
+    auto candidate = static_cast<uint32_t>(ids_.size());
+    auto i = index_.find_or_insert(id, candidate);
+    if (i == candidate) {
+      ids_.emplace_back(id);
+      orders_.emplace_back();
+      notional_.emplace_back();
+    }
+    last_ = i;
+    return i;
+  }
+
+  OrderExecution& order(uint32_t i) { return orders_[i]; }
+  Money& notional(uint32_t i) { return notional_[i]; }
+  const std::vector<std::string>& ids() const { return ids_; }
+
+  // Sorts the orders by id in place (the order recovered_state promises). The
+  // sort key holds the id's first 16 bytes as two big-endian words, sorted by
+  // a radix sort over the bytes that differ between ids (engine ids share a
+  // prefix); ids equal in those 16 bytes are then ordered by the whole id.
+  void sort_by_id() {
+    const auto n = ids_.size();
     std::vector<entry> v;
-    v.reserve(slots_.size());
-    for (auto& slot : slots_) {
+    v.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const auto& id = ids_[i];
       unsigned char head[16] = {};
-      std::memcpy(head, slot.id.data(), std::min(slot.id.size(), sizeof(head)));
+      std::memcpy(head, id.data(), std::min(id.size(), sizeof(head)));
       uint64_t hi = 0;
       uint64_t lo = 0;
       for (int k = 0; k < 8; ++k) {
         hi = hi << 8 | head[k];
         lo = lo << 8 | head[8 + k];
       }
-      v.push_back({hi, lo, &slot});
+      v.push_back({hi, lo, i});
     }
-    std::sort(v.begin(), v.end(), [](const entry& a, const entry& b) {
-      if (a.hi != b.hi)
-        return a.hi < b.hi;
-      if (a.lo != b.lo)
-        return a.lo < b.lo;
-      // Same first 16 bytes (zero padded): past them, or a prefix sorts first.
-      const auto& x = a.slot->id;
-      const auto& y = b.slot->id;
+    radix_sort(v);
+    // Same first 16 bytes (zero padded): past them, or a prefix sorts first.
+    auto whole_id = [this](const entry& a, const entry& b) {
+      const auto& x = ids_[a.index];
+      const auto& y = ids_[b.index];
       if (x.size() >= 16 && y.size() >= 16)
         return x < y;
       return x.size() < y.size();
-    });
-    std::vector<order_slot*> out;
-    out.reserve(v.size());
-    for (auto& e : v)
-      out.push_back(e.slot);
-    return out;
+    };
+    for (size_t i = 0; i < v.size();) {
+      size_t j = i + 1;
+      while (j < v.size() && v[j].hi == v[i].hi && v[j].lo == v[i].lo)
+        ++j;
+      if (j - i > 1)
+        std::sort(v.begin() + static_cast<std::ptrdiff_t>(i),
+                  v.begin() + static_cast<std::ptrdiff_t>(j), whole_id);
+      i = j;
+    }
+    // Position k takes the order at v[k].index: follow each cycle of the
+    // permutation with one order held aside.
+    std::vector<bool> placed(n, false);
+    for (size_t k = 0; k < n; ++k) {
+      if (placed[k] || v[k].index == k) {
+        placed[k] = true;
+        continue;
+      }
+      OrderExecution held = std::move(orders_[k]);
+      size_t j = k;
+      for (;;) {
+        placed[j] = true;
+        size_t from = v[j].index;
+        if (from == k) {
+          orders_[j] = std::move(held);
+          break;
+        }
+        orders_[j] = std::move(orders_[from]);
+        j = from;
+      }
+    }
+    last_ = no_order; // the indices no longer name the same orders
   }
 
 private:
-  struct key_of {
-    const std::deque<order_slot>* slots;
-    std::string_view operator()(uint32_t i) const { return (*slots)[i].id; }
+  static constexpr uint32_t no_order = UINT32_MAX;
+
+  struct entry {
+    uint64_t hi, lo;
+    uint32_t index;
   };
-  std::deque<order_slot> slots_;
-  index_table<key_of> index_;
-  order_slot* last_ = nullptr;
+
+  // Byte k of the 16-byte key, k = 0 the most significant.
+  static unsigned key_byte(const entry& e, int k) {
+    return k < 8 ? static_cast<unsigned>(e.hi >> (56 - 8 * k)) & 0xFF
+                 : static_cast<unsigned>(e.lo >> (56 - 8 * (k - 8))) & 0xFF;
+  }
+
+  // Least significant byte first, one stable counting pass per byte that is
+  // not the same in every key.
+  static void radix_sort(std::vector<entry>& v) {
+    if (v.size() < 2)
+      return;
+    uint64_t diff_hi = 0;
+    uint64_t diff_lo = 0;
+    for (const auto& e : v) {
+      diff_hi |= e.hi ^ v[0].hi;
+      diff_lo |= e.lo ^ v[0].lo;
+    }
+    entry probe{diff_hi, diff_lo, 0};
+    std::vector<entry> tmp(v.size());
+    for (int k = 15; k >= 0; --k) {
+      if (key_byte(probe, k) == 0)
+        continue;
+      size_t count[257] = {};
+      for (const auto& e : v)
+        ++count[key_byte(e, k) + 1];
+      for (int b = 0; b < 256; ++b)
+        count[b + 1] += count[b];
+      for (const auto& e : v)
+        tmp[count[key_byte(e, k)]++] = e;
+      v.swap(tmp);
+    }
+  }
+
+  struct key_of {
+    const std::vector<std::string>* ids;
+    std::string_view operator()(uint32_t i) const { return (*ids)[i]; }
+  };
+  std::vector<OrderExecution>& orders_;
+  std::vector<std::string> ids_; // the keys; never changed, unlike an order's order_id
+  std::vector<Money> notional_;
+  string_index<key_of> index_;
+  uint32_t last_ = no_order;
 };
 
 // A guess of the records in dir from the segments' sizes (lines are ~200-300
@@ -200,6 +202,40 @@ size_t estimated_records(const std::string& dir) {
         bytes += n;
     }
   return static_cast<size_t>(std::min<uint64_t>(bytes / 250, uint64_t{1} << 22));
+}
+
+// The decoded fill with its strings copied out of the line.
+Fill materialize(const Fill& f, const record_string_views& sv) {
+  Fill x;
+  x.exec_id = sv.of(f.exec_id);
+  x.order_id = sv.of(f.order_id);
+  x.client_order_id = sv.of(f.client_order_id);
+  x.ticker = sv.of(f.ticker);
+  x.side = f.side;
+  x.quantity = f.quantity;
+  x.price = f.price;
+  x.commission = f.commission;
+  x.timestamp = f.timestamp;
+  x.broker = sv.of(f.broker);
+  return x;
+}
+
+// execution_from(req) for a request whose strings are in views.
+OrderExecution execution_from(const OrderRequest& req, const record_string_views& sv) {
+  OrderRequest scalars;
+  scalars.side = req.side;
+  scalars.order_type = req.order_type;
+  scalars.quantity = req.quantity;
+  scalars.price = req.price;
+  scalars.stop_price = req.stop_price;
+  scalars.time_in_force = req.time_in_force;
+  scalars.timestamp = req.timestamp;
+  auto e = engine::execution_from(scalars);
+  e.order_id = sv.of(req.order_id);
+  e.client_order_id = sv.of(req.client_order_id);
+  e.ticker = sv.of(req.ticker);
+  e.strategy = sv.of(req.strategy);
+  return e;
 }
 
 uint64_t order_number(const std::string& id, const std::string& prefix) {
@@ -221,66 +257,69 @@ recovered_state recover_journal(const std::string& dir, bool recover,
                                 const std::string& order_id_prefix) {
   recovered_state out;
   // Hash maps, not ordered ones: the output is sorted by id once at the end.
-  order_table orders;
+  order_table orders{out.orders};
   // Execution ids seen, as indices into out.fills (which holds each once).
   struct fill_key {
     const std::vector<Fill>* fills;
     std::string_view operator()(uint32_t i) const { return (*fills)[i].exec_id; }
   };
-  index_table<fill_key> exec_ids{fill_key{&out.fills}};
+  string_index<fill_key> exec_ids{fill_key{&out.fills}};
   if (!std::filesystem::exists(dir))
     return out;
   auto estimate = estimated_records(dir);
   orders.reserve(estimate / 3);
   exec_ids.reserve(estimate / 3);
   out.fills.reserve(estimate / 3);
-  // Decoded into the same objects every time, so their strings keep their capacity.
+  // Decoded into the same objects every time; their strings stay in the line.
   Fill f;
   OrderRequest req;
   OrderUpdate u;
+  record_string_views sv;
   std::unordered_set<std::string> pending; // exec ids journaled with their commission pending
   out.summary = replay(dir, recover, [&](const journal_record& r) {
     if (r.stream == journal_stream::trade_log) {
-      decode(r, f);
+      decode(r, f, sv);
+      const auto exec_id = sv.of(f.exec_id);
       if (r.event == commission_completed_event) {
         // Completes the pending fill of that exec id, once; anything else is ignored.
-        auto i = exec_ids.find(f.exec_id);
-        if (!i || pending.erase(f.exec_id) == 0)
+        auto i = exec_ids.find(exec_id);
+        if (!i || pending.erase(std::string{exec_id}) == 0)
           return;
         auto& fill = out.fills[*i];
         fill.commission = f.commission;
-        auto& o = orders.at(fill.order_id).o;
+        auto& o = orders.order(orders.at(fill.order_id));
         o.commission += f.commission;
         for (auto& x : o.fills)
-          if (x.exec_id == f.exec_id)
+          if (x.exec_id == exec_id)
             x.commission = f.commission;
         return;
       }
       auto next = static_cast<uint32_t>(out.fills.size());
-      if (exec_ids.find_or_insert(f.exec_id, next) != next)
+      if (exec_ids.find_or_insert(exec_id, next) != next)
         return; // the same execution twice: count it once
-      auto& slot = orders.at(f.order_id);
-      auto& o = slot.o;
-      o.executed_quantity += f.quantity;
-      slot.notional += notional(f.quantity, f.price);
-      o.average_price = div<Price>(slot.notional, o.executed_quantity, rounding::half_even);
-      o.commission += f.commission;
-      o.fills.push_back(f);
+      const auto& fill = out.fills.emplace_back(materialize(f, sv));
+      auto slot = orders.at(fill.order_id);
+      auto& o = orders.order(slot);
+      o.executed_quantity += fill.quantity;
+      auto& sum = orders.notional(slot);
+      sum += notional(fill.quantity, fill.price);
+      o.average_price = div<Price>(sum, o.executed_quantity, rounding::half_even);
+      o.commission += fill.commission;
+      o.fills.push_back(fill);
       if (is_commission_pending_event(r.event))
-        pending.insert(f.exec_id);
+        pending.emplace(exec_id);
       if (o.executed_quantity >= o.quantity && o.quantity.is_positive())
         o.status = OrderStatus::filled;
       else if (is_open(o.status))
         o.status = OrderStatus::partially_filled;
-      out.fills.push_back(f);
       return;
     }
     if (r.event == "accepted") {
-      decode(r, req);
-      auto& o = orders.at(req.order_id).o;
+      decode(r, req, sv);
+      auto& o = orders.order(orders.at(sv.of(req.order_id)));
       auto fills = std::move(o.fills);
       auto executed = o.executed_quantity;
-      o = execution_from(req);
+      o = execution_from(req, sv);
       o.fills = std::move(fills);
       o.executed_quantity = executed;
       return;
@@ -290,34 +329,32 @@ recovered_state recover_journal(const std::string& dir, bool recover,
     if (r.event.substr(0, 9) == "operator_")
       return; // an operator's audit record (kill switch, limits): no order state
     // Every other order event carries the order's state after it.
-    decode(r, u);
-    auto& o = orders.at(u.order_id).o;
+    decode(r, u, sv);
+    auto& o = orders.order(orders.at(sv.of(u.order_id)));
     if (o.order_id.empty()) {
-      o.order_id = u.order_id;
-      o.client_order_id = u.client_order_id;
-      o.ticker = u.ticker;
+      o.order_id = sv.of(u.order_id);
+      o.client_order_id = sv.of(u.client_order_id);
+      o.ticker = sv.of(u.ticker);
       o.side = u.side;
-      o.strategy = u.strategy;
+      o.strategy = sv.of(u.strategy);
     }
     if (r.event == "replaced")
       o.quantity = u.executed_quantity + u.leaves_quantity;
     // A fill journaled after this update may already have completed the order.
     if (!(o.status == OrderStatus::filled && is_open(u.status)))
       o.status = u.status;
-    if (!u.reason.empty())
-      o.reason = u.reason;
+    if (auto reason = sv.of(u.reason); !reason.empty())
+      o.reason = reason;
   });
   out.next_seq = out.summary.next_seq();
-  // By id, as before (the order of a std::map keyed by the id string).
-  auto by_id = orders.sorted();
   uint64_t max_id = 0;
-  out.orders.reserve(by_id.size());
-  for (auto* slot : by_id) {
-    max_id = std::max(max_id, order_number(slot->id, order_id_prefix));
-    if (is_open(slot->o.status))
+  for (const auto& id : orders.ids())
+    max_id = std::max(max_id, order_number(id, order_id_prefix));
+  for (const auto& o : out.orders)
+    if (is_open(o.status))
       ++out.open_orders;
-    out.orders.push_back(std::move(slot->o));
-  }
+  // By id, as before (the order of a std::map keyed by the id string).
+  orders.sort_by_id();
   out.next_order_id = max_id + 1;
   // In journal order, as a test comparing two recoveries expects.
   for (auto& x : out.fills)

@@ -240,40 +240,59 @@ std::optional<risk_reject> risk_rules::evaluate(const OrderRequest& o, const pos
 }
 
 void risk_rules::track_open(const OrderRequest& o, Price ref) {
-  open_orders_[o.order_id] = open_order{o.ticker, o.side, o.quantity, ref};
+  auto ticker = tickers_.intern(o.ticker);
+  if (ticker == exposure_.size())
+    exposure_.emplace_back();
+  auto candidate = static_cast<uint32_t>(free_open_.empty() ? open_orders_.size()
+                                                            : free_open_.back());
+  auto i = open_by_id_.find_or_insert(o.order_id, candidate);
+  if (i != candidate) {
+    // The same id again (as the map's assignment did): it replaces the old
+    // entry, whose exposure stays counted until released by updates.
+    open_orders_[i] = open_order{o.order_id, ticker, o.side, o.quantity, ref};
+  } else if (i == open_orders_.size()) {
+    open_orders_.push_back(open_order{o.order_id, ticker, o.side, o.quantity, ref});
+  } else {
+    free_open_.pop_back();
+    open_orders_[i] = open_order{o.order_id, ticker, o.side, o.quantity, ref};
+  }
   if (o.side == OrderSide::buy) {
-    open_buys_[o.ticker] += o.quantity;
+    exposure_[ticker].buys += o.quantity;
     open_buy_notional_ += notional(o.quantity, ref);
   } else {
-    open_sells_[o.ticker] += o.quantity;
+    exposure_[ticker].sells += o.quantity;
   }
 }
 
 void risk_rules::on_order_update(const OrderUpdate& u) {
-  auto i = open_orders_.find(u.order_id);
-  if (i == open_orders_.end())
+  auto i = open_by_id_.find(u.order_id);
+  if (!i)
     return;
-  auto& oo = i->second;
+  auto& oo = open_orders_[*i];
   bool done = is_terminal(u.status);
   Quantity leaves = done ? Quantity{} : u.leaves_quantity;
   if (leaves > oo.leaves)
     leaves = oo.leaves; // an update never adds exposure it was not checked for
   auto released = oo.leaves - leaves;
   if (oo.side == OrderSide::buy) {
-    open_buys_[oo.ticker] -= released;
+    exposure_[oo.ticker].buys -= released;
     open_buy_notional_ -= notional(released, oo.ref);
   } else {
-    open_sells_[oo.ticker] -= released;
+    exposure_[oo.ticker].sells -= released;
   }
   oo.leaves = leaves;
-  if (done)
-    open_orders_.erase(i);
+  if (done) {
+    open_by_id_.erase(oo.order_id);
+    oo = open_order{};
+    free_open_.push_back(*i);
+  }
 }
 
 Quantity risk_rules::open_quantity(const std::string& ticker, OrderSide side) const {
-  auto& m = side == OrderSide::buy ? open_buys_ : open_sells_;
-  auto i = m.find(ticker);
-  return i == m.end() ? Quantity{} : i->second;
+  auto t = tickers_.find(ticker);
+  if (!t)
+    return Quantity{};
+  return side == OrderSide::buy ? exposure_[*t].buys : exposure_[*t].sells;
 }
 
 std::optional<risk_reject> risk_rules::check_margin(const OrderRequest& o,

@@ -87,15 +87,15 @@ void fill_engine::fire(const timer& t, std::vector<sim_event>& out) {
   auto& o = orders_[t.slot];
   switch (t.kind) {
     case timer_kind::live:
-      o.live_timer = {};
+      extras_[o.extra].live_timer = {};
       go_live(t.slot, t.at, out);
       break;
     case timer_kind::cancel:
-      o.cancel_timer = {};
+      extras_[o.extra].cancel_timer = {};
       cancel_now(t.slot, t.at, out);
       break;
     case timer_kind::expire:
-      o.expire_timer = {};
+      extras_[o.extra].expire_timer = {};
       if (!o.done) {
         finish(t.slot, OrderStatus::expired, reasons::gtd_expired);
         emit(sim_event::kind::expired, o, t.at, out);
@@ -178,7 +178,7 @@ void fill_engine::submit(const OrderRequest& r, timestamp_ns now, std::vector<si
   if (r.order_id.empty()) {
     why = reasons::missing_order_id;
     keep = false;
-  } else if (by_id_.count(r.order_id) != 0) {
+  } else if (by_id_.find(r.order_id)) {
     why = reasons::duplicate_order_id;
     keep = false;
   } else {
@@ -186,31 +186,34 @@ void fill_engine::submit(const OrderRequest& r, timestamp_ns now, std::vector<si
   }
 
   order_rec rec;
-  rec.x.order_id = r.order_id;
-  rec.x.client_order_id = r.client_order_id;
-  rec.x.ticker = r.ticker;
-  rec.x.side = r.side;
-  rec.x.order_type = r.order_type;
-  rec.x.quantity = r.quantity;
-  rec.x.price = r.price;
-  rec.x.stop_price = r.stop_price;
-  rec.x.time_in_force = r.time_in_force;
-  rec.x.timestamp = at;
-  rec.x.strategy = r.strategy;
+  rec.order_id = r.order_id;
+  rec.client_order_id = r.client_order_id;
+  rec.ticker = names_.intern(r.ticker);
+  rec.side = r.side;
+  rec.order_type = r.order_type;
+  rec.quantity = r.quantity;
+  rec.price = r.price;
+  rec.stop_price = r.stop_price;
+  rec.time_in_force = r.time_in_force;
+  rec.timestamp = at;
+  rec.strategy = names_.intern(r.strategy);
   if (why != nullptr) {
     rec.done = true;
-    rec.x.status = OrderStatus::rejected;
-    rec.x.reason = why;
-    emit(sim_event::kind::rejected, rec, at, out);
-    if (keep)
-      by_id_.emplace(r.order_id, store(std::move(rec)));
+    rec.status = OrderStatus::rejected;
+    if (!keep) {
+      emit(sim_event::kind::rejected, rec, at, out);
+      out.back().update.reason = why;
+      return;
+    }
+    const uint32_t slot = store(std::move(rec));
+    auto& o = orders_[slot];
+    by_id_.find_or_insert(o.order_id, slot);
+    extra(o).reason = why;
+    emit(sim_event::kind::rejected, o, at, out);
     return;
   }
 
-  rec.x.status = OrderStatus::new_;
-  rec.trail_amount = r.trail_amount;
-  rec.trail_percent = r.trail_percent;
-  rec.expire_time = r.expire_time;
+  rec.status = OrderStatus::new_;
   rec.book = book_index(r.ticker);
   rec.seq = ++next_seq_;
   // Stops become market orders, stop-limits limit orders, when triggered.
@@ -220,16 +223,25 @@ void fill_engine::submit(const OrderRequest& r, timestamp_ns now, std::vector<si
   rec.vol_mark = books_[rec.book].volume;
   const uint32_t slot = store(std::move(rec));
   auto& o = orders_[slot];
-  by_id_.emplace(o.x.order_id, slot);
-  open_.emplace(o.seq, slot);
+  by_id_.find_or_insert(o.order_id, slot);
+  link_open(slot);
+  if (!r.trail_amount.is_zero() || !r.trail_percent.is_zero() || r.expire_time != 0) {
+    auto& e = extra(o);
+    e.trail_amount = r.trail_amount;
+    e.trail_percent = r.trail_percent;
+    e.expire_time = r.expire_time;
+  }
   emit(sim_event::kind::accepted, o, at, out);
-  if (o.x.time_in_force == TimeInForce::gtd)
-    o.expire_timer = add_timer(o.expire_time, timer_kind::expire, slot);
+  if (o.time_in_force == TimeInForce::gtd) {
+    auto& e = extra(o);
+    e.expire_timer = add_timer(e.expire_time, timer_kind::expire, slot);
+  }
   if (cfg_.execution_delay_ms <= 0) {
     go_live(slot, at, out);
   } else {
     o.where = place::pending;
-    o.live_timer = add_timer(at + cfg_.execution_delay_ms * ns_per_ms, timer_kind::live, slot);
+    extra(o).live_timer =
+      add_timer(at + cfg_.execution_delay_ms * ns_per_ms, timer_kind::live, slot);
   }
 }
 
@@ -237,25 +249,26 @@ void fill_engine::cancel(const CancelRequest& c, timestamp_ns now, std::vector<s
   advance_to(now, out);
   const timestamp_ns at = now_;
   auto it = by_id_.find(c.order_id);
-  if (it == by_id_.end()) {
+  if (!it) {
     refuse(c.order_id, nullptr, reasons::unknown_order, at, out);
     return;
   }
-  const uint32_t slot = it->second;
+  const uint32_t slot = *it;
   auto& o = orders_[slot];
   if (o.done) {
-    refuse(c.order_id, &o, already(o.x.status), at, out);
+    refuse(c.order_id, &o, already(o.status), at, out);
     return;
   }
   if (o.cancel_pending)
     return; // the cancel already in flight will answer
   o.cancel_pending = true;
-  o.cancel_reason = c.reason.empty() ? std::string{reasons::canceled} : c.reason;
+  extra(o).cancel_reason = c.reason.empty() ? std::string{reasons::canceled} : c.reason;
   refresh_status(o);
   if (cfg_.cancel_delay_ms <= 0)
     cancel_now(slot, at, out);
   else
-    o.cancel_timer = add_timer(at + cfg_.cancel_delay_ms * ns_per_ms, timer_kind::cancel, slot);
+    extra(o).cancel_timer =
+      add_timer(at + cfg_.cancel_delay_ms * ns_per_ms, timer_kind::cancel, slot);
 }
 
 void fill_engine::cancel_now(uint32_t slot, timestamp_ns at, std::vector<sim_event>& out) {
@@ -263,10 +276,10 @@ void fill_engine::cancel_now(uint32_t slot, timestamp_ns at, std::vector<sim_eve
   o.cancel_pending = false;
   if (o.done) {
     // The race was lost: the order finished while the cancel travelled.
-    refuse(o.x.order_id, &o, already(o.x.status), at, out);
+    refuse(o.order_id, &o, already(o.status), at, out);
     return;
   }
-  finish(slot, OrderStatus::canceled, std::move(o.cancel_reason));
+  finish(slot, OrderStatus::canceled, std::move(extras_[o.extra].cancel_reason));
   emit(sim_event::kind::canceled, o, at, out);
 }
 
@@ -275,18 +288,18 @@ void fill_engine::replace(const ReplaceRequest& r, timestamp_ns now,
   advance_to(now, out);
   const timestamp_ns at = now_;
   auto it = by_id_.find(r.order_id);
-  if (it == by_id_.end()) {
+  if (!it) {
     refuse(r.order_id, nullptr, reasons::unknown_order, at, out);
     return;
   }
-  const uint32_t slot = it->second;
+  const uint32_t slot = *it;
   auto& o = orders_[slot];
-  const OrderType type = o.x.order_type;
+  const OrderType type = o.order_type;
   const bool has_limit = type == OrderType::limit || type == OrderType::stop_limit;
   const bool has_stop = type == OrderType::stop || type == OrderType::stop_limit;
   const char* why = nullptr;
   if (o.done)
-    return refuse(r.order_id, &o, already(o.x.status), at, out);
+    return refuse(r.order_id, &o, already(o.status), at, out);
   if (o.cancel_pending)
     why = reasons::cancel_pending;
   else if (r.quantity.is_negative())
@@ -295,7 +308,7 @@ void fill_engine::replace(const ReplaceRequest& r, timestamp_ns now,
     why = reasons::replace_negative_price;
   else if (r.quantity.is_zero() && r.price.is_zero() && r.stop_price.is_zero())
     why = reasons::replace_nothing;
-  else if (!r.quantity.is_zero() && r.quantity <= o.x.executed_quantity)
+  else if (!r.quantity.is_zero() && r.quantity <= o.executed)
     why = reasons::replace_quantity_not_above_executed;
   else if (!r.price.is_zero() && !has_limit)
     why = reasons::replace_price_not_allowed;
@@ -307,19 +320,19 @@ void fill_engine::replace(const ReplaceRequest& r, timestamp_ns now,
     return refuse(r.order_id, &o, why, at, out);
 
   // A new price, a new stop or more quantity loses time priority; less keeps it.
-  const bool reprioritize = (!r.price.is_zero() && r.price != o.x.price)
-                            || (!r.stop_price.is_zero() && r.stop_price != o.x.stop_price)
-                            || (!r.quantity.is_zero() && r.quantity > o.x.quantity);
+  const bool reprioritize = (!r.price.is_zero() && r.price != o.price)
+                            || (!r.stop_price.is_zero() && r.stop_price != o.stop_price)
+                            || (!r.quantity.is_zero() && r.quantity > o.quantity);
   const place where = o.where;
   const bool in_book = where != place::none && where != place::pending && where != place::auction;
   if (in_book)
     remove_from_book(slot);
   if (!r.quantity.is_zero())
-    o.x.quantity = r.quantity;
+    o.quantity = r.quantity;
   if (!r.price.is_zero())
-    o.x.price = r.price;
+    o.price = r.price;
   if (!r.stop_price.is_zero())
-    o.x.stop_price = r.stop_price;
+    o.stop_price = r.stop_price;
   if (in_book) {
     if (reprioritize && (where == place::market || where == place::buy_limit
                          || where == place::sell_limit))
@@ -330,10 +343,10 @@ void fill_engine::replace(const ReplaceRequest& r, timestamp_ns now,
   refresh_status(o);
   emit(sim_event::kind::replaced, o, at, out);
   auto& rep = out.back().replacement;
-  rep.order_id = o.x.order_id;
-  rep.quantity = o.x.quantity;
-  rep.price = o.x.price;
-  rep.stop_price = o.x.stop_price;
+  rep.order_id = o.order_id;
+  rep.quantity = o.quantity;
+  rep.price = o.price;
+  rep.stop_price = o.stop_price;
   rep.timestamp = at;
 
   // The new values may be marketable (or triggered) against the latest quote at once.
@@ -416,7 +429,7 @@ void fill_engine::match_quote(ticker_book& b, timestamp_ns at, std::vector<sim_e
       trigger(o);
       o.arrival = ++next_arrival_;
       o.where = o.working == OrderType::market ? place::market
-                : o.x.side == OrderSide::buy   ? place::buy_limit
+                : o.side == OrderSide::buy   ? place::buy_limit
                                                : place::sell_limit;
       insert_into_book(s);
     }
@@ -455,12 +468,12 @@ void fill_engine::go_live(uint32_t slot, timestamp_ns at, std::vector<sim_event>
   const auto& b = books_[o.book];
   o.live = true;
   o.where = place::none;
-  if (is_auction(o.x.time_in_force)) {
+  if (is_auction(o.time_in_force)) {
     o.where = place::auction; // waits for session_open / session_close
     return;
   }
-  const bool buy = o.x.side == OrderSide::buy;
-  switch (o.x.order_type) {
+  const bool buy = o.side == OrderSide::buy;
+  switch (o.order_type) {
     case OrderType::stop:
     case OrderType::stop_limit:
       if (!stop_hit(o, b)) {
@@ -471,7 +484,7 @@ void fill_engine::go_live(uint32_t slot, timestamp_ns at, std::vector<sim_event>
       trigger(o);
       break;
     case OrderType::trailing_stop:
-      o.water = buy ? b.ask : b.bid; // the water mark starts when the order is live
+      extra(o).water = buy ? b.ask : b.bid; // the water mark starts when the order is live
       if (!trail_hit(o, b)) {
         o.where = place::trailing;
         insert_into_book(slot);
@@ -488,7 +501,7 @@ void fill_engine::go_live(uint32_t slot, timestamp_ns at, std::vector<sim_event>
 void fill_engine::start_working(uint32_t slot, timestamp_ns at, std::vector<sim_event>& out) {
   auto& o = orders_[slot];
   const auto& b = books_[o.book];
-  const auto tif = o.x.time_in_force;
+  const auto tif = o.time_in_force;
   o.arrival = ++next_arrival_;
   if (tif == TimeInForce::fok && (!crosses(o, b) || available(o, b) < o.leaves())) {
     finish(slot, OrderStatus::canceled, reasons::fok_not_filled);
@@ -505,7 +518,7 @@ void fill_engine::start_working(uint32_t slot, timestamp_ns at, std::vector<sim_
     return;
   }
   o.where = o.working == OrderType::market ? place::market
-            : o.x.side == OrderSide::buy   ? place::buy_limit
+            : o.side == OrderSide::buy   ? place::buy_limit
                                            : place::sell_limit;
   insert_into_book(slot);
 }
@@ -515,28 +528,29 @@ void fill_engine::trigger(order_rec& o) { o.triggered = true; }
 bool fill_engine::stop_hit(const order_rec& o, const ticker_book& b) const {
   if (!b.has_quote)
     return false;
-  return o.x.side == OrderSide::buy ? b.ask >= o.x.stop_price : b.bid <= o.x.stop_price;
+  return o.side == OrderSide::buy ? b.ask >= o.stop_price : b.bid <= o.stop_price;
 }
 
-bool fill_engine::trail_hit(order_rec& o, const ticker_book& b) const {
+bool fill_engine::trail_hit(order_rec& o, const ticker_book& b) {
   if (!b.has_quote)
     return false;
   const i128 one = Rate::scale;
-  if (o.x.side == OrderSide::sell) {
-    if (b.bid > o.water)
-      o.water = b.bid;
-    if (o.trail_amount.is_positive())
-      return static_cast<i128>(b.bid.raw()) + o.trail_amount.raw() <= o.water.raw();
+  auto& e = extra(o);
+  if (o.side == OrderSide::sell) {
+    if (b.bid > e.water)
+      e.water = b.bid;
+    if (e.trail_amount.is_positive())
+      return static_cast<i128>(b.bid.raw()) + e.trail_amount.raw() <= e.water.raw();
     return static_cast<i128>(b.bid.raw()) * one
-           <= static_cast<i128>(o.water.raw()) * (one - o.trail_percent.raw());
+           <= static_cast<i128>(e.water.raw()) * (one - e.trail_percent.raw());
   }
-  if (b.ask < o.water)
-    o.water = b.ask;
-  if (o.trail_amount.is_positive())
+  if (b.ask < e.water)
+    e.water = b.ask;
+  if (e.trail_amount.is_positive())
     return static_cast<i128>(b.ask.raw())
-           >= static_cast<i128>(o.water.raw()) + o.trail_amount.raw();
+           >= static_cast<i128>(e.water.raw()) + e.trail_amount.raw();
   return static_cast<i128>(b.ask.raw()) * one
-         >= static_cast<i128>(o.water.raw()) * (one + o.trail_percent.raw());
+         >= static_cast<i128>(e.water.raw()) * (one + e.trail_percent.raw());
 }
 
 bool fill_engine::crosses(const order_rec& o, const ticker_book& b) const {
@@ -544,7 +558,7 @@ bool fill_engine::crosses(const order_rec& o, const ticker_book& b) const {
     return false;
   if (o.working == OrderType::market)
     return true;
-  return o.x.side == OrderSide::buy ? b.ask <= o.x.price : b.bid >= o.x.price;
+  return o.side == OrderSide::buy ? b.ask <= o.price : b.bid >= o.price;
 }
 
 Quantity fill_engine::available(const order_rec& o, const ticker_book& b) const {
@@ -552,13 +566,13 @@ Quantity fill_engine::available(const order_rec& o, const ticker_book& b) const 
     // participation_rate x the volume traded since acceptance or the last fill;
     // whole shares for an order in whole shares.
     i128 a = (b.volume - o.vol_mark) * cfg_.participation_rate.raw() / Rate::scale;
-    if (o.x.quantity.raw() % Quantity::scale == 0)
+    if (o.quantity.raw() % Quantity::scale == 0)
       a -= a % Quantity::scale;
     if (a < 0)
       a = 0;
     return Quantity::from_raw(a > INT64_MAX ? INT64_MAX : static_cast<int64_t>(a));
   }
-  return o.x.side == OrderSide::buy ? b.ask_left : b.bid_left;
+  return o.side == OrderSide::buy ? b.ask_left : b.bid_left;
 }
 
 bool fill_engine::try_fill(uint32_t slot, timestamp_ns at, std::vector<sim_event>& out) {
@@ -569,13 +583,13 @@ bool fill_engine::try_fill(uint32_t slot, timestamp_ns at, std::vector<sim_event
   const Quantity q = std::min(o.leaves(), available(o, b));
   if (!q.is_positive())
     return false;
-  auto px = market_fill_price(cfg_, o.x.side, b.bid, b.ask, o.x.quantity);
+  auto px = market_fill_price(cfg_, o.side, b.bid, b.ask, o.quantity);
   if (!px)
     return false;
   Price p = *px;
-  const bool buy = o.x.side == OrderSide::buy;
+  const bool buy = o.side == OrderSide::buy;
   if (o.working == OrderType::limit)
-    p = buy ? std::min(p, o.x.price) : std::max(p, o.x.price);
+    p = buy ? std::min(p, o.price) : std::max(p, o.price);
   if (cfg_.participation_rate.is_positive())
     o.vol_mark = b.volume;
   else
@@ -589,21 +603,19 @@ void fill_engine::apply_fill(uint32_t slot, Quantity q, Price px, timestamp_ns a
   auto& o = orders_[slot];
   Fill f;
   f.exec_id = exec_prefix_ + std::to_string(++next_exec_);
-  f.order_id = o.x.order_id;
-  f.client_order_id = o.x.client_order_id;
-  f.ticker = o.x.ticker;
-  f.side = o.x.side;
+  f.order_id = o.order_id;
+  f.client_order_id = o.client_order_id;
+  f.ticker = names_.name(o.ticker);
+  f.side = o.side;
   f.quantity = q;
   f.price = px;
   f.commission = commission_for(cfg_, q, px);
   f.timestamp = at;
   f.broker = broker_;
-  o.x.executed_quantity += q;
+  o.executed += q;
   o.notional += static_cast<i128>(q.raw()) * px.raw();
-  o.x.average_price = Price::from_raw(
-    *detail::div_round(o.notional, o.x.executed_quantity.raw(), rounding::half_even));
-  o.x.commission += f.commission;
-  o.x.fills.push_back(f);
+  o.commission += f.commission;
+  extra(o).fills.push_back(f);
   if (o.leaves().is_zero())
     finish(slot, OrderStatus::filled, {});
   else
@@ -619,10 +631,10 @@ void fill_engine::auction_execute(uint32_t slot, timestamp_ns at, std::vector<si
   std::optional<Price> px;
   if (!o.live)
     why = reasons::auction_not_live;
-  else if (!b.has_quote || !(px = market_fill_price(cfg_, o.x.side, b.bid, b.ask, o.x.quantity)))
+  else if (!b.has_quote || !(px = market_fill_price(cfg_, o.side, b.bid, b.ask, o.quantity)))
     why = reasons::auction_no_quote;
-  else if (o.x.order_type == OrderType::limit
-           && (o.x.side == OrderSide::buy ? b.ask > o.x.price : b.bid < o.x.price))
+  else if (o.order_type == OrderType::limit
+           && (o.side == OrderSide::buy ? b.ask > o.price : b.bid < o.price))
     why = reasons::auction_limit_not_marketable;
   if (why != nullptr) {
     finish(slot, OrderStatus::canceled, why);
@@ -630,8 +642,8 @@ void fill_engine::auction_execute(uint32_t slot, timestamp_ns at, std::vector<si
     return;
   }
   Price p = *px;
-  if (o.x.order_type == OrderType::limit)
-    p = o.x.side == OrderSide::buy ? std::min(p, o.x.price) : std::max(p, o.x.price);
+  if (o.order_type == OrderType::limit)
+    p = o.side == OrderSide::buy ? std::min(p, o.price) : std::max(p, o.price);
   // The auction itself is not modelled: the whole quantity crosses at one price.
   apply_fill(slot, o.leaves(), p, at, out);
 }
@@ -639,28 +651,16 @@ void fill_engine::auction_execute(uint32_t slot, timestamp_ns at, std::vector<si
 void fill_engine::session_open(timestamp_ns now, std::vector<sim_event>& out) {
   advance_to(now, out);
   session_open_ = true;
-  std::vector<uint32_t> due;
-  for (const auto& [seq, slot] : open_)
-    if (orders_[slot].x.time_in_force == TimeInForce::opg)
-      due.push_back(slot);
-  for (uint32_t slot : due)
+  for (uint32_t slot : open_slots_with(TimeInForce::opg))
     auction_execute(slot, now_, out);
 }
 
 void fill_engine::session_close(timestamp_ns now, std::vector<sim_event>& out) {
   advance_to(now, out);
   session_open_ = false;
-  std::vector<uint32_t> due;
-  for (const auto& [seq, slot] : open_)
-    if (orders_[slot].x.time_in_force == TimeInForce::cls)
-      due.push_back(slot);
-  for (uint32_t slot : due)
+  for (uint32_t slot : open_slots_with(TimeInForce::cls))
     auction_execute(slot, now_, out);
-  due.clear();
-  for (const auto& [seq, slot] : open_)
-    if (orders_[slot].x.time_in_force == TimeInForce::day)
-      due.push_back(slot);
-  for (uint32_t slot : due) {
+  for (uint32_t slot : open_slots_with(TimeInForce::day)) {
     finish(slot, OrderStatus::expired, reasons::day_expired);
     emit(sim_event::kind::expired, orders_[slot], now_, out);
   }
@@ -670,35 +670,53 @@ void fill_engine::set_session_open(bool open) { session_open_ = open; }
 
 // --- bookkeeping ---------------------------------------------------------------------
 
+fill_engine::order_extra& fill_engine::extra(order_rec& o) {
+  if (o.extra == no_index) {
+    if (!free_extras_.empty()) {
+      o.extra = free_extras_.back();
+      free_extras_.pop_back();
+    } else {
+      o.extra = static_cast<uint32_t>(extras_.size());
+      extras_.emplace_back();
+    }
+  }
+  return extras_[o.extra];
+}
+
+const std::string& fill_engine::reason_of(const order_rec& o) const {
+  static const std::string none;
+  return o.extra == no_index ? none : extras_[o.extra].reason;
+}
+
+Price fill_engine::average_price(const order_rec& o) {
+  if (!o.executed.is_positive())
+    return Price{};
+  return Price::from_raw(*detail::div_round(o.notional, o.executed.raw(), rounding::half_even));
+}
+
+// Where the order sits in its book, from the fields it was inserted with
+// (the callers take it out before they change its price, stop or arrival).
+fill_engine::book_key fill_engine::key_in_book(const order_rec& o, uint32_t slot) const {
+  switch (o.where) {
+    case place::buy_limit: return {-o.price.raw(), o.arrival, slot};
+    case place::sell_limit: return {o.price.raw(), o.arrival, slot};
+    case place::buy_stop: return {o.stop_price.raw(), o.seq, slot};
+    case place::sell_stop: return {-o.stop_price.raw(), o.seq, slot};
+    default: return {0, 0, slot};
+  }
+}
+
 void fill_engine::insert_into_book(uint32_t slot) {
   auto& o = orders_[slot];
   auto& b = books_[o.book];
   switch (o.where) {
-    case place::buy_limit:
-      o.key_px = -o.x.price.raw();
-      o.key_ord = o.arrival;
-      b.buy_limits.insert({o.key_px, o.key_ord, slot});
-      break;
-    case place::sell_limit:
-      o.key_px = o.x.price.raw();
-      o.key_ord = o.arrival;
-      b.sell_limits.insert({o.key_px, o.key_ord, slot});
-      break;
-    case place::buy_stop:
-      o.key_px = o.x.stop_price.raw();
-      o.key_ord = o.seq;
-      b.buy_stops.insert({o.key_px, o.key_ord, slot});
-      break;
-    case place::sell_stop:
-      o.key_px = -o.x.stop_price.raw();
-      o.key_ord = o.seq;
-      b.sell_stops.insert({o.key_px, o.key_ord, slot});
-      break;
-    case place::trailing:
-      b.trailing.push_back(slot);
-      break;
+    case place::buy_limit: b.buy_limits.insert(key_in_book(o, slot)); break;
+    case place::sell_limit: b.sell_limits.insert(key_in_book(o, slot)); break;
+    case place::buy_stop: b.buy_stops.insert(key_in_book(o, slot)); break;
+    case place::sell_stop: b.sell_stops.insert(key_in_book(o, slot)); break;
+    case place::trailing: b.trailing.push_back(slot); break;
     case place::market:
-      (o.x.side == OrderSide::buy ? b.market_buys : b.market_sells).push_back(slot);
+      (o.side == OrderSide::buy ? b.market_buys : b.market_sells).push_back(slot);
       break;
     default:
       return;
@@ -709,7 +727,7 @@ void fill_engine::insert_into_book(uint32_t slot) {
 void fill_engine::remove_from_book(uint32_t slot) {
   auto& o = orders_[slot];
   auto& b = books_[o.book];
-  const book_key key{o.key_px, o.key_ord, slot};
+  const book_key key = key_in_book(o, slot);
   auto drop = [slot](std::vector<uint32_t>& v) {
     v.erase(std::find(v.begin(), v.end(), slot));
   };
@@ -720,7 +738,7 @@ void fill_engine::remove_from_book(uint32_t slot) {
     case place::sell_stop: b.sell_stops.erase(key); break;
     case place::trailing: drop(b.trailing); break;
     case place::market:
-      drop(o.x.side == OrderSide::buy ? b.market_buys : b.market_sells);
+      drop(o.side == OrderSide::buy ? b.market_buys : b.market_sells);
       break;
     default:
       return;
@@ -729,25 +747,56 @@ void fill_engine::remove_from_book(uint32_t slot) {
   o.where = place::none;
 }
 
+void fill_engine::link_open(uint32_t slot) {
+  auto& o = orders_[slot];
+  o.prev_open = open_tail_;
+  o.next_open = no_index;
+  if (open_tail_ == no_index)
+    open_head_ = slot;
+  else
+    orders_[open_tail_].next_open = slot;
+  open_tail_ = slot;
+  ++open_count_;
+}
+
+void fill_engine::unlink_open(uint32_t slot) {
+  auto& o = orders_[slot];
+  (o.prev_open == no_index ? open_head_ : orders_[o.prev_open].next_open) = o.next_open;
+  (o.next_open == no_index ? open_tail_ : orders_[o.next_open].prev_open) = o.prev_open;
+  o.prev_open = o.next_open = no_index;
+  --open_count_;
+}
+
+std::vector<uint32_t> fill_engine::open_slots_with(TimeInForce tif) const {
+  std::vector<uint32_t> due;
+  for (auto s = open_head_; s != no_index; s = orders_[s].next_open)
+    if (orders_[s].time_in_force == tif)
+      due.push_back(s);
+  return due;
+}
+
 void fill_engine::finish(uint32_t slot, OrderStatus status, std::string reason) {
   auto& o = orders_[slot];
   if (o.where == place::pending)
-    drop_timer(o.live_timer);
+    drop_timer(extras_[o.extra].live_timer);
   else
     remove_from_book(slot);
   o.where = place::none;
-  drop_timer(o.expire_timer); // a pending cancel timer stays: it answers with a refusal
+  if (o.extra != no_index)
+    drop_timer(extras_[o.extra].expire_timer); // a pending cancel timer stays: it answers with a refusal
+  if (!o.done)
+    unlink_open(slot);
   o.done = true;
-  o.x.status = status;
-  o.x.reason = std::move(reason);
-  open_.erase(o.seq);
+  o.status = status;
+  if (o.extra != no_index || !reason.empty())
+    extra(o).reason = std::move(reason);
 }
 
 void fill_engine::refresh_status(order_rec& o) {
   if (o.done)
     return;
-  o.x.status = o.cancel_pending                         ? OrderStatus::pending_cancel
-               : o.x.executed_quantity.is_positive() ? OrderStatus::partially_filled
+  o.status = o.cancel_pending                         ? OrderStatus::pending_cancel
+               : o.executed.is_positive() ? OrderStatus::partially_filled
                                                      : OrderStatus::new_;
 }
 
@@ -757,18 +806,18 @@ void fill_engine::emit(sim_event::kind what, const order_rec& o, timestamp_ns at
   auto& ev = out.back();
   ev.what = what;
   auto& u = ev.update;
-  u.order_id = o.x.order_id;
-  u.client_order_id = o.x.client_order_id;
-  u.ticker = o.x.ticker;
-  u.side = o.x.side;
-  u.status = o.x.status;
-  u.executed_quantity = o.x.executed_quantity;
+  u.order_id = o.order_id;
+  u.client_order_id = o.client_order_id;
+  u.ticker = names_.name(o.ticker);
+  u.side = o.side;
+  u.status = o.status;
+  u.executed_quantity = o.executed;
   u.leaves_quantity = o.done ? Quantity{} : o.leaves();
-  u.average_price = o.x.average_price;
-  u.commission = o.x.commission;
-  u.reason = o.x.reason;
+  u.average_price = average_price(o);
+  u.commission = o.commission;
+  u.reason = reason_of(o);
   u.timestamp = at;
-  u.strategy = o.x.strategy;
+  u.strategy = names_.name(o.strategy);
 }
 
 void fill_engine::refuse(const std::string& order_id, const order_rec* o, std::string reason,
@@ -787,33 +836,59 @@ void fill_engine::refuse(const std::string& order_id, const order_rec* o, std::s
 
 // --- queries ---------------------------------------------------------------------------
 
+OrderExecution fill_engine::execution(const order_rec& o) const {
+  OrderExecution x;
+  x.order_id = o.order_id;
+  x.client_order_id = o.client_order_id;
+  x.ticker = names_.name(o.ticker);
+  x.side = o.side;
+  x.order_type = o.order_type;
+  x.quantity = o.quantity;
+  x.price = o.price;
+  x.stop_price = o.stop_price;
+  x.time_in_force = o.time_in_force;
+  x.executed_quantity = o.executed;
+  x.average_price = average_price(o);
+  x.commission = o.commission;
+  x.timestamp = o.timestamp;
+  x.status = o.status;
+  x.reason = reason_of(o);
+  x.strategy = names_.name(o.strategy);
+  if (o.extra != no_index)
+    x.fills = extras_[o.extra].fills;
+  return x;
+}
+
 std::optional<OrderExecution> fill_engine::order(const std::string& order_id) const {
   auto it = by_id_.find(order_id);
-  if (it == by_id_.end())
+  if (!it)
     return std::nullopt;
-  return orders_[it->second].x;
+  return execution(orders_[*it]);
 }
 
 std::vector<OrderExecution> fill_engine::open_orders() const {
   std::vector<OrderExecution> r;
-  r.reserve(open_.size());
-  for (const auto& [seq, slot] : open_)
-    r.push_back(orders_[slot].x);
+  r.reserve(open_count_);
+  for (auto s = open_head_; s != no_index; s = orders_[s].next_open)
+    r.push_back(execution(orders_[s]));
   return r;
 }
 
 size_t fill_engine::prune_finished() {
   size_t n = 0;
-  for (auto it = by_id_.begin(); it != by_id_.end();) {
-    auto& o = orders_[it->second];
-    if (o.done && o.cancel_timer.tseq == 0) {
-      o = order_rec{};
-      free_slots_.push_back(it->second);
-      it = by_id_.erase(it);
-      ++n;
-    } else {
-      ++it;
+  for (uint32_t slot = 0; slot < orders_.size(); ++slot) {
+    auto& o = orders_[slot];
+    if (o.order_id.empty() || !o.done
+        || (o.extra != no_index && extras_[o.extra].cancel_timer.tseq != 0))
+      continue;
+    by_id_.erase(o.order_id);
+    if (o.extra != no_index) {
+      extras_[o.extra] = order_extra{};
+      free_extras_.push_back(o.extra);
     }
+    o = order_rec{};
+    free_slots_.push_back(slot);
+    ++n;
   }
   return n;
 }

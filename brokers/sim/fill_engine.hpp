@@ -3,7 +3,6 @@
 
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -15,6 +14,8 @@
 #include "config/app_config.hpp"
 #include "messages/market.hpp"
 #include "messages/orders.hpp"
+#include "messages/string_index.hpp"
+#include "messages/string_pool.hpp"
 
 namespace engine::sim {
 
@@ -55,7 +56,7 @@ public:
   /// Accepted orders not yet finished, in acceptance order.
   std::vector<OrderExecution> open_orders() const;
   /// How many accepted orders are not finished (pending, resting or working).
-  size_t resting_orders() const { return open_.size(); }
+  size_t resting_orders() const { return open_count_; }
 
   /// Forgets finished orders with no cancel in flight (order() no longer knows
   /// them, and their ids may be reused); returns how many. For long runs.
@@ -103,30 +104,56 @@ private:
     }
   };
 
-  struct order_rec {
-    OrderExecution x;
+  static constexpr uint32_t no_index = UINT32_MAX;
+
+  // What few orders need, kept apart so that a resting order stays small: its
+  // fills, why it finished, a cancel's reason, its timers, trailing and gtd terms.
+  struct order_extra {
+    std::vector<Fill> fills;
+    std::string reason;
+    std::string cancel_reason;
+    timer_ref live_timer;
+    timer_ref cancel_timer;
+    timer_ref expire_timer;
     Price trail_amount;
     Rate trail_percent;
     timestamp_ns expire_time = 0;
-    uint32_t book = 0;
+    Price water; // trailing: best bid (sell) / ask (buy) since live
+  };
+
+  // One accepted (or remembered rejected) order: ~200 bytes, no allocation
+  // for ids up to 15 characters. Ticker and strategy are interned; the average
+  // price follows from notional and executed; the book key from where it rests.
+  struct order_rec {
+    std::string order_id; // empty: a free slot
+    std::string client_order_id;
+    Quantity quantity;
+    Quantity executed;
+    Price price;
+    Price stop_price;
+    Money commission;
+    timestamp_ns timestamp = 0;
     uint64_t seq = 0;      // acceptance order
     uint64_t arrival = 0;  // time priority once working (renewed at trigger, some replaces)
+    __int128 notional = 0; // sum of qty.raw x price.raw over fills, for the average
+    __int128 vol_mark = 0; // ticker volume at acceptance or the last fill
+    uint32_t ticker = 0;   // in names_
+    uint32_t strategy = 0; // in names_
+    uint32_t book = 0;
+    uint32_t extra = no_index;     // in extras_
+    uint32_t prev_open = no_index; // the open orders, in acceptance order
+    uint32_t next_open = no_index;
+    OrderSide side = OrderSide::buy;
+    OrderType order_type = OrderType::market;
+    TimeInForce time_in_force = TimeInForce::day;
+    OrderStatus status = OrderStatus::pending_new;
     place where = place::none;
     OrderType working = OrderType::market; // market or limit once working
     bool live = false;
     bool triggered = false;
     bool done = false;
     bool cancel_pending = false;
-    std::string cancel_reason;
-    int64_t key_px = 0;
-    uint64_t key_ord = 0;
-    timer_ref live_timer;
-    timer_ref cancel_timer;
-    timer_ref expire_timer;
-    Price water;            // trailing: best bid (sell) / ask (buy) since live
-    __int128 notional = 0;  // sum of qty.raw x price.raw over fills, for the average
-    __int128 vol_mark = 0;  // ticker volume at acceptance or the last fill
-    Quantity leaves() const { return x.quantity - x.executed_quantity; }
+    Quantity leaves() const { return quantity - executed; }
   };
 
   struct ticker_book {
@@ -163,7 +190,7 @@ private:
   void start_working(uint32_t slot, timestamp_ns at, std::vector<sim_event>& out);
   void trigger(order_rec& o);
   bool stop_hit(const order_rec& o, const ticker_book& b) const;
-  bool trail_hit(order_rec& o, const ticker_book& b) const;
+  bool trail_hit(order_rec& o, const ticker_book& b);
   Quantity available(const order_rec& o, const ticker_book& b) const;
   bool crosses(const order_rec& o, const ticker_book& b) const;
   bool try_fill(uint32_t slot, timestamp_ns at, std::vector<sim_event>& out);
@@ -181,6 +208,15 @@ private:
   void refuse(const std::string& order_id, const order_rec* o, std::string reason,
               timestamp_ns at, std::vector<sim_event>& out);
 
+  order_extra& extra(order_rec& o);
+  const std::string& reason_of(const order_rec& o) const;
+  static Price average_price(const order_rec& o);
+  OrderExecution execution(const order_rec& o) const;
+  book_key key_in_book(const order_rec& o, uint32_t slot) const;
+  void link_open(uint32_t slot);
+  void unlink_open(uint32_t slot);
+  std::vector<uint32_t> open_slots_with(TimeInForce tif) const;
+
   simulator_config cfg_;
   std::string broker_;
   bool session_open_ = true;
@@ -195,10 +231,19 @@ private:
 
   std::unordered_map<std::string, uint32_t> ticker_index_;
   std::deque<ticker_book> books_; // a deque: references stay valid as tickers are added
+  string_pool names_;             // tickers and strategies of the orders
   std::vector<order_rec> orders_;
   std::vector<uint32_t> free_slots_;
-  std::unordered_map<std::string, uint32_t> by_id_;
-  std::map<uint64_t, uint32_t> open_; // seq -> slot
+  std::deque<order_extra> extras_; // a deque: references stay valid as extras are added
+  std::vector<uint32_t> free_extras_;
+  struct order_id_of {
+    const std::vector<order_rec>* orders;
+    std::string_view operator()(uint32_t i) const { return (*orders)[i].order_id; }
+  };
+  string_index<order_id_of> by_id_{order_id_of{&orders_}};
+  uint32_t open_head_ = no_index; // oldest open order
+  uint32_t open_tail_ = no_index;
+  size_t open_count_ = 0;
   std::set<timer> timers_;
   // scratch space reused by every quote (no allocation per quote)
   std::vector<std::pair<uint64_t, uint32_t>> scratch_;

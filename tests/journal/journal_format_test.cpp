@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "actors/journal/crc32c.hpp"
 
@@ -146,4 +149,39 @@ TEST(JournalFormat, EventNames) {
   EXPECT_FALSE(valid_event_name("a\"b"));
   EXPECT_FALSE(valid_event_name("a\\b"));
   EXPECT_FALSE(valid_event_name("new order"));
+}
+
+// The header's and the fast decoder's integer scanner (eight digits at a time)
+// against std::from_chars, at every length and the 64-bit edge.
+TEST(ScanUint, AgreesWithFromCharsAndRejectsLeadingZerosAndOverflow) {
+  std::vector<std::string> valid = {"0", "7", "42", "12345678", "123456789", "1234567890123456",
+                                    "12345678901234567", "1764000000123456789",
+                                    "9999999999999999999", "10000000000000000000",
+                                    "18446744073709551615"};
+  for (const auto& text : valid) {
+    for (const char* tail : {"", ",", "}", ",\"ts\":5"}) {
+      std::string s = text + tail;
+      size_t pos = 0;
+      uint64_t got = 0;
+      ASSERT_TRUE(scan_uint(s, pos, got)) << s;
+      uint64_t want = 0;
+      std::from_chars(text.data(), text.data() + text.size(), want);
+      EXPECT_EQ(got, want) << s;
+      EXPECT_EQ(pos, text.size()) << s;
+    }
+    // Not at the start of the string, too.
+    std::string s = "{\"seq\":" + text + ",";
+    size_t pos = 7;
+    uint64_t got = 0;
+    ASSERT_TRUE(scan_uint(s, pos, got)) << s;
+    EXPECT_EQ(pos, 7 + text.size());
+  }
+  for (const char* bad : {"", "x", ",", "01", "00", "0123456789012345678",
+                          "18446744073709551616", "99999999999999999999",
+                          "123456789012345678901", "-1"}) {
+    size_t pos = 0;
+    uint64_t got = 0;
+    EXPECT_FALSE(scan_uint(bad, pos, got)) << bad;
+    EXPECT_EQ(pos, 0u) << bad;
+  }
 }

@@ -4,9 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <type_traits>
 
+#include "actors/journal/journal_format.hpp"
 #include "actors/journal/record_decoder.hpp"
+#include "messages/commission_completion.hpp"
+#include "messages/json_writer.hpp"
 #include "tests/journal/journal_test_util.hpp"
 
 using namespace engine;
@@ -189,6 +194,144 @@ TEST_F(JournalRecovery, RecoverFoldsOrdersFillsAndIds) {
   EXPECT_EQ(rec.open_orders, ids.size() - 1); // all but the canceled one
   // The largest O-<n>: "O-1234567890123456" (the ids with a suffix are not numbers).
   EXPECT_EQ(rec.next_order_id, 1234567890123457u);
+}
+
+// The fold reads the writer's lines through string views into the line (the
+// fast path) and every other line through the general decoder: both must give
+// the same recovered state. The second journal holds the same records with a
+// space after every field separator, valid JSON that only the general decoder reads.
+TEST_F(JournalRecovery, FoldThroughViewsEqualsFoldThroughTheGeneralDecoder) {
+  const std::string fast_dir = dir_ + "/fast";
+  const std::string general_dir = dir_ + "/general";
+  {
+    journal_options o;
+    o.dir = fast_dir;
+    o.fsync = fsync_policy::never;
+    journal_writer w{o, 1};
+    for (int n = 1; n <= 40; ++n) {
+      OrderRequest req;
+      req.order_id = "O-" + std::to_string(n);
+      req.client_order_id = "c-" + std::to_string(n);
+      req.ticker = n % 3 == 0 ? "MSFT" : "AAPL";
+      req.side = n % 2 == 0 ? OrderSide::buy : OrderSide::sell;
+      req.order_type = OrderType::limit;
+      req.quantity = *Quantity::parse("10");
+      req.price = *Price::parse("100.25");
+      req.timestamp = n;
+      req.strategy = "strategy-" + std::to_string(n % 4);
+      req.broker = "simulator";
+      w.append(journal_stream::order_book, "accepted", req, n, nullptr);
+      OrderUpdate u;
+      u.order_id = req.order_id;
+      u.client_order_id = req.client_order_id;
+      u.ticker = req.ticker;
+      u.side = req.side;
+      u.status = OrderStatus::new_;
+      u.leaves_quantity = req.quantity;
+      u.strategy = req.strategy;
+      w.append(journal_stream::order_book, "acknowledged", u, n, nullptr);
+      Fill f;
+      f.exec_id = "SIM-" + std::to_string(n);
+      f.order_id = req.order_id;
+      f.client_order_id = req.client_order_id;
+      f.ticker = req.ticker;
+      f.side = req.side;
+      f.quantity = *Quantity::parse(n % 5 == 0 ? "10" : "4");
+      f.price = *Price::parse("100.2");
+      f.commission = *Money::parse("0.35");
+      f.broker = "simulator";
+      bool pending = n % 7 == 0;
+      w.append(journal_stream::trade_log, pending ? "fill_commission_pending" : "fill", f, n,
+               nullptr);
+      if (pending) {
+        Fill c = f;
+        c.quantity = Quantity{};
+        c.commission = *Money::parse("1.05");
+        if (n % 14 == 0)
+          w.append(journal_stream::trade_log, std::string{commission_completed_event}, c, n,
+                   nullptr);
+      }
+      if (n % 6 == 0) {
+        u.status = OrderStatus::canceled;
+        u.reason = "user asked";
+        u.leaves_quantity = Quantity{};
+        w.append(journal_stream::order_book, "canceled", u, n, nullptr);
+      } else if (n % 6 == 1) {
+        u.status = OrderStatus::replaced;
+        u.executed_quantity = f.quantity;
+        u.leaves_quantity = *Quantity::parse("20");
+        w.append(journal_stream::order_book, "replaced", u, n, nullptr);
+      }
+    }
+    // An update for an order whose acceptance is not in the journal.
+    OrderUpdate orphan;
+    orphan.order_id = "X-1";
+    orphan.client_order_id = "cx";
+    orphan.ticker = "IBM";
+    orphan.strategy = "other";
+    orphan.status = OrderStatus::new_;
+    w.append(journal_stream::order_book, "acknowledged", orphan, 99, nullptr);
+  }
+  std::filesystem::create_directories(general_dir);
+  for (const auto& e : std::filesystem::directory_iterator{fast_dir}) {
+    std::ifstream in{e.path()};
+    std::string text;
+    for (std::string line; std::getline(in, line);) {
+      parsed_record_line h;
+      std::string why;
+      ASSERT_TRUE(parse_record_line(line, h, why)) << why;
+      auto header_end = line.find('"', line.find(",\"event\":\"") + 10) + 1;
+      auto fields = line.substr(header_end + 1,
+                                line.size() - record_crc_suffix_size - header_end - 1);
+      std::string spaced;
+      for (size_t i = 0; i < fields.size(); ++i) {
+        spaced += fields[i];
+        if (fields[i] == ',' && i + 1 < fields.size() && fields[i + 1] == '"')
+          spaced += ' ';
+      }
+      append_record_line(text, h.seq, h.ts, h.event, spaced);
+    }
+    std::ofstream{general_dir + "/" + e.path().filename().string()} << text;
+  }
+  // The second journal really takes the general decoder.
+  replay(general_dir, false, [](const journal_record& r) {
+    Fill f;
+    OrderRequest req;
+    OrderUpdate u;
+    EXPECT_FALSE(decode_record_fast(r.line, f) || decode_record_fast(r.line, req)
+                 || decode_record_fast(r.line, u))
+      << r.line;
+  });
+  auto fast = recover_journal(fast_dir, false);
+  auto general = recover_journal(general_dir, false);
+  ASSERT_EQ(fast.summary.records, general.summary.records);
+  ASSERT_EQ(fast.orders.size(), 41u);
+  EXPECT_EQ(fast.orders.size(), general.orders.size());
+  for (size_t i = 0; i < fast.orders.size() && i < general.orders.size(); ++i)
+    EXPECT_EQ(to_json(fast.orders[i]), to_json(general.orders[i]));
+  ASSERT_EQ(fast.fills.size(), general.fills.size());
+  for (size_t i = 0; i < fast.fills.size(); ++i)
+    EXPECT_EQ(to_json(fast.fills[i]), to_json(general.fills[i]));
+  EXPECT_EQ(fast.commissions_pending, general.commissions_pending);
+  EXPECT_FALSE(fast.commissions_pending.empty());
+  EXPECT_EQ(fast.open_orders, general.open_orders);
+  EXPECT_EQ(fast.next_order_id, general.next_order_id);
+  EXPECT_EQ(fast.next_order_id, 41u);
+  // What the fold made of an order of each kind, read back through the views.
+  const auto& canceled = fast.orders[std::find_if(fast.orders.begin(), fast.orders.end(),
+                                                  [](const OrderExecution& o) {
+                                                    return o.order_id == "O-6";
+                                                  })
+                                     - fast.orders.begin()];
+  EXPECT_EQ(canceled.status, OrderStatus::canceled);
+  EXPECT_EQ(canceled.reason, "user asked");
+  EXPECT_EQ(canceled.strategy, "strategy-2");
+  EXPECT_EQ(canceled.ticker, "MSFT");
+  EXPECT_EQ(canceled.fills.size(), 1u);
+  EXPECT_EQ(canceled.fills[0].broker, "simulator");
+  EXPECT_EQ(fast.orders.back().order_id, "X-1");
+  EXPECT_EQ(fast.orders.back().ticker, "IBM");
+  EXPECT_EQ(fast.orders.back().strategy, "other");
 }
 
 // The string scanner takes eight bytes at a time: an escape, a control
