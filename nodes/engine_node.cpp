@@ -36,6 +36,8 @@ namespace {
 
 constexpr auto query_timeout = std::chrono::seconds(30);
 constexpr auto drain_budget = std::chrono::seconds(20); // the whole drain, normally milliseconds
+// How long the drain waits for the batch in flight to go through the lock step.
+constexpr auto step_budget = std::chrono::milliseconds(300);
 
 caf::actor_system_config make_system_config() {
   caf::actor_system_config cfg;
@@ -213,6 +215,7 @@ void engine_node::start() {
       so.exec_id_prefix = incarnation.empty() ? "SIM-" : "SIM-" + incarnation + "-";
       so.name = b.name;
       so.supervised = true;
+      so.hold_until_settled = so.simulated_time && m.here(names::market_data);
       auto venue = spawn_sim_broker(m.sys, so);
       m.add(b.name + ".venue", venue);
       auto faults = b.faults.empty() ? nullptr
@@ -273,9 +276,13 @@ void engine_node::start() {
   // Phase one: the venue and the books; phase two: the strategies. Only a simulated venue
   // takes part in the lock step.
   std::vector<std::vector<std::string>> phases{{names::risk_manager, names::position_keeper}, {}};
+  std::vector<std::string> settle; // simulated venues that hold reports until the settle step
   for (auto& b : brokers)
-    if (b.type == "simulator")
+    if (b.type == "simulator") {
       phases[0].insert(phases[0].begin(), b.name);
+      if (cfg.clock.kind == clock_kind::simulated && m.here(names::simulator))
+        settle.push_back(b.name);
+    }
   for (auto& s : cfg.strategies) {
     auto name = "strategy:" + s.name;
     phases[1].push_back(name);
@@ -303,6 +310,7 @@ void engine_node::start() {
     mo.clock = cfg.clock;
     mo.session = cfg.session;
     mo.phases = phases;
+    mo.settle = settle;
     mo.sim_clock = m.sim_clock;
     mo.on_end = on_end;
     // Participants on other nodes leave the lock step when their node goes down.
@@ -367,17 +375,20 @@ void engine_node::drain() {
     return caf::duration{std::max(rest, std::chrono::milliseconds(5))};
   };
   caf::scoped_actor self{m.sys};
-  // Stop admitting first, ahead of the backlog: the orders still queued are refused
+  // The feed stops first and answers once the batch in flight has gone through every phase
+  // of the lock step: the run ends between two steps, so the journals of two runs cut at the
+  // same batch are the same. A backlog that does not settle in step_budget is cut short below.
+  if (auto md = local(names::market_data))
+    self->request(md, caf::duration{step_budget}, stop_atom::value)
+      .receive([](done_atom) {}, [&](caf::error&) {
+        m.log->warn("the batch in flight did not settle in {} ms: the orders still queued are "
+                    "refused", step_budget.count());
+      });
+  // Then stop admitting, ahead of any backlog: the orders still queued are refused
   // shutting_down at once (nothing of them was acknowledged), so the drain below waits for
   // what was taken, not for what was offered.
   if (auto om = local(names::order_manager))
     self->send<caf::message_priority::high>(om, stop_atom::value);
-  if (auto md = local(names::market_data)) {
-    self->send(md, stop_atom::value);
-    // A request answered by the feed proves the batch in flight has been taken.
-    self->request(md, left(), market_atom::value, std::string{})
-      .receive([](const MarketData&) {}, [](caf::error&) {});
-  }
   // A fill report lost without a reconnect is found by one last reconciliation (with the
   // brokers on this node: one on another node may already be gone).
   bool brokers_here = true;
