@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -42,6 +43,12 @@ struct market_data_state {
   wall_clock wall;
   size_t outstanding = 0;
   size_t phase = 0;
+  size_t settle_phase = SIZE_MAX;  // the last phase: the venues again, with an empty batch
+  std::set<std::string> venues;     // opts.settle, by name
+  // The end of the data is one more step through the phases: the venues close the session
+  // ((done_atom, end) in the first phase), then the others see an empty batch.
+  std::optional<timestamp_ns> closing;
+  std::vector<caf::response_promise> stop_waiters; // answered when the batch in flight is through
   bool running = false;
   bool finished = false;
   uint64_t batches = 0;
@@ -79,15 +86,42 @@ void finish(md_actor* self, const char* why) {
   if (st.recorder)
     st.recorder->flush();
   st.log->info("market data ended ({}): {} quotes in {} batches", why, st.quotes, st.batches);
-  // When the data ran out (not when stopped early), tell the venue where its
-  // time ended (the session close): what happens then, day orders expiring,
-  // happens in the simulation too.
-  if (auto end = st.source && std::string_view{why} == "end of data" ? st.source->end_time()
-                                                                      : std::nullopt)
-    if (auto sim = st.opts.directory->get(names::simulator))
-      self->send(sim, done_atom::value, *end);
   if (st.opts.on_end)
     self->send(st.opts.on_end, done_atom::value);
+}
+
+void step_phase(md_actor* self);
+
+/// The data ran out. When it tells where its time ended (the session close), that close is
+/// one more step of the lock step: what happens then (day orders expiring) happens in the
+/// simulation too, in the same order on every run, before the data is reported ended.
+void end_of_data(md_actor* self) {
+  auto& st = self->state;
+  auto end = st.source ? st.source->end_time() : std::nullopt;
+  if (!end || st.closing) {
+    finish(self, "end of data");
+    return;
+  }
+  if (st.venues.empty()) { // no lock step with a venue: only tell the simulator
+    if (auto sim = st.opts.directory->get(names::simulator))
+      self->send(sim, done_atom::value, *end);
+    finish(self, "end of data");
+    return;
+  }
+  st.closing = end;
+  st.in_flight.quotes.clear();
+  st.phase = 0;
+  step_phase(self);
+}
+
+/// The batch in flight (or the close) went through every phase.
+void batch_done(md_actor* self) {
+  auto& st = self->state;
+  for (auto& rp : st.stop_waiters)
+    rp.deliver(done_atom::value);
+  st.stop_waiters.clear();
+  if (st.closing)
+    finish(self, "end of data");
 }
 
 /// Schedules the next batch: at once, or when the pacer says it is due.
@@ -101,7 +135,7 @@ void schedule_next(md_actor* self) {
   }
   auto next = st.source->peek_time();
   if (!next) {
-    finish(self, "end of data");
+    end_of_data(self);
     return;
   }
   auto wait = st.pace ? st.pace->wait_ns(*next, st.wall.now()) : 0;
@@ -111,7 +145,6 @@ void schedule_next(md_actor* self) {
     self->send(self, tick_atom::value);
 }
 
-void step_phase(md_actor* self);
 void deliver(md_actor* self);
 
 void publish(md_actor* self) {
@@ -128,7 +161,7 @@ void publish(md_actor* self) {
     return;
   }
   if (batch.quotes.empty()) {
-    finish(self, "end of data");
+    end_of_data(self);
     return;
   }
   deliver(self);
@@ -162,7 +195,9 @@ void step_phase(md_actor* self) {
   while (st.phase < st.phases.size() && st.phases[st.phase].empty())
     ++st.phase;
   if (st.phase >= st.phases.size()) {
-    schedule_next(self);
+    batch_done(self);
+    if (!st.closing)
+      schedule_next(self);
     return;
   }
   auto& subs = st.phases[st.phase];
@@ -196,13 +231,21 @@ void step_phase(md_actor* self) {
         step_phase(self);
       }
     };
-    self->request(subs[i], step_timeout, step_atom::value, st.in_flight)
-      .then([=](done_atom) { on_done(); },
-            [=](caf::error& e) {
-              self->state.log->error("subscriber {} did not take a batch: {}", name,
-                                     self->system().render(e));
-              on_done();
-            });
+    auto on_error = [=](caf::error& e) {
+      self->state.log->error("subscriber {} did not take a batch: {}", name,
+                             self->system().render(e));
+      on_done();
+    };
+    bool venue = st.venues.count(name) > 0;
+    if (st.closing && venue && st.phase == 0)
+      self->request(subs[i], step_timeout, done_atom::value, *st.closing)
+        .then([=](done_atom) { on_done(); }, on_error);
+    else if (st.phase == st.settle_phase)
+      self->request(subs[i], step_timeout, step_atom::value, QuoteBatch{})
+        .then([=](done_atom) { on_done(); }, on_error);
+    else
+      self->request(subs[i], step_timeout, step_atom::value, st.in_flight)
+        .then([=](done_atom) { on_done(); }, on_error);
   }
 }
 
@@ -337,16 +380,23 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
         return;
       }
       size_t count = 0;
-      for (auto& names_in_phase : s.opts.phases) {
+      auto phases = s.opts.phases;
+      if (!s.opts.settle.empty()) {
+        s.settle_phase = phases.size();
+        phases.push_back(s.opts.settle);
+        s.venues.insert(s.opts.settle.begin(), s.opts.settle.end());
+      }
+      for (auto& names_in_phase : phases) {
         s.phases.emplace_back();
         s.phase_names.emplace_back();
         for (auto& name : names_in_phase) {
           if (auto h = s.opts.directory->get(name)) {
             s.phases.back().push_back(h);
             s.phase_names.back().push_back(name);
-            if (s.opts.node_of.count(name) == 0)
+            if (s.opts.node_of.count(name) == 0 && s.phases.size() - 1 != s.settle_phase)
               self->monitor(h); // local: its death is a down message
-            ++count;
+            if (s.phases.size() - 1 != s.settle_phase)
+              ++count;
           } else {
             s.log->error("market data subscriber {} is not registered", name);
           }
@@ -414,9 +464,19 @@ caf::behavior market_data_impl(md_actor* self, market_data_options opts) {
       self->state.log->critical("market data stopped: {}", why);
       finish(self, "feed failed");
     },
-    [=](stop_atom) {
-      self->state.running = false;
-      finish(self, "stopped");
+    // Answered once the batch in flight has gone through every phase (at once when none is):
+    // a stop cuts the run between two steps, never inside one.
+    [=](stop_atom) -> caf::result<done_atom> {
+      auto& s = self->state;
+      bool in_flight = s.outstanding > 0;
+      s.running = false;
+      if (!s.closing)
+        finish(self, "stopped");
+      if (!in_flight)
+        return done_atom::value;
+      auto rp = self->make_response_promise();
+      s.stop_waiters.push_back(rp);
+      return rp;
     },
     [=](market_atom, const std::string& ticker) -> MarketData {
       MarketData md;

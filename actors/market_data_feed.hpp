@@ -19,7 +19,8 @@ class simulated_clock;
 
 /// Protocol:
 ///   (start_atom)            begins publishing
-///   (stop_atom)             stops after the batch in flight
+///   (stop_atom) -> done_atom  stops; answered once the batch in flight has gone through
+///                             every phase (at once when none is in flight)
 ///   (market_atom, ticker)   -> MarketData (the latest quote; empty ticker when none)
 /// Publishing is in lock step, in phases: each (step_atom, QuoteBatch) goes
 /// to every subscriber of the first phase (the venue and the books) as a
@@ -29,8 +30,14 @@ class simulated_clock;
 /// out what the batch caused; a strategy answers after everything it sent
 /// meanwhile is acknowledged. So each batch's consequences settle before the
 /// next batch: a run with the same seed is the same run.
+/// With `settle` (the simulated venues), a last phase sends those venues an
+/// empty batch: the reports of the orders the strategies sent meanwhile,
+/// which the venues hold (sim_broker_options::hold_until_settled), reach the
+/// order manager only then, after every command of the strategies.
 /// When the data ends (the session close of the start day for synthetic
-/// data, the end of the file for CSV) it sends done_atom to `on_end`.
+/// data, the end of the file for CSV) the close is one more step: the
+/// venues of `settle` get (done_atom, end) in the first phase, the other
+/// participants an empty batch; then it sends done_atom to `on_end`.
 /// With `source: polygon` the batches come from the live feed's thread as
 /// (step_atom, QuoteBatch) messages to this actor, one at a time: the feed
 /// sends the next only after this batch went through every phase, and
@@ -45,6 +52,7 @@ struct market_data_options {
   clock_config clock;
   session_config session;
   std::vector<std::vector<std::string>> phases; // directory names, phase by phase
+  std::vector<std::string> settle; // simulated venues (also in a phase): the settle phase
   std::shared_ptr<simulated_clock> sim_clock; // advanced with the data; null for a wall clock
   caf::actor on_end;
   /// Where each participant runs (name -> node), for the participants on other nodes: when a

@@ -38,17 +38,20 @@ void random_orders::on_quote(strategy_context& ctx, const Quote& q) {
 }
 
 void random_orders::on_update(strategy_context& ctx, const OrderUpdate& u) {
-  auto i = std::find(resting_.begin(), resting_.end(), u.order_id);
+  auto i = resting_at_.find(u.order_id);
   if (is_terminal(u.status)) {
-    if (i != resting_.end())
-      resting_.erase(i);
+    if (i != resting_at_.end()) {
+      resting_.erase(i->second);
+      resting_at_.erase(i);
+    }
     return;
   }
   // The submit's own answer (pending_new) comes first and exactly once per order.
-  if (u.status == OrderStatus::pending_new && i == resting_.end() && !u.order_id.empty())
-    resting_.push_back(u.order_id);
-  while (resting_.size() > max_resting) {
+  if (u.status == OrderStatus::pending_new && i == resting_at_.end() && !u.order_id.empty())
+    resting_at_.emplace(u.order_id, resting_.insert(resting_.end(), u.order_id));
+  while (resting_.size() > static_cast<size_t>(cfg_.max_resting)) {
     ctx.cancel(resting_.front());
+    resting_at_.erase(resting_.front());
     resting_.pop_front();
   }
 }

@@ -8,11 +8,14 @@ timestamps every output line, and prints when the stop was noticed, when the dra
 were done, how long the actors took to stop and when the process exited.
 
 Usage: bench/stop_timing.py NODE_BINARY [--after 10] [--sigterm] [--rate 5000] [--speed 0]
-                            [--workdir DIR] [--keep]
+                            [--resting 4] [--workdir DIR] [--keep]
+--resting 100000 leaves that many orders open (the strategy cancels its oldest only past it);
+the "open at the venue" line says how many were open when the run was cut.
 Standard library only. Nothing is deleted outside the work dir (a temp dir by default).
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -26,7 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def make_config(src, workdir, rate, speed):
+def make_config(src, workdir, rate, speed, resting):
     cfg = open(src).read()
     head, rest = cfg.split("\nstrategies:\n", 1)
     tail = rest[rest.index("\njournal:\n"):]
@@ -40,6 +43,7 @@ strategies:
     max_quantity: 5
     limit_fraction: 1.0
     limit_offset_bps: 500
+    max_resting: {resting}
 """ + tail
     for key, value in [("initial_cash", "10000000000"), ("  max_position_size", "1"),
                        ("  max_orders_per_second", "0"), ("  max_daily_trades", "100000000"),
@@ -60,13 +64,15 @@ def main():
     ap.add_argument("--sigterm", action="store_true", help="SIGTERM instead of --duration")
     ap.add_argument("--rate", type=int, default=5000, help="orders per simulated second")
     ap.add_argument("--speed", type=float, default=0, help="clock.speed (0: as fast as possible)")
+    ap.add_argument("--resting", type=int, default=4,
+                    help="orders the strategy leaves resting (max_resting); 100000 for a full book")
     ap.add_argument("--config", default=os.path.join(HERE, "..", "config", "app_config.yaml"))
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--keep", action="store_true", help="keep the work dir (log, report, journal)")
     args = ap.parse_args()
     workdir = args.workdir or tempfile.mkdtemp(prefix="stop-timing-")
     os.makedirs(workdir, exist_ok=True)
-    config = make_config(args.config, workdir, args.rate, args.speed)
+    config = make_config(args.config, workdir, args.rate, args.speed, args.resting)
     cmd = [args.node, "--config", config, "--report", os.path.join(workdir, "report.json")]
     if not args.sigterm:
         cmd += ["--duration", str(args.after)]
@@ -118,6 +124,11 @@ def main():
     print(f"process exited   {exited:.2f} s, rc {rc}; "
           f"{exited - args.after:.2f} s after the request")
     print(orders)
+    try:
+        report = json.load(open(os.path.join(workdir, "report.json")))
+        print(f"open orders at the end: {report['orders']['open']}")
+    except (OSError, ValueError, KeyError):
+        print("open orders at the end: ? (no report)")
     print(f"requests that got no answer: {timeouts}")
     if args.keep or args.workdir:
         print(f"log, report and journal in {workdir}")

@@ -257,9 +257,10 @@ caf::behavior supervisor_impl(supervisor_actor* self, broker_supervisor_options 
       if (self->state.opts.venue)
         self->send(self->state.opts.venue, t);
     },
-    [=](done_atom a, timestamp_ns end) {
-      if (self->state.opts.venue)
-        self->send(self->state.opts.venue, a, end);
+    [=](done_atom a, timestamp_ns end) -> caf::result<caf::message> {
+      if (!self->state.opts.venue)
+        return caf::make_message(done_atom::value);
+      return self->delegate(self->state.opts.venue, a, end);
     },
   };
 }

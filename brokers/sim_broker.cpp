@@ -36,6 +36,10 @@ struct sim_broker_state {
   caf::actor sink;            // supervised: the live connection, if any
   std::vector<Fill> fills;    // every execution, for (fills_atom, since)
   int64_t lost_reports = 0;   // supervised, sent while no connection was up
+  // Lock step (hold_until_settled): between a batch's step and the settle step that follows
+  // the strategies, the reports of the orders taken wait here, so that they reach the order
+  // manager after every command of the strategies, in one order whatever the load.
+  bool holding = false;
 };
 
 using sim_actor = caf::stateful_actor<sim_broker_state>;
@@ -83,6 +87,18 @@ void flush(sim_actor* self) {
     arm_timer(self);
 }
 
+/// Sends the reports at once, unless the lock step holds them until the settle step.
+void flush_unless_held(sim_actor* self) {
+  if (!self->state.holding)
+    flush(self);
+}
+
+/// What was held goes out before any answer about the venue's state (a query reads it).
+void release_held(sim_actor* self) {
+  self->state.holding = false;
+  flush(self);
+}
+
 /// Moves time to t: session opens/closes and due delays happen in order.
 void advance(sim_actor* self, timestamp_ns t) {
   auto& st = self->state;
@@ -115,6 +131,15 @@ timestamp_ns current_time(sim_actor* self) {
   if (!st.opts.simulated_time)
     advance(self, st.wall.now());
   return st.now;
+}
+
+/// A sync_atom barrier with the order manager: `next` runs once it has settled what was
+/// sent before (through the connection when there is one, so it follows the reports).
+void barrier(sim_actor* self, const caf::actor& om, std::function<void()> next) {
+  auto token = ++self->state.next_sync;
+  self->state.after_sync.emplace(token, std::move(next));
+  auto via = self->state.opts.supervised && self->state.sink ? self->state.sink : om;
+  self->send(via, sync_atom::value, self->state.opts.name, token);
 }
 
 void arm_timer(sim_actor* self) {
@@ -155,17 +180,17 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
     [=](const OrderRequest& o) {
       auto now = current_time(self);
       self->state.engine->submit(o, now, self->state.events);
-      flush(self);
+      flush_unless_held(self);
     },
     [=](const CancelRequest& c) {
       auto now = current_time(self);
       self->state.engine->cancel(c, now, self->state.events);
-      flush(self);
+      flush_unless_held(self);
     },
     [=](const ReplaceRequest& r) {
       auto now = current_time(self);
       self->state.engine->replace(r, now, self->state.events);
-      flush(self);
+      flush_unless_held(self);
     },
     [=](step_atom, const QuoteBatch& batch) -> caf::result<done_atom> {
       auto rp = self->make_response_promise<done_atom>();
@@ -179,16 +204,14 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
       // batch, so every order it routed is here first, even over a network
       // link; after it, so what the batch caused is journaled and fanned out
       // before the next batch leaves.
-      auto sync = [=](std::function<void()> next) {
-        auto token = ++self->state.next_sync;
-        self->state.after_sync.emplace(token, std::move(next));
-        // Through the connection when there is one, so the barrier follows its reports.
-        auto via = self->state.opts.supervised && self->state.sink ? self->state.sink : om;
-        self->send(via, sync_atom::value, self->state.opts.name, token);
-      };
+      auto sync = [=](std::function<void()> next) { barrier(self, om, std::move(next)); };
       sync([=]() mutable {
-        step_quotes(self, batch);
-        sync([=]() mutable { rp.deliver(done_atom::value); });
+        step_quotes(self, batch); // with what was held, in the order it happened
+        sync([=]() mutable {
+          // An empty batch is the settle step: nothing is held after it.
+          self->state.holding = self->state.opts.hold_until_settled && !batch.quotes.empty();
+          rp.deliver(done_atom::value);
+        });
       });
       return rp;
     },
@@ -202,14 +225,31 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
     },
     [=](const Trade& t) {
       self->state.engine->on_trade(t, self->state.events);
-      flush(self);
+      flush_unless_held(self);
     },
-    [=](done_atom, timestamp_ns end) {
-      // The data ended at `end`: move simulated time there (session close, expiries).
-      if (self->state.opts.simulated_time && self->state.started) {
-        advance(self, end);
+    [=](done_atom, timestamp_ns end) -> caf::result<done_atom> {
+      // The data ended at `end`: move simulated time there (session close, expiries), in the
+      // lock step like a batch: after every order routed so far, answered once the order
+      // manager has settled what the close caused.
+      auto close = [=] {
+        if (self->state.opts.simulated_time && self->state.started)
+          advance(self, end);
         flush(self);
+      };
+      auto om = self->state.opts.directory->get(names::order_manager);
+      if (!om) {
+        close();
+        return done_atom::value;
       }
+      auto rp = self->make_response_promise<done_atom>();
+      barrier(self, om, [=]() mutable {
+        close();
+        barrier(self, om, [=]() mutable {
+          self->state.holding = self->state.opts.hold_until_settled;
+          rp.deliver(done_atom::value);
+        });
+      });
+      return rp;
     },
     [=](tick_atom, uint64_t gen) {
       if (gen != self->state.timer_generation)
@@ -217,13 +257,18 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
       current_time(self);
       flush(self);
     },
-    [=](orders_atom) -> std::vector<OrderExecution> { return self->state.engine->open_orders(); },
+    [=](orders_atom) -> std::vector<OrderExecution> {
+      release_held(self);
+      return self->state.engine->open_orders();
+    },
     // What a broker answers besides orders: status, positions, account, market data.
     [=](get_atom, const std::string& order_id) -> OrderExecution {
+      release_held(self);
       return self->state.engine->order(order_id).value_or(OrderExecution{});
     },
     [=](positions_atom) -> std::vector<Position> { return self->state.account->positions(); },
     [=](fills_atom, timestamp_ns since) -> std::vector<Fill> {
+      release_held(self);
       std::vector<Fill> out;
       for (auto& f : self->state.fills)
         if (f.timestamp >= since)

@@ -21,7 +21,8 @@ class actor_directory;
 ///                                                 answered once the order manager has settled
 ///                                                 (sync_atom) what the batch caused
 ///   Trade                                         volume for participation-bounded fills
-///   (done_atom, timestamp_ns end)                 the data ended at `end`: time moves there
+///   (done_atom, timestamp_ns end) -> done_atom    the data ended at `end`: time moves there
+///                                                 (session close), between two barriers
 ///   (orders_atom) -> std::vector<OrderExecution>  open orders at the venue (reconciliation)
 ///   (get_atom, order_id) -> OrderExecution         an order's status (empty id when unknown)
 ///   (positions_atom) -> std::vector<Position>      the venue's positions from its fills
@@ -46,6 +47,10 @@ struct sim_broker_options {
   /// connection, set with (sink_atom, actor)); without one the connection is down, reports
   /// are lost (reconciliation finds them) and barriers go straight to the order manager.
   bool supervised = false;
+  /// In the node's lock step: the reports of orders taken after a batch's step wait for the
+  /// settle step (an empty QuoteBatch) the market data sends after the strategies, or for
+  /// any query (orders, get, fills), so the order manager journals them in one order.
+  bool hold_until_settled = false;
 };
 
 caf::actor spawn_sim_broker(caf::actor_system& sys, sim_broker_options opts);

@@ -167,6 +167,7 @@ struct strategy_config {
   Quantity max_quantity;
   Rate limit_fraction;      // share of orders that are limit orders
   Rate limit_offset_bps;    // limit price distance from the touch
+  int64_t max_resting = 4;  // resting orders kept; past this the oldest is cancelled
   // plugin (docs/STRATEGIES.md, "Plug-ins")
   std::string library;      // the shared library, resolved against the config file's directory
   std::string plugin_class; // `class:` the library makes

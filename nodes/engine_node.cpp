@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -37,6 +38,13 @@ namespace {
 
 constexpr auto query_timeout = std::chrono::seconds(30);
 constexpr auto drain_budget = std::chrono::seconds(20); // the whole drain, normally milliseconds
+// How long the drain waits for the batch in flight to go through the lock step (normally a
+// few milliseconds; only an overloaded run takes longer, and that one is cut).
+constexpr auto step_budget = std::chrono::milliseconds(100);
+// The last reconciliation's share with simulated venues: with tens of thousands of open orders
+// behind a backlog it takes most of a second; cut, it goes on in the order manager, and the
+// rounds below wait behind it.
+constexpr auto reconcile_budget = std::chrono::milliseconds(300);
 
 caf::actor_system_config make_system_config() {
   caf::actor_system_config cfg;
@@ -218,6 +226,7 @@ void engine_node::start() {
       so.exec_id_prefix = incarnation.empty() ? "SIM-" : "SIM-" + incarnation + "-";
       so.name = b.name;
       so.supervised = true;
+      so.hold_until_settled = so.simulated_time && m.here(names::market_data);
       auto venue = spawn_sim_broker(m.sys, so);
       m.add(b.name + ".venue", venue);
       auto faults = b.faults.empty() ? nullptr
@@ -278,9 +287,13 @@ void engine_node::start() {
   // Phase one: the venue and the books; phase two: the strategies. Only a simulated venue
   // takes part in the lock step.
   std::vector<std::vector<std::string>> phases{{names::risk_manager, names::position_keeper}, {}};
+  std::vector<std::string> settle; // simulated venues that hold reports until the settle step
   for (auto& b : brokers)
-    if (b.type == "simulator")
+    if (b.type == "simulator") {
       phases[0].insert(phases[0].begin(), b.name);
+      if (cfg.clock.kind == clock_kind::simulated && m.here(names::simulator))
+        settle.push_back(b.name);
+    }
   for (auto& s : cfg.strategies) {
     auto name = "strategy:" + s.name;
     phases[1].push_back(name);
@@ -308,6 +321,7 @@ void engine_node::start() {
     mo.clock = cfg.clock;
     mo.session = cfg.session;
     mo.phases = phases;
+    mo.settle = settle;
     mo.sim_clock = m.sim_clock;
     mo.on_end = on_end;
     // Participants on other nodes leave the lock step when their node goes down.
@@ -367,39 +381,54 @@ void engine_node::drain() {
   // One budget for the whole drain, not a timeout per step: whatever is still unsettled when
   // it runs out stays as it is (journaled orders stay open, as a venue keeps them).
   auto deadline = std::chrono::steady_clock::now() + drain_budget;
-  auto left = [&] {
+  auto left = [&](std::chrono::milliseconds cap = drain_budget) {
     auto rest = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
-    return caf::duration{std::max(rest, std::chrono::milliseconds(5))};
+    return caf::duration{std::clamp(rest, std::chrono::milliseconds(5), cap)};
   };
+  // When each step ended, for the one line that says where a slow stop spent its time.
+  auto began = std::chrono::steady_clock::now();
+  std::vector<std::pair<const char*, std::chrono::steady_clock::time_point>> marks;
+  auto mark = [&](const char* step) { marks.emplace_back(step, std::chrono::steady_clock::now()); };
   caf::scoped_actor self{m.sys};
-  // Stop admitting first, ahead of the backlog: the orders still queued are refused
+  // The feed stops first and answers once the batch in flight has gone through every phase
+  // of the lock step: the run ends between two steps, so the journals of two runs cut at the
+  // same batch are the same. A backlog that does not settle in step_budget is cut short below.
+  if (auto md = local(names::market_data))
+    self->request(md, left(step_budget), stop_atom::value)
+      .receive([](done_atom) {}, [&](caf::error&) {
+        m.log->warn("the batch in flight did not settle in {} ms: the orders still queued are "
+                    "refused", step_budget.count());
+      });
+  // Then stop admitting, ahead of any backlog: the orders still queued are refused
   // shutting_down at once (nothing of them was acknowledged), so the drain below waits for
   // what was taken, not for what was offered.
+  mark("batch in flight");
   if (auto om = local(names::order_manager))
     self->send<caf::message_priority::high>(om, stop_atom::value);
-  if (auto md = local(names::market_data)) {
-    self->send(md, stop_atom::value);
-    // A request answered by the feed proves the batch in flight has been taken.
-    self->request(md, left(), market_atom::value, std::string{})
-      .receive([](const MarketData&) {}, [](caf::error&) {});
-  }
   // A fill report lost without a reconnect is found by one last reconciliation (with the
   // brokers on this node: one on another node may already be gone).
   bool brokers_here = true;
-  for (auto& b : m.cfg.execution.brokers)
+  bool all_simulated = true; // a network venue's answers may take their time: no cut then
+  for (auto& b : m.cfg.execution.brokers) {
     brokers_here = brokers_here && m.here(b.type == "simulator" ? names::simulator : "broker");
+    all_simulated = all_simulated && b.type == "simulator";
+  }
   if (auto om = brokers_here ? local(names::order_manager) : caf::actor{})
-    self->request(om, left(), reconcile_atom::value)
+    self->request(om, all_simulated ? left(reconcile_budget) : left(), reconcile_atom::value)
       .receive([](bool) {}, [&](caf::error& e) {
         m.log->error("final reconciliation failed: {}", m.sys.render(e));
       });
+  mark("reconciliation");
   // Each answer below comes after everything the previous hop sent, so after
   // two rounds every report from the venue is journaled and in the books.
+  const char* round_names[] = {"round 1", "round 2"};
   for (int round = 0; round < 2; ++round) {
+    // Any query through the connection is a barrier; an order id that is none costs nothing
+    // (the list of open orders would copy every resting order, twice).
     if (auto sim = local(names::simulator))
-      self->request(sim, left(), orders_atom::value)
-        .receive([](const std::vector<OrderExecution>&) {}, [](caf::error&) {});
+      self->request(sim, left(), get_atom::value, std::string{})
+        .receive([](const OrderExecution&) {}, [](caf::error&) {});
     if (auto om = local(names::order_manager))
       self->request(om, left(), stats_atom::value)
         .receive([](const OrderStats&) {}, [](caf::error&) {});
@@ -412,7 +441,16 @@ void engine_node::drain() {
     if (auto pk = local(names::position_keeper))
       self->request(pk, left(), account_atom::value)
         .receive([](const AccountInfo&) {}, [](caf::error&) {});
+    mark(round_names[round]);
   }
+  std::string took;
+  auto from = began;
+  for (auto& [step, at] : marks) {
+    took += (took.empty() ? "" : ", ") + std::string{step} + " " +
+            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(at - from).count()) + " ms";
+    from = at;
+  }
+  m.log->info("drained: {}", took);
   if (std::chrono::steady_clock::now() >= deadline)
     m.log->error("the drain ran out of its {} s: the report may miss the last reports",
                  std::chrono::duration_cast<std::chrono::seconds>(drain_budget).count());
@@ -429,14 +467,27 @@ void engine_node::stop() {
     m.http->stop();
     m.log->info("stopped the HTTP API");
   }
-  // Reverse of the start order, so nothing is sent to an actor already gone.
+  // Every actor is told at once (in reverse of the start order) and then awaited: after the
+  // drain nothing flows between them, and each one's clean-up (the journal closing its files)
+  // overlaps the others' instead of adding up.
+  caf::scoped_actor self{m.sys};
+  std::map<caf::actor_addr, std::string> running;
   for (auto i = m.started.rbegin(); i != m.started.rend(); ++i) {
-    caf::scoped_actor self{m.sys};
     self->monitor(i->second);
-    self->send_exit(i->second, caf::exit_reason::user_shutdown);
-    self->receive([](const caf::down_msg&) {});
-    m.log->info("stopped {}", i->first);
+    running.emplace(i->second.address(), i->first);
+    // At high priority: a strategy host with a mailbox of answers would otherwise handle
+    // them all before it reads the exit (CAF takes an exit_msg by its content).
+    self->send<caf::message_priority::high>(
+      i->second, caf::exit_msg{self->address(), caf::exit_reason::user_shutdown});
   }
+  while (!running.empty())
+    self->receive([&](const caf::down_msg& dm) {
+      auto i = running.find(dm.source);
+      if (i == running.end())
+        return;
+      m.log->info("stopped {}", i->second);
+      running.erase(i);
+    });
   m.started.clear();
   if (m.bridge)
     m.bridge->stop();
@@ -460,13 +511,16 @@ node_report engine_node::report_within(std::chrono::milliseconds budget) {
     return caf::duration{std::max(rest, std::chrono::milliseconds(5))};
   };
   caf::scoped_actor self{m.sys};
+  // Ahead of any backlog: a status line must not hold the run loop (and the deadline it
+  // watches) behind an overloaded order manager; the report follows the drain anyway.
+  constexpr auto high = caf::message_priority::high;
   auto fail = [&](caf::error& e) {
     if (r.complete)
       m.log->warn("report query failed: {}", m.sys.render(e));
     r.complete = false;
   };
   if (auto pk = m.dir->get(names::position_keeper)) {
-    self->request(pk, left(), positions_atom::value)
+    self->request<high>(pk, left(), positions_atom::value)
       .receive([&](const std::vector<Position>& ps) { r.positions = ps; }, fail);
     // Tickers traded that ended flat stay in the report with their realized P&L.
     for (auto& t : m.cfg.market_data.tickers) {
@@ -474,7 +528,7 @@ node_report engine_node::report_within(std::chrono::milliseconds budget) {
                               [&](const Position& p) { return p.ticker == t.ticker; });
       if (held)
         continue;
-      self->request(pk, left(), positions_atom::value, t.ticker)
+      self->request<high>(pk, left(), positions_atom::value, t.ticker)
         .receive(
           [&](const Position& p) {
             if (p.timestamp != 0 || !p.realized_pnl.is_zero())
@@ -484,20 +538,20 @@ node_report engine_node::report_within(std::chrono::milliseconds budget) {
     }
     std::sort(r.positions.begin(), r.positions.end(),
               [](const Position& a, const Position& b) { return a.ticker < b.ticker; });
-    self->request(pk, left(), account_atom::value)
+    self->request<high>(pk, left(), account_atom::value)
       .receive([&](const AccountInfo& a) { r.account = a; }, fail);
-    self->request(pk, left(), metrics_atom::value)
+    self->request<high>(pk, left(), metrics_atom::value)
       .receive([&](const PerformanceMetrics& x) { r.metrics = x; }, fail);
   }
   if (auto om = m.dir->get(names::order_manager))
-    self->request(om, left(), stats_atom::value)
+    self->request<high>(om, left(), stats_atom::value)
       .receive([&](const OrderStats& s) { r.orders = s; }, fail);
   r.brokers = r.orders.brokers; // as the order manager knows them, wherever they run
   r.market_data = m.md_monitor->get();
   for (auto& s : m.cfg.strategies)
     if (m.here("strategy:" + s.name))
       if (auto h = m.dir->get("strategy:" + s.name))
-        self->request(h, left(), stats_atom::value)
+        self->request<high>(h, left(), stats_atom::value)
           .receive([&](const std::string& st) { r.strategies.emplace_back(s.name, st); }, fail);
   return r;
 }
