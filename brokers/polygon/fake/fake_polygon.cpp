@@ -224,8 +224,10 @@ private:
       }
     }
     owed_ += opts_.rate * dt;
-    if (owed_ > opts_.rate) // never a burst of more than a second's worth
-      owed_ = opts_.rate;
+    // Never a burst of more than 10 ms' worth: a fake starved of CPU sends less, instead of
+    // catching up in floods that fill its clients' queues and get them dropped as slow.
+    if (owed_ > opts_.rate / 100 + 1)
+      owed_ = opts_.rate / 100 + 1;
     std::vector<std::pair<size_t, std::string>> events; // instrument index, event
     while (owed_ >= 1.0 && !instruments_.empty()) {
       owed_ -= 1.0;
