@@ -1311,6 +1311,8 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
     [=](check_atom, uint64_t n, const std::string& verdict) {
       // Answers come in the order asked: any older one still waiting was lost.
       auto& q = self->state.risk_checks;
+      if (n == 0)
+        return; // numbers start at 1: nothing of ours (and n - 1 would fail every check)
       settle(q, n - 1, false, "risk_unavailable: no answer from the risk manager");
       settle(q, n, true, verdict);
     },
