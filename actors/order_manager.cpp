@@ -17,7 +17,7 @@
 #include "actors/clock/clock.hpp"
 #include "actors/engine_metrics.hpp"
 #include "actors/order_event_tap.hpp"
-#include "actors/order_tally.hpp"
+#include "actors/orders/order_book.hpp"
 #include "config/logging.hpp"
 #include "messages/commission_completion.hpp"
 #include "messages/order_legs.hpp"
@@ -31,15 +31,6 @@ namespace {
 constexpr int64_t risk_timeout_ns = 10'000'000'000;    // a risk check unanswered this long fails
 constexpr int64_t journal_timeout_ns = 30'000'000'000; // a journal record unanswered: a halt
 
-struct order_record {
-  OrderRequest request;
-  OrderExecution exec;
-  caf::actor submitter; // receives this order's updates and fills
-  Money filled_notional; // exact sum of qty x price, for the average price
-  std::string broker;    // where it was routed
-  int64_t awaiting_since = 0; // wall ns a submit/cancel/replace was sent, unanswered; 0: none
-};
-
 /// What the order manager knows of one broker connection.
 struct broker_route {
   BrokerStatus status;
@@ -49,6 +40,46 @@ struct broker_route {
   std::vector<CancelRequest> kept_cancels; // asked while it was away: sent once reconciled
   caf::actor supervisor; // who published the status (before its name is registered, too)
   bool falling_back = false; // its new orders go to the fallback simulator now
+};
+
+/// The actors that get orders' updates, each under a small index the book keeps per order
+/// (4 bytes, not a handle per order), counted so that an index is freed with its last order.
+class submitter_table {
+public:
+  uint32_t acquire(const caf::actor& a) {
+    if (!a)
+      return 0;
+    auto [i, inserted] = index_.emplace(a.address(), 0);
+    if (inserted) {
+      if (free_.empty()) {
+        i->second = static_cast<uint32_t>(slots_.size());
+        slots_.push_back({a, 0});
+      } else {
+        i->second = free_.back();
+        free_.pop_back();
+        slots_[i->second] = {a, 0};
+      }
+    }
+    ++slots_[i->second].orders;
+    return i->second;
+  }
+  void release(uint32_t n) {
+    if (n == 0 || --slots_[n].orders > 0)
+      return;
+    index_.erase(slots_[n].who.address());
+    slots_[n] = {};
+    free_.push_back(n);
+  }
+  const caf::actor& operator[](uint32_t n) const { return slots_[n].who; }
+
+private:
+  struct slot {
+    caf::actor who;
+    size_t orders = 0;
+  };
+  std::vector<slot> slots_{slot{}}; // 0: nobody
+  std::vector<uint32_t> free_;
+  std::map<caf::actor_addr, uint32_t> index_;
 };
 
 /// A one-way question the order manager waits on (a risk check, a journal record): asked in
@@ -85,20 +116,10 @@ struct order_manager_state {
 
   order_manager_options opts;
   std::shared_ptr<spdlog::logger> log;
-  std::unordered_map<std::string, order_record> orders; // every change goes through change()
-  order_tally tally; // the counts of OrderStats, kept as orders change
-  // Orders whose submit, cancel or replace the venue has not answered (awaiting_since != 0):
-  // the timeout check looks at these, not at every order of the run.
-  std::unordered_set<std::string> awaiting;
-  std::unordered_map<std::string, std::string> by_client_id;
-  std::unordered_set<std::string> seen_exec_ids;
-  // Fills journaled with their commission pending (exec id -> order id), until completed once.
-  std::unordered_map<std::string, std::string> pending_commissions;
-  int64_t commissions_completed = 0;
+  order_book book{"O", 1, 0}; // every change of a record goes through book.change()
+  submitter_table submitters;  // who gets each order's updates, by the book's index
   std::vector<caf::actor> subscribers;
   std::map<std::string, int64_t> rejects_by_reason;
-  uint64_t next_id = 1;
-  int64_t fill_count = 0;
   std::string halt_reason; // set when the journal failed: nothing more is accepted
   bool closing = false;    // the node is stopping: new orders are refused (shutting_down)
   size_t in_pipeline = 0;  // new orders taken, waiting for risk or the journal
@@ -136,37 +157,6 @@ struct order_manager_state {
 };
 
 using om_actor = caf::stateful_actor<order_manager_state>;
-
-/// Changes an order's state under the tally: its old counts leave, its new ones join.
-template <class F>
-void change(order_manager_state& st, order_record& r, F&& f) {
-  st.tally.remove(r.exec);
-  f();
-  st.tally.add(r.exec);
-}
-
-/// A submit, cancel or replace of the order was sent to its venue now.
-void await_venue(order_manager_state& st, const std::string& id, order_record& r) {
-  r.awaiting_since = st.wall.now();
-  st.awaiting.insert(id);
-}
-
-/// The venue answered (or the order's outcome became unknown): nothing to time out.
-void venue_answered(order_manager_state& st, order_record& r) {
-  if (r.awaiting_since == 0)
-    return;
-  r.awaiting_since = 0;
-  st.awaiting.erase(r.exec.order_id);
-}
-
-/// Takes a new order record into the book (and its counts into the tally); an id already
-/// there keeps its record.
-order_record& take(order_manager_state& st, const std::string& id, order_record rec) {
-  auto [i, inserted] = st.orders.emplace(id, std::move(rec));
-  if (inserted)
-    st.tally.add(i->second.exec);
-  return i->second;
-}
 
 /// Where the answer to an order command goes: the response promise of a request, or, for a
 /// one-way command, (orders_atom, tag, OrderUpdate) to the actor it named. The one-way form
@@ -276,28 +266,33 @@ void journal_then(om_actor* self, const std::string& event, const T& msg, F then
   self->send(logger, journal_atom::value, std::string{names::order_manager}, n, event, msg);
 }
 
+/// Who gets an order's updates (a handle: it outlives the order's record).
+caf::actor submitter_of(om_actor* self, const order_record& r) {
+  return self->state.submitters[r.submitter];
+}
+
 /// Sends an update (and a fill) to the submitter and every subscriber.
-void fan_out_update(om_actor* self, const order_record& r, const OrderUpdate& u) {
+void fan_out_update(om_actor* self, const caf::actor& submitter, const OrderUpdate& u) {
   // The risk manager follows every order's open quantity (unless it submitted it).
-  if (auto risk = self->state.peer(names::risk_manager); risk && risk != r.submitter)
+  if (auto risk = self->state.peer(names::risk_manager); risk && risk != submitter)
     self->send(risk, u);
-  if (r.submitter)
-    self->send(r.submitter, u);
+  if (submitter)
+    self->send(submitter, u);
   for (auto& s : self->state.subscribers)
-    if (s != r.submitter)
+    if (s != submitter)
       self->send(s, u);
   if (auto& tap = self->state.opts.tap; tap && tap->active())
     tap->put(u);
 }
 
-void fan_out_fill(om_actor* self, const order_record& r, const Fill& f) {
+void fan_out_fill(om_actor* self, const caf::actor& submitter, const Fill& f) {
   for (auto name : {names::position_keeper, names::risk_manager})
     if (auto p = self->state.peer(name))
       self->send(p, f);
-  if (r.submitter)
-    self->send(r.submitter, f);
+  if (submitter)
+    self->send(submitter, f);
   for (auto& s : self->state.subscribers)
-    if (s != r.submitter)
+    if (s != submitter)
       self->send(s, f);
   if (auto& tap = self->state.opts.tap; tap && tap->active())
     tap->put(f);
@@ -374,11 +369,15 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   auto& st = self->state;
   auto received = std::chrono::steady_clock::now(); // for the order->ack histogram
   if (!req.client_order_id.empty()) {
-    auto i = st.by_client_id.find(req.client_order_id);
-    if (i != st.by_client_id.end()) {
+    if (auto* existing = st.book.by_client_id(req.client_order_id)) {
       // Idempotent resubmission: answer with the existing order, never a second one.
-      auto& existing = st.orders.at(i->second);
-      reply(self, make_update(existing, req.timestamp));
+      reply(self, make_update(*existing, req.timestamp));
+      return;
+    }
+    if (st.book.client_id_retired(req.client_order_id)) {
+      reply(self, refuse_untaken(self, req,
+                                 "duplicate_client_order_id: " + req.client_order_id +
+                                   " was used by an order that finished (see the journal)"));
       return;
     }
   }
@@ -390,7 +389,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
     reply(self, refuse_untaken(self, req, std::move(why)));
     return;
   }
-  req.order_id = st.opts.id_prefix + "-" + std::to_string(st.next_id++);
+  req.order_id = st.book.next_order_id();
   if (req.client_order_id.empty())
     req.client_order_id = req.order_id;
   order_record rec;
@@ -398,18 +397,19 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   rec.exec = execution_from(req);
   // A strategy is found by its name, so its updates reach it wherever it runs
   // (through a proxy when on another node); otherwise answer the sender.
-  rec.submitter = req.strategy.empty() ? caf::actor{}
-                                       : st.opts.directory->get("strategy:" + req.strategy);
-  if (!rec.submitter)
-    rec.submitter = reply.from;
+  auto submitter = req.strategy.empty() ? caf::actor{}
+                                        : st.opts.directory->get("strategy:" + req.strategy);
+  rec.submitter = st.submitters.acquire(submitter ? submitter : reply.from);
   auto id = req.order_id;
-  st.by_client_id.emplace(req.client_order_id, id);
-  take(st, id, std::move(rec));
+  st.book.take(std::move(rec));
 
+  // Rejects the order (closed orders leave the book only in the 1 s tick, after this).
   auto reject = [=](const std::string& reason) {
-    auto& rr = self->state.orders.at(id);
-    change(self->state, rr, [&] { rr.exec.status = OrderStatus::rejected; });
-    rr.exec.reason = reason;
+    auto& rr = *self->state.book.find(id);
+    self->state.book.change(rr, [&] {
+      rr.exec.status = OrderStatus::rejected;
+      rr.exec.reason = reason;
+    });
     count_reject(self, reason);
     return make_update(rr, rr.request.timestamp);
   };
@@ -425,7 +425,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   auto risk = st.peer(names::risk_manager);
   auto route_name = req.broker.empty() ? st.opts.broker_name : req.broker;
   route_name = fallback_for(self, route_name);
-  st.orders.at(id).broker = route_name;
+  st.book.find(id)->broker = route_name;
   auto broker = st.opts.directory->get(route_name);
   if (!broker) {
     reply(self, reject("no_route: broker " + route_name + " is not available"));
@@ -443,9 +443,9 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   };
   auto route = [=]() mutable {
     journal_then(
-      self, "accepted", self->state.orders.at(id).request,
+      self, "accepted", self->state.book.find(id)->request,
       [=]() mutable {
-        auto& rr = self->state.orders.at(id);
+        auto& rr = *self->state.book.find(id); // open until the venue hears of it
         // It may have gone away while risk and the journal were asked.
         if (auto why = unavailable(self->state, rr.broker); !why.empty()) {
           auto u = reject(why);
@@ -453,7 +453,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
                        [=](const std::string&) mutable { done(u); });
           return;
         }
-        await_venue(self->state, id, rr);
+        self->state.book.await_venue(rr, self->state.wall.now());
         self->send(self->state.opts.directory->get(rr.broker), rr.request);
         done(make_update(rr, rr.request.timestamp));
         process_metrics().order_ack.record(std::chrono::steady_clock::now() - received);
@@ -492,11 +492,10 @@ void journal_route_answer(om_actor* self, const char* event, const Record& recor
     self, event, record,
     [=]() mutable {
       auto& st = self->state;
-      auto i = st.orders.find(to_broker.order_id);
-      auto broker = i == st.orders.end() || i->second.broker.empty() ? st.opts.broker_name
-                                                                     : i->second.broker;
+      auto* r = st.book.find(to_broker.order_id);
+      auto broker = !r || r->broker.empty() ? st.opts.broker_name : r->broker;
       bool away = !unavailable(st, broker).empty() ||
-                  (i != st.orders.end() && i->second.exec.status == OrderStatus::unknown);
+                  (r && r->exec.status == OrderStatus::unknown);
       if constexpr (std::is_same_v<Routed, CancelRequest>) {
         if (away) {
           // Kept, and sent right after the reconciliation: a cancel is never lost.
@@ -505,8 +504,8 @@ void journal_route_answer(om_actor* self, const char* event, const Record& recor
           return;
         }
       }
-      if (i != st.orders.end())
-        await_venue(st, i->first, i->second);
+      if (r)
+        st.book.await_venue(*r, st.wall.now());
       if (auto b = st.opts.directory->get(broker))
         self->send(b, to_broker);
       reply(self, u);
@@ -520,23 +519,22 @@ void journal_route_answer(om_actor* self, const char* event, const Record& recor
 
 void on_cancel(om_actor* self, const CancelRequest& c, answer reply) {
   auto& st = self->state;
-  auto id = c.order_id;
-  if (id.empty() && !c.client_order_id.empty()) {
-    auto i = st.by_client_id.find(c.client_order_id);
-    if (i != st.by_client_id.end())
-      id = i->second;
-  }
-  auto i = st.orders.find(id);
-  if (i == st.orders.end()) {
+  auto* found = !c.order_id.empty() ? st.book.find(c.order_id)
+                : !c.client_order_id.empty() ? st.book.by_client_id(c.client_order_id)
+                                             : nullptr;
+  if (!found) {
     OrderUpdate u;
     u.order_id = c.order_id;
     u.client_order_id = c.client_order_id;
     u.status = OrderStatus::rejected;
-    u.reason = "unknown_order";
+    u.reason = st.book.retired(c.order_id) || st.book.client_id_retired(c.client_order_id)
+                 ? "cannot_cancel: order is closed (no longer held; see the journal)"
+                 : "unknown_order";
     reply(self, u);
     return;
   }
-  auto& r = i->second;
+  auto& r = *found;
+  auto id = r.exec.order_id;
   auto& route = st.brokers[r.broker.empty() ? st.opts.broker_name : r.broker];
   if (route.kept_cancels.size() >= st.opts.max_kept_cancels) {
     auto u = make_update(r, c.timestamp);
@@ -545,15 +543,12 @@ void on_cancel(om_actor* self, const CancelRequest& c, answer reply) {
     reply(self, u);
     return;
   }
-  auto t = transition(r.exec.status, OrderEvent::cancel_request,
-                      r.exec.executed_quantity.is_positive());
-  if (!t.ok) {
+  if (!st.book.step(r, OrderEvent::cancel_request).ok) {
     auto u = make_update(r, c.timestamp);
     u.reason = "cannot_cancel: order is " + std::string{enum_name(r.exec.status)};
     reply(self, u);
     return;
   }
-  change(st, r, [&] { r.exec.status = t.status; });
   auto u = make_update(r, c.timestamp);
   CancelRequest routed = c;
   routed.order_id = id;
@@ -563,25 +558,25 @@ void on_cancel(om_actor* self, const CancelRequest& c, answer reply) {
 
 void on_replace(om_actor* self, const ReplaceRequest& rq, answer reply) {
   auto& st = self->state;
-  auto i = st.orders.find(rq.order_id);
-  if (i == st.orders.end() || !is_open(i->second.exec.status)) {
-    OrderUpdate u = i == st.orders.end() ? OrderUpdate{} : make_update(i->second, rq.timestamp);
+  auto* r = st.book.find(rq.order_id);
+  if (!r || !is_open(r->exec.status)) {
+    OrderUpdate u = r ? make_update(*r, rq.timestamp) : OrderUpdate{};
     u.order_id = rq.order_id;
-    u.reason = i == st.orders.end() ? "unknown_order" : "cannot_replace: order is closed";
+    u.reason = r || st.book.retired(rq.order_id) ? "cannot_replace: order is closed"
+                                                  : "unknown_order";
     reply(self, u);
     return;
   }
-  auto why = unavailable(st, i->second.broker);
-  if (why.empty() && i->second.exec.status == OrderStatus::unknown)
+  auto why = unavailable(st, r->broker);
+  if (why.empty() && r->exec.status == OrderStatus::unknown)
     why = "order_unknown: waiting for reconciliation";
   if (!why.empty()) {
-    auto u = make_update(i->second, rq.timestamp);
+    auto u = make_update(*r, rq.timestamp);
     u.reason = why;
     reply(self, u);
     return;
   }
-  journal_route_answer(self, "replace_requested", rq, rq, make_update(i->second, rq.timestamp),
-                       reply);
+  journal_route_answer(self, "replace_requested", rq, rq, make_update(*r, rq.timestamp), reply);
 }
 
 /// Applies one execution once (dedup by execution id), journals it as `event`, then reports
@@ -590,39 +585,24 @@ void on_replace(om_actor* self, const ReplaceRequest& rq, answer reply) {
 bool record_fill(om_actor* self, order_record& r, const Fill& f, std::string event,
                  bool commission_pending = false) {
   auto& st = self->state;
-  if (!st.seen_exec_ids.insert(f.exec_id).second)
+  auto out = st.book.apply_fill(r, f, commission_pending);
+  if (!out.applied)
     return false;
-  if (commission_pending) {
-    st.pending_commissions.emplace(f.exec_id, r.exec.order_id);
+  if (commission_pending)
     event += commission_pending_suffix;
-  }
-  auto executed = r.exec.executed_quantity + f.quantity;
-  auto ev = executed >= r.exec.quantity ? OrderEvent::fill : OrderEvent::partial_fill;
-  if (executed > r.exec.quantity)
-    st.log->error("overfill on {}: executed {} of {}", r.exec.order_id, executed.to_string(),
-                  r.exec.quantity.to_string());
-  auto t = transition(r.exec.status, ev, true);
-  if (!t.ok) // the execution happened at the venue: record it whatever our state says
-    st.log->error("fill {} on {}: {}; recorded anyway", f.exec_id, r.exec.order_id, t.reason);
-  change(st, r, [&] {
-    if (t.ok)
-      r.exec.status = t.status;
-    r.exec.executed_quantity = executed;
-  });
-  r.filled_notional += notional(f.quantity, f.price);
-  r.exec.average_price = div<Price>(r.filled_notional, executed, rounding::half_even);
-  r.exec.commission += f.commission;
-  r.exec.fills.push_back(f);
-  ++st.fill_count;
+  if (out.overfill)
+    st.log->error("overfill on {}: executed {} of {}", r.exec.order_id,
+                  r.exec.executed_quantity.to_string(), r.exec.quantity.to_string());
+  if (!out.step.ok) // the execution happened at the venue: recorded whatever our state says
+    st.log->error("fill {} on {}: {}; recorded anyway", f.exec_id, r.exec.order_id,
+                  out.step.reason);
   Fill fill = f;
   fill.order_id = r.exec.order_id;
   fill.client_order_id = r.exec.client_order_id;
-  auto id = r.exec.order_id;
   auto u = make_update(r, f.timestamp);
-  journal_then(self, event, fill, [=] {
-    auto& rr = self->state.orders.at(id);
-    fan_out_fill(self, rr, fill);
-    fan_out_update(self, rr, u);
+  journal_then(self, event, fill, [=, to = submitter_of(self, r)] {
+    fan_out_fill(self, to, fill);
+    fan_out_update(self, to, u);
   });
   return true;
 }
@@ -631,25 +611,17 @@ bool record_fill(om_actor* self, order_record& r, const Fill& f, std::string eve
 /// booked (the books and risk get the zero-quantity completion; the submitter the order's new
 /// total). Once per exec id: a second completion, or one for a fill not pending, is ignored.
 bool complete_commission(om_actor* self, order_record& r, const std::string& exec_id, Money c) {
-  auto& st = self->state;
-  auto f = std::find_if(r.exec.fills.begin(), r.exec.fills.end(),
-                        [&](const Fill& x) { return x.exec_id == exec_id; });
-  if (f == r.exec.fills.end() || st.pending_commissions.erase(exec_id) == 0)
+  auto completion = self->state.book.complete_commission(r, exec_id, c);
+  if (!completion)
     return false;
-  f->commission = c;
-  r.exec.commission += c;
-  ++st.commissions_completed;
-  Fill completion = commission_completion_of(*f, c);
-  completion.order_id = r.exec.order_id;
-  completion.client_order_id = r.exec.client_order_id;
-  auto id = r.exec.order_id;
-  auto u = make_update(r, completion.timestamp);
-  journal_then(self, std::string{commission_completed_event}, completion, [=] {
-    for (auto name : {names::position_keeper, names::risk_manager})
-      if (auto p = self->state.peer(name))
-        self->send(p, completion);
-    fan_out_update(self, self->state.orders.at(id), u);
-  });
+  auto u = make_update(r, completion->timestamp);
+  journal_then(self, std::string{commission_completed_event}, *completion,
+               [=, to = submitter_of(self, r), completion = *completion] {
+                 for (auto name : {names::position_keeper, names::risk_manager})
+                   if (auto p = self->state.peer(name))
+                     self->send(p, completion);
+                 fan_out_update(self, to, u);
+               });
   return true;
 }
 
@@ -677,10 +649,10 @@ order_record* adopt_leg(om_actor* self, const std::string& id, const OrderUpdate
   OrderLeg leg;
   if (!parse_leg_order_id(id, parent_id, leg))
     return nullptr;
-  auto p = st.orders.find(parent_id);
-  if (p == st.orders.end())
+  auto* p = st.book.find(parent_id);
+  if (!p)
     return nullptr;
-  const auto& parent = p->second;
+  const auto& parent = *p;
   order_record rec;
   // A parent recovered from the journal has no leg prices: the venue's word fills in.
   rec.request = leg_request(parent.request, leg);
@@ -694,36 +666,64 @@ order_record* adopt_leg(om_actor* self, const std::string& id, const OrderUpdate
   if (venue_qty.is_positive())
     rec.request.quantity = venue_qty;
   rec.exec = execution_from(rec.request);
-  rec.submitter = parent.submitter;
+  rec.submitter = st.submitters.acquire(submitter_of(self, parent));
   rec.broker = parent.broker;
-  st.by_client_id.emplace(rec.request.client_order_id, id);
-  auto& r = take(st, id, std::move(rec));
+  auto& r = st.book.take(std::move(rec));
   st.log->info("order {}: its {} leg {} is working at the venue", parent_id, enum_name(leg), id);
   journal_then(self, "accepted", r.request, [] {});
   return &r;
 }
 
-void on_execution_report(om_actor* self, const ExecutionReport& rep) {
+/// A fill of an order that closed and left the book (it crossed its cancel in flight, or
+/// reconciliation found it): booked once to the positions, risk and the journal, where the
+/// order's other records are. Its strategy hears of it as a subscriber only.
+void book_retired_fill(om_actor* self, const Fill& f, const char* event) {
   auto& st = self->state;
-  auto i = st.orders.find(rep.update.order_id);
-  if (i == st.orders.end() && adopt_leg(self, rep.update.order_id, rep.update))
-    i = st.orders.find(rep.update.order_id);
-  if (i == st.orders.end()) {
-    st.log->error("execution report for unknown order {} ({})", rep.update.order_id,
-                  enum_name(rep.event));
+  if (!st.book.take_retired_fill(f)) {
+    st.log->debug("fill {} of retired order {} ignored: seen before", f.exec_id, f.order_id);
     return;
   }
-  auto& r = i->second;
-  venue_answered(st, r);
+  st.log->warn("fill {} of {} ({} {} at {}), an order that closed and left the book: booked",
+               f.exec_id, f.order_id, f.quantity.to_string(), f.ticker, f.price.to_string());
+  journal_then(self, event, f, [=] { fan_out_fill(self, caf::actor{}, f); });
+}
+
+/// A venue's word on an order the book no longer holds: only an execution still matters.
+void on_retired_order_report(om_actor* self, const ExecutionReport& rep) {
+  bool execution = rep.event == OrderEvent::fill || rep.event == OrderEvent::partial_fill;
+  if (!execution || is_commission_completion(rep)) {
+    self->state.log->debug("{} on {} ignored: the order closed and left the book",
+                           enum_name(rep.event), rep.update.order_id);
+    return;
+  }
+  Fill f = rep.fill;
+  f.order_id = rep.update.order_id;
+  book_retired_fill(self, f, "fill");
+}
+
+void on_execution_report(om_actor* self, const ExecutionReport& rep) {
+  auto& st = self->state;
+  auto* found = st.book.find(rep.update.order_id);
+  if (!found)
+    found = adopt_leg(self, rep.update.order_id, rep.update);
+  if (!found) {
+    if (st.book.retired(rep.update.order_id))
+      on_retired_order_report(self, rep);
+    else
+      st.log->error("execution report for unknown order {} ({})", rep.update.order_id,
+                    enum_name(rep.event));
+    return;
+  }
+  auto& r = *found;
+  st.book.venue_answered(r);
   if (rep.event == OrderEvent::lose) {
     // The answer was lost: only the venue can tell what happened, so ask it.
     auto t = transition(r.exec.status, OrderEvent::lose);
     if (t.ok && r.exec.status != OrderStatus::unknown) {
-      change(st, r, [&] { r.exec.status = t.status; });
+      st.book.change(r, [&] { r.exec.status = t.status; });
       auto u = make_update(r, rep.update.timestamp);
       u.reason = rep.update.reason;
-      auto id = r.exec.order_id;
-      journal_then(self, "unknown", u, [=] { fan_out_update(self, self->state.orders.at(id), u); });
+      journal_then(self, "unknown", u, [=, to = submitter_of(self, r)] { fan_out_update(self, to, u); });
     }
     reconcile_broker(self, r.broker.empty() ? st.opts.broker_name : r.broker);
     return;
@@ -735,7 +735,7 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
   const char* journal_event = "";
   if (rep.event == OrderEvent::replace) {
     // In-place amendment at the venue: same id, new quantity/prices.
-    change(st, r, [&] {
+    st.book.change(r, [&] {
       r.exec.quantity = rep.update.executed_quantity + rep.update.leaves_quantity;
     });
     journal_event = "replaced";
@@ -748,7 +748,7 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
       st.log->log(level, "{} on {}: {}", enum_name(rep.event), r.exec.order_id, t.reason);
       return;
     }
-    change(st, r, [&] { r.exec.status = t.status; });
+    st.book.change(r, [&] { r.exec.status = t.status; });
     switch (rep.event) {
       case OrderEvent::accept: journal_event = "acknowledged"; break;
       case OrderEvent::reject:
@@ -770,12 +770,11 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
       default: journal_event = "updated"; break;
     }
   }
-  auto id = r.exec.order_id;
   auto u = make_update(r, rep.update.timestamp);
   if (rep.event == OrderEvent::cancel_reject)
     u.reason = rep.update.reason;
-  journal_then(self, journal_event, u, [=] {
-    fan_out_update(self, self->state.orders.at(id), u);
+  journal_then(self, journal_event, u, [=, to = submitter_of(self, r)] {
+    fan_out_update(self, to, u);
   });
 }
 
@@ -785,23 +784,22 @@ void lose_in_flight(om_actor* self, const std::string& broker, const std::string
                     int64_t older_than_ns = 0) {
   auto& st = self->state;
   auto now = st.wall.now();
-  std::vector<std::string> ids{st.awaiting.begin(), st.awaiting.end()};
+  std::vector<std::string> ids{st.book.awaiting().begin(), st.book.awaiting().end()};
   std::sort(ids.begin(), ids.end()); // the same journal order in every run
   for (auto& id : ids) {
-    auto& r = st.orders.at(id);
+    auto& r = *st.book.find(id);
     if (!is_open(r.exec.status) || r.broker != broker)
       continue;
     if (older_than_ns > 0 && now - r.awaiting_since < older_than_ns)
       continue;
-    venue_answered(st, r);
+    st.book.venue_answered(r);
     auto t = transition(r.exec.status, OrderEvent::lose);
     if (!t.ok || r.exec.status == OrderStatus::unknown)
       continue;
-    change(st, r, [&] { r.exec.status = t.status; });
+    st.book.change(r, [&] { r.exec.status = t.status; });
     auto u = make_update(r, st.wall.now());
     u.reason = "outcome unknown: " + why;
-    auto oid = id;
-    journal_then(self, "unknown", u, [=] { fan_out_update(self, self->state.orders.at(oid), u); });
+    journal_then(self, "unknown", u, [=, to = submitter_of(self, r)] { fan_out_update(self, to, u); });
   }
 }
 
@@ -811,29 +809,28 @@ void apply_found(om_actor* self, order_record& r, OrderEvent ev, const std::stri
   auto t = transition(r.exec.status, ev, r.exec.executed_quantity.is_positive());
   if (!t.ok || t.status == r.exec.status)
     return;
-  change(self->state, r, [&] { r.exec.status = t.status; });
+  self->state.book.change(r, [&] { r.exec.status = t.status; });
   if (!reason.empty())
     r.exec.reason = reason;
   if (ev == OrderEvent::reject)
     count_reject(self, reason);
   auto u = make_update(r, ts);
-  auto id = r.exec.order_id;
   const char* event = ev == OrderEvent::accept   ? "acknowledged"
                       : ev == OrderEvent::reject ? "rejected"
                       : ev == OrderEvent::cancel ? "canceled"
                       : ev == OrderEvent::expire ? "expired"
                                                  : "updated";
-  journal_then(self, event, u, [=] { fan_out_update(self, self->state.orders.at(id), u); });
+  journal_then(self, event, u, [=, to = submitter_of(self, r)] { fan_out_update(self, to, u); });
 }
 
 /// A fill the venue has and the engine does not: journaled as found by reconciliation,
 /// applied once (dedup by execution id), reported like any fill.
 void apply_found_fill(om_actor* self, order_record& r, const Fill& f) {
   auto& st = self->state;
-  if (st.seen_exec_ids.count(f.exec_id)) {
+  if (st.book.seen(f.exec_id)) {
     // The venue answers only fills whose commission it knows: one still pending here is
     // completed by it (the live completion may have been lost with a connection).
-    if (st.pending_commissions.count(f.exec_id))
+    if (st.book.commission_pending(f.exec_id))
       complete_commission(self, r, f.exec_id, f.commission);
     return;
   }
@@ -871,32 +868,34 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
   };
   // Fills first, so final statuses follow from them.
   for (auto& f : v.fills) {
-    auto i = st.orders.find(f.order_id);
-    if (i == st.orders.end()) {
+    auto* r = st.book.find(f.order_id);
+    if (!r && st.book.retired(f.order_id)) {
+      book_retired_fill(self, f, "fill_reconciled");
+      continue;
+    }
+    if (!r) {
       OrderUpdate seen;
       seen.ticker = f.ticker;
       seen.side = f.side;
       seen.timestamp = f.timestamp;
-      if (adopt_leg(self, f.order_id, seen))
-        i = st.orders.find(f.order_id);
+      r = adopt_leg(self, f.order_id, seen);
     }
-    if (i != st.orders.end())
-      apply_found_fill(self, i->second, f);
+    if (r)
+      apply_found_fill(self, *r, f);
   }
   std::set<std::string> open_there;
   for (auto& e : v.open) {
     open_there.insert(e.order_id);
-    auto i = st.orders.find(e.order_id);
-    if (i == st.orders.end()) {
+    auto* found = st.book.find(e.order_id);
+    if (!found) {
       OrderUpdate seen;
       seen.ticker = e.ticker;
       seen.side = e.side;
       seen.leaves_quantity = e.quantity;
       seen.timestamp = e.timestamp;
-      if (adopt_leg(self, e.order_id, seen))
-        i = st.orders.find(e.order_id);
+      found = adopt_leg(self, e.order_id, seen);
     }
-    if (i == st.orders.end()) {
+    if (!found) {
       // Open at the venue, unknown here: adopted, marked external.
       order_record rec;
       rec.exec = e;
@@ -907,18 +906,16 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
       rec.request = request_from(rec.exec);
       rec.broker = broker;
       auto id = e.order_id;
-      take(st, id, std::move(rec));
-      if (!e.client_order_id.empty())
-        st.by_client_id.emplace(e.client_order_id, id);
+      auto& adopted = st.book.take(std::move(rec));
       ++st.reconciliation["orders_adopted"];
       st.log->warn("reconciliation: order {} ({} {}) is open at {} but was not sent by this "
                    "engine: adopted as external",
                    id, e.ticker, e.quantity.to_string(), broker);
-      journal_then(self, "accepted", st.orders.at(id).request, [] {});
-      fills_of(st.orders.at(id), e.fills);
+      journal_then(self, "accepted", adopted.request, [] {});
+      fills_of(adopted, e.fills);
       continue;
     }
-    auto& r = i->second;
+    auto& r = *found;
     fills_of(r, e.fills);
     if (r.exec.status == OrderStatus::unknown) {
       apply_found(self, r, OrderEvent::accept, "", now);
@@ -926,9 +923,9 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
     }
   }
   // Engine-open orders the venue no longer has open: closed with the venue's final status.
-  for (auto& [id, r] : st.orders) {
+  st.book.for_each([&](const std::string& id, order_record& r) {
     if (r.broker != broker || !is_open(r.exec.status) || open_there.count(id))
-      continue;
+      return;
     bool was_unknown = r.exec.status == OrderStatus::unknown;
     auto a = v.asked.find(id);
     if (a != v.asked.end() && !a->second.order_id.empty()) {
@@ -951,7 +948,7 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
           // Open there after all (it opened between the two answers): leave it open.
           if (was_unknown)
             apply_found(self, r, OrderEvent::accept, "", now);
-          continue;
+          return;
       }
     } else if (r.exec.executed_quantity.is_positive()) {
       apply_found(self, r, OrderEvent::cancel, "reconciled: not open at " + broker, now);
@@ -964,14 +961,10 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
     if (was_unknown)
       ++st.reconciliation["unknown_resolved"];
     ++st.reconciliation["orders_closed"];
-  }
+  });
   // Positions: after every fill is applied they must agree; never invent a fill to make them.
   if (!v.positions.empty() || route.supervised) {
-    std::map<std::string, Quantity> ours;
-    for (auto& [id, r] : st.orders)
-      if (r.broker == broker)
-        for (auto& f : r.exec.fills)
-          ours[f.ticker] += side_sign(f.side) > 0 ? f.quantity : -f.quantity;
+    auto ours = st.book.net_position(broker); // retired orders' fills included
     std::map<std::string, Quantity> theirs;
     for (auto& p : v.positions)
       theirs[p.ticker] = p.quantity;
@@ -995,16 +988,12 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
   auto kept = std::move(route.kept_cancels);
   route.kept_cancels.clear();
   for (auto& c : kept) {
-    auto i = st.orders.find(c.order_id);
-    if (i == st.orders.end() || !is_open(i->second.exec.status))
+    auto* r = st.book.find(c.order_id);
+    if (!r || !is_open(r->exec.status))
       continue;
-    if (i->second.exec.status != OrderStatus::pending_cancel) {
-      auto t = transition(i->second.exec.status, OrderEvent::cancel_request,
-                          i->second.exec.executed_quantity.is_positive());
-      if (t.ok)
-        change(st, i->second, [&] { i->second.exec.status = t.status; });
-    }
-    await_venue(st, i->first, i->second);
+    if (r->exec.status != OrderStatus::pending_cancel)
+      st.book.step(*r, OrderEvent::cancel_request);
+    st.book.await_venue(*r, st.wall.now());
     if (auto b = st.opts.directory->get(broker))
       self->send(b, c);
   }
@@ -1049,17 +1038,11 @@ void reconcile_broker(om_actor* self, const std::string& broker) {
   route.reconciling = true;
   // Fills since the oldest order still open here (a lost fill belongs to one of them) or the
   // oldest fill still waiting for its commission (the answer completes it).
-  timestamp_ns since = INT64_MAX;
-  for (auto& [id, r] : st.orders)
+  timestamp_ns since = st.book.oldest_pending_commission(broker);
+  st.book.for_each([&](const std::string&, order_record& r) {
     if (r.broker == broker && is_open(r.exec.status))
       since = std::min(since, r.exec.timestamp);
-  for (auto& [exec_id, oid] : st.pending_commissions) {
-    auto& r = st.orders.at(oid);
-    if (r.broker == broker)
-      for (auto& f : r.exec.fills)
-        if (f.exec_id == exec_id)
-          since = std::min(since, f.timestamp);
-  }
+  });
   if (since == INT64_MAX)
     since = 0;
   auto view = std::make_shared<venue_view>();
@@ -1084,9 +1067,10 @@ void reconcile_broker(om_actor* self, const std::string& broker) {
           there.insert(e.order_id);
         // Each engine-open order the venue does not list: asked by its client order id.
         std::vector<std::string> missing;
-        for (auto& [id, r] : self->state.orders)
+        self->state.book.for_each([&](const std::string& id, order_record& r) {
           if (r.broker == broker && is_open(r.exec.status) && !there.count(id))
             missing.push_back(id);
+        });
         // A rate-limited venue (Alpaca: 200 requests a minute) answers them one after another:
         // the base timeout plus a second for each, or a large reconciliation never completes.
         auto get_timeout = timeout + std::chrono::seconds(missing.size());
@@ -1150,8 +1134,8 @@ void check_timeouts(om_actor* self) {
   expire(st.journal_records, now - journal_timeout_ns,
          "journal_failure: no answer from the trade logger within 30 s");
   std::set<std::string> late;
-  for (auto& id : st.awaiting) {
-    auto& r = st.orders.at(id);
+  for (auto& id : st.book.awaiting()) {
+    auto& r = *st.book.find(id);
     auto i = st.opts.answer_timeout_ms.find(r.broker);
     int64_t limit = (i == st.opts.answer_timeout_ms.end() ? st.opts.default_answer_timeout_ms
                                                             : i->second) * 1'000'000;
@@ -1166,22 +1150,16 @@ void check_timeouts(om_actor* self) {
     if (unavailable(st, b).empty())
       reconcile_broker(self, b);
   }
+  // Closed orders past the recent bound leave the book (their journal keeps them).
+  st.book.retire([&](const order_record& r) { st.submitters.release(r.submitter); });
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
 }
 
 OrderStats compute_stats(const order_manager_state& st) {
   OrderStats s;
-  s.submitted = static_cast<int64_t>(st.orders.size());
-  st.tally.fill_in(s);
-  s.fills = st.fill_count;
   for (auto& [kind, n] : st.reconciliation)
     s.reconciliation.push_back(ReasonCount{kind, n});
-  // Fills whose commission is still unknown (now), and completions applied (ever).
-  if (!st.pending_commissions.empty() || st.commissions_completed > 0) {
-    s.reconciliation.push_back(
-      ReasonCount{"commissions_pending", static_cast<int64_t>(st.pending_commissions.size())});
-    s.reconciliation.push_back(ReasonCount{"commissions_completed", st.commissions_completed});
-  }
+  st.book.fill_in(s);
   for (auto& [name, route] : st.brokers)
     if (route.supervised)
       s.brokers.push_back(route.status);
@@ -1194,29 +1172,11 @@ OrderStats compute_stats(const order_manager_state& st) {
 /// Takes the orders the journal recovered back into the books.
 void restore(om_actor* self) {
   auto& st = self->state;
-  for (auto& e : st.opts.recovered) {
-    order_record r;
-    r.exec = e;
-    r.request = request_from(e);
-    for (auto& f : e.fills) {
-      r.filled_notional += notional(f.quantity, f.price);
-      st.seen_exec_ids.insert(f.exec_id);
-      ++st.fill_count;
-    }
-    if (is_open(e.status))
-      st.ready = false;
-    if (!e.client_order_id.empty())
-      st.by_client_id.emplace(e.client_order_id, e.order_id);
-    r.broker = st.opts.broker_name; // the journal keeps no route: the default broker's
-    take(st, e.order_id, std::move(r));
-  }
+  // The journal keeps no route: the default broker's.
+  if (st.book.restore(std::move(st.opts.recovered), st.opts.commissions_pending,
+                      st.opts.broker_name) > 0)
+    st.ready = false;
   st.opts.recovered.clear();
-  std::unordered_set<std::string> pending(st.opts.commissions_pending.begin(),
-                                          st.opts.commissions_pending.end());
-  for (auto& [id, r] : st.orders)
-    for (auto& f : r.exec.fills)
-      if (pending.count(f.exec_id))
-        st.pending_commissions.emplace(f.exec_id, id);
 }
 
 /// Open orders the journal remembers but the venue does not know were lost
@@ -1228,16 +1188,15 @@ void reconcile(om_actor* self, const std::vector<OrderExecution>& at_venue) {
   for (auto& e : at_venue)
     known.insert(e.order_id);
   size_t canceled = 0;
-  for (auto& [id, r] : st.orders) {
+  st.book.for_each([&](const std::string& id, order_record& r) {
     if (!is_open(r.exec.status) || known.count(id))
-      continue;
-    change(st, r, [&] { r.exec.status = OrderStatus::canceled; });
+      return;
+    st.book.change(r, [&] { r.exec.status = OrderStatus::canceled; });
     r.exec.reason = "reconciled: not open at the broker after restart";
     ++canceled;
     auto u = make_update(r, r.exec.timestamp);
-    auto oid = id;
-    journal_then(self, "canceled", u, [=] { fan_out_update(self, self->state.orders.at(oid), u); });
-  }
+    journal_then(self, "canceled", u, [=, to = submitter_of(self, r)] { fan_out_update(self, to, u); });
+  });
   st.ready = true;
   st.log->warn("reconciled recovered orders with the broker: {} open there, {} canceled here",
                at_venue.size(), canceled);
@@ -1245,7 +1204,8 @@ void reconcile(om_actor* self, const std::vector<OrderExecution>& at_venue) {
 
 caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
   self->state.opts = std::move(opts);
-  self->state.next_id = self->state.opts.first_id;
+  self->state.book = order_book{self->state.opts.id_prefix, self->state.opts.first_id,
+                                self->state.opts.max_recent_closed_orders};
   self->state.log = logger("order_manager");
   restore(self);
   for (auto& b : self->state.opts.supervised) {
@@ -1348,34 +1308,15 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
       return rp;
     },
     [=](get_atom, const std::string& order_id) -> OrderExecution {
-      auto i = self->state.orders.find(order_id);
-      if (i == self->state.orders.end()) {
-        auto j = self->state.by_client_id.find(order_id);
-        if (j == self->state.by_client_id.end())
-          return OrderExecution{};
-        i = self->state.orders.find(j->second);
-      }
-      return i->second.exec;
+      auto* r = self->state.book.find_any(order_id);
+      return r ? r->exec : OrderExecution{};
     },
     [=](orders_atom) -> std::vector<OrderExecution> {
-      std::vector<OrderExecution> out;
-      for (auto& [id, r] : self->state.orders)
-        if (is_open(r.exec.status))
-          out.push_back(r.exec);
-      std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.order_id < b.order_id; });
-      return out;
+      return self->state.book.executions(false);
     },
     [=](orders_atom, bool include_closed) -> std::vector<OrderExecution> {
-      // The operator's view (HTTP API): every order, closed ones too, in id order.
-      std::vector<OrderExecution> out;
-      for (auto& [id, r] : self->state.orders)
-        if (include_closed || is_open(r.exec.status))
-          out.push_back(r.exec);
-      std::sort(out.begin(), out.end(), [](auto& a, auto& b) {
-        return a.order_id.size() != b.order_id.size() ? a.order_id.size() < b.order_id.size()
-                                                      : a.order_id < b.order_id;
-      });
-      return out;
+      // The operator's view (HTTP API): open orders and the recent closed ones, in id order.
+      return self->state.book.executions(include_closed);
     },
     [=](stats_atom) -> OrderStats { return compute_stats(self->state); },
     [=](start_atom) -> caf::result<bool> {

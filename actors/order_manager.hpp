@@ -65,6 +65,9 @@ struct order_manager_options {
   int64_t default_answer_timeout_ms = 10000;
   size_t max_kept_cancels = 100000; // cancels kept per broker while it is away
   size_t max_queued_orders = 0;     // admission control bound (0: off)
+  /// Closed orders kept in memory for the API and idempotent resubmission (the journal keeps
+  /// all): past this many, the oldest leave each second (actors/orders/order_book.hpp).
+  size_t max_recent_closed_orders = 100000;
   std::vector<std::string> supervised; // brokers whose supervisor publishes BrokerStatus
   /// fallback_to_simulator (simulation and paper modes only): while a broker is down, its new
   /// orders go to this simulator instead (broker name -> simulator name), said on every switch.

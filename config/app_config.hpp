@@ -97,6 +97,7 @@ struct execution_config {
   /// order manager (its mailbox plus orders waiting for risk or the journal) is refused
   /// `overloaded` at once, so throughput stays at capacity instead of collapsing. 0: off.
   int64_t max_queued_orders = 20000;
+  int64_t recent_closed_orders = 100000; // closed orders the order manager keeps in memory
 };
 
 /// One synthetic instrument: a seeded geometric Brownian motion.

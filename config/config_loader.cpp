@@ -290,7 +290,8 @@ void read_execution(const entry& f, execution_config& e) {
         "cancel_delay_ms", "commission_rate", "min_commission", "participation_rate",
         "reject_outside_session", "seed", "max_position_size", "max_order_size",
         "max_daily_trades", "max_orders_per_second", "price_collar", "stop_loss_pct",
-        "take_profit_pct", "trading_state", "broker", "brokers", "max_queued_orders"});
+        "take_profit_pct", "trading_state", "broker", "brokers", "max_queued_orders",
+         "recent_closed_orders"});
   auto& sim = e.simulator;
   auto& risk = e.risk.limits;
   if (auto x = s.get("mode"))
@@ -335,6 +336,8 @@ void read_execution(const entry& f, execution_config& e) {
     risk.trading_state = read_enum<TradingState>(*x);
   if (auto x = s.get("max_queued_orders"))
     e.max_queued_orders = read_int(*x, between<int64_t>(0, 100'000'000));
+  if (auto x = s.get("recent_closed_orders"))
+    e.recent_closed_orders = read_int(*x, between<int64_t>(0, 100'000'000));
   if (s.get("broker") && s.get("brokers"))
     s.get("brokers")->fail("give either broker (one) or brokers (a list), not both");
   if (auto x = s.get("brokers")) {

@@ -195,6 +195,7 @@ void engine_node::start() {
     }
     om.fallback = fallback;
     om.max_queued_orders = static_cast<size_t>(cfg.execution.max_queued_orders);
+    om.max_recent_closed_orders = static_cast<size_t>(cfg.execution.recent_closed_orders);
     if (cfg.http.enabled)
       om.tap = m.events_tap = std::make_shared<http::event_tap>();
     m.add(names::order_manager, spawn_order_manager(m.sys, om));

@@ -2,6 +2,7 @@
 #include "nodes/html_report.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -10,7 +11,9 @@
 
 #include "actors/actor_directory.hpp"
 #include "actors/clock/iso8601.hpp"
+#include "actors/journal/journal_recovery.hpp"
 #include "config/config_loader.hpp"
+#include "config/logging.hpp"
 #include "messages/type_ids.hpp"
 #include "nodes/http/http_service.hpp"
 
@@ -79,6 +82,19 @@ void run_recorder::sample(engine_node& node) {
 }
 
 void run_recorder::collect_orders(engine_node& node) {
+  // Every order of the journal (the order manager keeps only the recent closed ones).
+  const auto& dir = node.config().journal.dir;
+  std::error_code ec;
+  if (!dir.empty() && std::filesystem::is_directory(dir, ec)) {
+    try {
+      orders_ = recover_journal(dir, false).orders;
+      return;
+    } catch (const std::exception& e) {
+      logger("report")->warn("HTML report: cannot read the journal in {} ({}): it shows the "
+                             "orders the order manager holds",
+                             dir, e.what());
+    }
+  }
   auto om = node.directory()->get(names::order_manager);
   if (!om)
     return;

@@ -11,7 +11,7 @@ namespace engine {
 /// The status line, /status, /metrics and the report ask for the counts every second or so:
 /// walking every order the run ever took made each ask cost more as the run went on (30 ms on
 /// the order manager's thread at 300,000 orders). Each order's contribution leaves the tally
-/// before it changes and joins it after (order_manager's `change`), so an ask is O(1).
+/// before it changes and joins it after (order_book::change), so an ask is O(1).
 struct order_tally {
   int64_t filled = 0, partially_filled = 0, canceled = 0, rejected = 0, expired = 0;
   int64_t open = 0, unknown = 0;

@@ -1,0 +1,253 @@
+// The order manager's book: ids, idempotency, state transitions and fill arithmetic, no actors.
+#include "actors/orders/order_book.hpp"
+
+#include <algorithm>
+#include <climits>
+
+#include "messages/commission_completion.hpp"
+
+namespace engine {
+
+namespace {
+
+uint64_t hash_of(const std::string& s) { return std::hash<std::string>{}(s); }
+
+/// <prefix>-<n> ids sort by n: shorter first, then by text.
+bool id_less(const std::string& a, const std::string& b) {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+} // namespace
+
+order_book::order_book(std::string id_prefix, uint64_t first_id, size_t max_recent_closed)
+  : id_prefix_(std::move(id_prefix)), next_id_(first_id), max_recent_closed_(max_recent_closed) {
+}
+
+std::string order_book::next_order_id() {
+  return id_prefix_ + "-" + std::to_string(next_id_++);
+}
+
+order_record* order_book::by_client_id(const std::string& client_order_id) {
+  auto i = by_client_id_.find(client_order_id);
+  return i == by_client_id_.end() ? nullptr : find(i->second);
+}
+
+bool order_book::client_id_retired(const std::string& client_order_id) const {
+  return !retired_client_ids_.empty() && retired_client_ids_.count(hash_of(client_order_id));
+}
+
+bool order_book::retired(const std::string& order_id) const {
+  return !retired_ids_.empty() && retired_ids_.count(hash_of(order_id));
+}
+
+void order_book::index_client_id(const order_record& r) {
+  if (!r.exec.client_order_id.empty())
+    by_client_id_.emplace(r.exec.client_order_id, r.exec.order_id);
+}
+
+order_record& order_book::take(order_record rec) {
+  auto id = rec.exec.order_id;
+  auto [i, inserted] = orders_.emplace(std::move(id), std::move(rec));
+  if (inserted) {
+    ++taken_;
+    tally_.add(i->second.exec);
+    index_client_id(i->second);
+    if (!is_open(i->second.exec.status))
+      closed_.push_back({i->first, epoch_});
+  }
+  return i->second;
+}
+
+order_record* order_book::find(const std::string& order_id) {
+  auto i = orders_.find(order_id);
+  return i == orders_.end() ? nullptr : &i->second;
+}
+
+order_record* order_book::find_any(const std::string& id) {
+  if (auto* r = find(id))
+    return r;
+  return by_client_id(id);
+}
+
+std::vector<OrderExecution> order_book::executions(bool include_closed) const {
+  std::vector<OrderExecution> out;
+  for (auto& [id, r] : orders_)
+    if (include_closed || is_open(r.exec.status))
+      out.push_back(r.exec);
+  std::sort(out.begin(), out.end(),
+            [](auto& a, auto& b) { return id_less(a.order_id, b.order_id); });
+  return out;
+}
+
+transition_result order_book::step(order_record& r, OrderEvent ev) {
+  auto t = transition(r.exec.status, ev, r.exec.executed_quantity.is_positive());
+  if (t.ok && t.status != r.exec.status)
+    change(r, [&] { r.exec.status = t.status; });
+  return t;
+}
+
+fill_outcome order_book::apply_fill(order_record& r, const Fill& f, bool commission_pending) {
+  fill_outcome out;
+  if (!seen_exec_ids_.insert(f.exec_id).second)
+    return out;
+  out.applied = true;
+  if (commission_pending)
+    pending_commissions_.emplace(f.exec_id, r.exec.order_id);
+  auto executed = r.exec.executed_quantity + f.quantity;
+  out.overfill = executed > r.exec.quantity;
+  auto ev = executed >= r.exec.quantity ? OrderEvent::fill : OrderEvent::partial_fill;
+  out.step = transition(r.exec.status, ev, true);
+  change(r, [&] {
+    if (out.step.ok)
+      r.exec.status = out.step.status;
+    r.exec.executed_quantity = executed;
+  });
+  r.filled_notional += notional(f.quantity, f.price);
+  r.exec.average_price = div<Price>(r.filled_notional, executed, rounding::half_even);
+  r.exec.commission += f.commission;
+  r.exec.fills.push_back(f);
+  auto& net = net_[r.broker][f.ticker];
+  net += side_sign(f.side) > 0 ? f.quantity : -f.quantity;
+  ++fills_;
+  return out;
+}
+
+bool order_book::take_retired_fill(const Fill& f) {
+  auto o = retired_ids_.find(hash_of(f.order_id));
+  if (o == retired_ids_.end() || !retired_exec_ids_.insert(hash_of(f.exec_id)).second)
+    return false;
+  auto& net = net_[broker_names_[o->second]][f.ticker];
+  net += side_sign(f.side) > 0 ? f.quantity : -f.quantity;
+  ++fills_;
+  return true;
+}
+
+std::optional<Fill> order_book::complete_commission(order_record& r, const std::string& exec_id,
+                                                    Money c) {
+  auto f = std::find_if(r.exec.fills.begin(), r.exec.fills.end(),
+                        [&](const Fill& x) { return x.exec_id == exec_id; });
+  if (f == r.exec.fills.end() || pending_commissions_.erase(exec_id) == 0)
+    return std::nullopt;
+  f->commission = c;
+  r.exec.commission += c;
+  ++commissions_completed_;
+  Fill completion = commission_completion_of(*f, c);
+  completion.order_id = r.exec.order_id;
+  completion.client_order_id = r.exec.client_order_id;
+  return completion;
+}
+
+timestamp_ns order_book::oldest_pending_commission(const std::string& broker) {
+  timestamp_ns since = INT64_MAX;
+  for (auto& [exec_id, oid] : pending_commissions_) {
+    auto* r = find(oid);
+    if (!r || r->broker != broker)
+      continue;
+    for (auto& f : r->exec.fills)
+      if (f.exec_id == exec_id)
+        since = std::min(since, f.timestamp);
+  }
+  return since;
+}
+
+void order_book::await_venue(order_record& r, int64_t now_ns) {
+  r.awaiting_since = now_ns;
+  awaiting_.insert(r.exec.order_id);
+}
+
+void order_book::venue_answered(order_record& r) {
+  if (r.awaiting_since == 0)
+    return;
+  r.awaiting_since = 0;
+  awaiting_.erase(r.exec.order_id);
+}
+
+size_t order_book::restore(std::vector<OrderExecution> recovered,
+                           const std::vector<std::string>& commissions_pending,
+                           const std::string& broker) {
+  std::unordered_set<std::string> pending(commissions_pending.begin(), commissions_pending.end());
+  size_t open = 0;
+  for (auto& e : recovered) {
+    order_record r;
+    r.request = request_from(e);
+    r.broker = broker;
+    for (auto& f : e.fills) {
+      r.filled_notional += notional(f.quantity, f.price);
+      seen_exec_ids_.insert(f.exec_id);
+      if (pending.count(f.exec_id))
+        pending_commissions_.emplace(f.exec_id, e.order_id);
+      auto& net = net_[broker][f.ticker];
+      net += side_sign(f.side) > 0 ? f.quantity : -f.quantity;
+      ++fills_;
+    }
+    if (is_open(e.status))
+      ++open;
+    r.exec = std::move(e);
+    take(std::move(r));
+  }
+  return open;
+}
+
+void order_book::fill_in(OrderStats& s) const {
+  s.submitted = taken_;
+  tally_.fill_in(s);
+  s.fills = fills_;
+  // Fills whose commission is still unknown (now), and completions applied (ever).
+  if (!pending_commissions_.empty() || commissions_completed_ > 0) {
+    s.reconciliation.push_back(
+      ReasonCount{"commissions_pending", static_cast<int64_t>(pending_commissions_.size())});
+    s.reconciliation.push_back(ReasonCount{"commissions_completed", commissions_completed_});
+  }
+}
+
+void order_book::forget(const std::string& order_id) {
+  auto i = orders_.find(order_id);
+  auto& r = i->second;
+  auto b = std::find(broker_names_.begin(), broker_names_.end(), r.broker);
+  if (b == broker_names_.end())
+    b = broker_names_.insert(b, r.broker);
+  retired_ids_[hash_of(order_id)] = static_cast<uint32_t>(b - broker_names_.begin());
+  if (!r.exec.client_order_id.empty()) {
+    auto c = by_client_id_.find(r.exec.client_order_id);
+    if (c != by_client_id_.end() && c->second == order_id) {
+      retired_client_ids_.insert(hash_of(r.exec.client_order_id));
+      by_client_id_.erase(c);
+    }
+  }
+  for (auto& f : r.exec.fills) {
+    retired_exec_ids_.insert(hash_of(f.exec_id));
+    seen_exec_ids_.erase(f.exec_id);
+  }
+  venue_answered(r);
+  // Its counts stay in the tally: the run's totals include it.
+  orders_.erase(i);
+}
+
+size_t order_book::retire(const std::function<void(const order_record&)>& leaving) {
+  size_t left = 0;
+  // Each is looked at once per call: one with a pending commission goes to the back.
+  for (size_t n = closed_.size(); n > 0 && closed_.size() > max_recent_closed_; --n) {
+    if (closed_.front().epoch >= epoch_)
+      break; // closed since the last call: not yet
+    auto c = std::move(closed_.front());
+    closed_.pop_front();
+    auto* r = find(c.id);
+    if (!r || is_open(r->exec.status))
+      continue; // gone, or open again (it joins again when it closes)
+    bool pending = std::any_of(r->exec.fills.begin(), r->exec.fills.end(), [&](const Fill& f) {
+      return pending_commissions_.count(f.exec_id) > 0;
+    });
+    if (pending) {
+      closed_.push_back(std::move(c));
+      continue;
+    }
+    if (leaving)
+      leaving(*r);
+    forget(c.id);
+    ++left;
+  }
+  ++epoch_;
+  return left;
+}
+
+} // namespace engine

@@ -1,0 +1,166 @@
+// The order manager's book: ids, idempotency, state transitions and fill arithmetic, no actors.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "actors/orders/order_tally.hpp"
+#include "messages/order_state_machine.hpp"
+#include "messages/orders.hpp"
+
+namespace engine {
+
+/// One order the book holds.
+struct order_record {
+  OrderRequest request;  // as accepted (and as routed to the venue)
+  OrderExecution exec;   // its state now, with its fills
+  uint32_t submitter = 0; // the actor's index of who gets its updates (0: nobody)
+  Money filled_notional;  // exact sum of qty x price, for the average price
+  std::string broker;     // where it was routed
+  int64_t awaiting_since = 0; // wall ns a submit/cancel/replace was sent, unanswered; 0: none
+};
+
+/// What applying one execution did.
+struct fill_outcome {
+  bool applied = false;  // false: its exec id was seen before, nothing changed
+  bool overfill = false; // it took the executed quantity past the order's
+  transition_result step; // the status change; not ok: the fill was booked anyway
+};
+
+/// The books of the order manager, a plain class so that its arithmetic is tested without
+/// actors. It holds every open order and the most recent closed ones: a closed order leaves
+/// when more than `max_recent_closed` orders closed after it (it stays in the journal), unless
+/// a commission of its fills is still pending. What is kept of it is three 64-bit hashes: of
+/// its order id, of its client order id (a resubmission is still refused, never taken as a
+/// second order) and of its exec ids (a late fill that crossed its cancel is booked once).
+class order_book {
+public:
+  order_book(std::string id_prefix, uint64_t first_id, size_t max_recent_closed);
+
+  // --- ids and idempotency ---------------------------------------------------------------
+  /// The next order id, <prefix>-<n>.
+  std::string next_order_id();
+  /// The order this client order id names, while the book holds it.
+  order_record* by_client_id(const std::string& client_order_id);
+  /// True when the client order id was used by an order that finished and left the book.
+  bool client_id_retired(const std::string& client_order_id) const;
+
+  // --- holding ---------------------------------------------------------------------------
+  /// Takes a new record under its exec.order_id (and indexes its client order id). An id the
+  /// book already holds keeps its record, which is returned.
+  order_record& take(order_record rec);
+  order_record* find(const std::string& order_id);
+  /// By order id, else by client order id.
+  order_record* find_any(const std::string& id);
+  size_t held() const { return orders_.size(); }
+
+  /// Every held record, in no order. `f(const std::string& id, order_record&)`. `f` may change
+  /// records (through change()), not take new ones.
+  template <class F>
+  void for_each(F&& f) {
+    for (auto& [id, r] : orders_)
+      f(id, r);
+  }
+
+  /// Held orders' states in id order (numeric order for <prefix>-<n> ids): the open ones, or
+  /// the closed ones still held too.
+  std::vector<OrderExecution> executions(bool include_closed) const;
+
+  // --- state -----------------------------------------------------------------------------
+  /// Changes a record under the tally: its counts leave before `f` and join after it; a
+  /// record that closes joins the recent closed ones.
+  template <class F>
+  void change(order_record& r, F&& f) {
+    bool was_open = is_open(r.exec.status);
+    tally_.remove(r.exec);
+    f();
+    tally_.add(r.exec);
+    if (was_open && !is_open(r.exec.status))
+      closed_.push_back({r.exec.order_id, epoch_});
+  }
+
+  /// Applies the event through the state machine; on success the status changes.
+  transition_result step(order_record& r, OrderEvent ev);
+
+  /// Books one execution once (dedup by exec id): executed quantity, status, average price,
+  /// commission, the fill itself and the net position at its broker. A fill the state
+  /// machine would refuse is booked anyway (it happened at the venue) with `step` not ok.
+  /// `commission_pending`: its commission comes later, through complete_commission.
+  fill_outcome apply_fill(order_record& r, const Fill& f, bool commission_pending = false);
+  bool seen(const std::string& exec_id) const { return seen_exec_ids_.count(exec_id) > 0; }
+  /// True for an order that closed and left the book.
+  bool retired(const std::string& order_id) const;
+  /// A fill of a retired order (f.order_id; one that crossed its cancel in flight): true the
+  /// first time its exec id is seen (counted in its broker's net position: book it to the
+  /// positions and the journal), false for a duplicate or an order that is not retired.
+  bool take_retired_fill(const Fill& f);
+  bool commission_pending(const std::string& exec_id) const {
+    return pending_commissions_.count(exec_id) > 0;
+  }
+  /// Books the commission of a fill booked as pending, once: the completion record (a
+  /// zero-quantity fill carrying it), or nothing for a second completion or an unknown fill.
+  std::optional<Fill> complete_commission(order_record& r, const std::string& exec_id, Money c);
+  /// Oldest timestamp of a fill at `broker` whose commission is pending (INT64_MAX: none).
+  timestamp_ns oldest_pending_commission(const std::string& broker);
+
+  /// Net executed quantity per ticker of the fills booked at `broker` (buys positive),
+  /// retired orders included: what the venue's positions must agree with.
+  const std::map<std::string, Quantity>& net_position(const std::string& broker) {
+    return net_[broker];
+  }
+
+  // --- venue answers ---------------------------------------------------------------------
+  void await_venue(order_record& r, int64_t now_ns);
+  void venue_answered(order_record& r);
+  /// Ids of orders whose submit, cancel or replace the venue has not answered.
+  const std::unordered_set<std::string>& awaiting() const { return awaiting_; }
+
+  // --- start, counts, retiring -----------------------------------------------------------
+  /// Takes the orders recovered from the journal, at `broker` (the journal keeps no route).
+  /// Returns how many are open.
+  size_t restore(std::vector<OrderExecution> recovered,
+                 const std::vector<std::string>& commissions_pending, const std::string& broker);
+  /// The counts of OrderStats that are the book's (submitted, status counts, fills,
+  /// commissions pending and completed into `reconciliation`).
+  void fill_in(OrderStats& s) const;
+  /// Lets closed orders past the recent bound leave (their journal keeps them), each shown to
+  /// `leaving` first. An order leaves no earlier than the second call after it closed, so what
+  /// was asked about it meanwhile (a journal record, a risk check) is answered while it is
+  /// still held: the order manager calls it each second. Returns how many left.
+  size_t retire(const std::function<void(const order_record&)>& leaving = {});
+
+private:
+  void index_client_id(const order_record& r);
+  void forget(const std::string& order_id);
+
+  std::string id_prefix_;
+  uint64_t next_id_;
+  size_t max_recent_closed_;
+  std::unordered_map<std::string, order_record> orders_;
+  std::unordered_map<std::string, std::string> by_client_id_;
+  // Of orders that left: hashes of their ids (-> their broker), client ids and exec ids.
+  std::unordered_map<uint64_t, uint32_t> retired_ids_;
+  std::unordered_set<uint64_t> retired_client_ids_, retired_exec_ids_;
+  std::vector<std::string> broker_names_; // what retired_ids_ map to
+  std::unordered_set<std::string> seen_exec_ids_;    // of held orders' fills
+  std::unordered_map<std::string, std::string> pending_commissions_; // exec id -> order id
+  std::unordered_set<std::string> awaiting_;
+  struct closed_order {
+    std::string id;
+    uint64_t epoch = 0; // retire() calls before it closed
+  };
+  std::deque<closed_order> closed_; // oldest first
+  uint64_t epoch_ = 0;
+  std::map<std::string, std::map<std::string, Quantity>> net_;
+  order_tally tally_;
+  int64_t taken_ = 0, fills_ = 0, commissions_completed_ = 0;
+};
+
+} // namespace engine
