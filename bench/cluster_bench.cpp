@@ -15,12 +15,8 @@
 #include <zmq.hpp>
 
 #include "actors/actor_directory.hpp"
-#include "actors/order_manager.hpp"
-#include "actors/position_keeper.hpp"
-#include "actors/risk_manager.hpp"
-#include "actors/trade_logger.hpp"
-#include "brokers/sim_broker.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/engine_core.hpp"
 #include "nodes/remote_bridge.hpp"
 
 using namespace engine;
@@ -67,7 +63,8 @@ struct node {
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<actor_directory> dir = std::make_shared<actor_directory>();
   std::unique_ptr<remote_bridge> bridge;
-  std::vector<caf::actor> actors;
+  engine_core core;               // the engine node's core actors
+  std::vector<caf::actor> actors; // anything else (the driver's strategy)
   node() {
     cfg.add_message_types<caf::id_block::engine>();
     cfg.set("scheduler.max-threads", 2);
@@ -81,6 +78,7 @@ struct node {
   ~node() {
     if (bridge)
       bridge->stop();
+    stop_engine_core(*sys, core, *dir);
     for (auto& a : actors)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     dir->clear();
@@ -109,17 +107,7 @@ int main(int argc, char** argv) {
   node engine_node, driver_node;
   engine_node.bridge = std::make_unique<remote_bridge>(*engine_node.sys, engine_node.dir, cfg, "engine");
   auto& es = *engine_node.sys;
-  engine_node.add(names::trade_logger, spawn_trade_logger(es, cfg.journal, 1));
-  engine_node.add(names::position_keeper, spawn_position_keeper(es, cfg.initial_cash, cfg.session));
-  engine_node.add(names::risk_manager,
-                  spawn_risk_manager(es, risk_manager_options{engine_node.dir, RiskLimits{},
-                                                              cfg.initial_cash, cfg.session, {}, ""}));
-  order_manager_options om;
-  om.directory = engine_node.dir;
-  engine_node.add(names::order_manager, spawn_order_manager(es, om));
-  sim_broker_options so;
-  so.directory = engine_node.dir;
-  engine_node.add(names::simulator, spawn_sim_broker(es, so));
+  engine_node.core = spawn_engine_core(es, engine_core_options_from(cfg, engine_node.dir));
 
   driver_node.bridge = std::make_unique<remote_bridge>(*driver_node.sys, driver_node.dir, cfg, "driver");
   // The strategy the engine sends updates and fills to: it only counts them.
@@ -139,10 +127,8 @@ int main(int argc, char** argv) {
     q.ask = *Price::parse("100.01");
     q.bid_size = q.ask_size = Quantity::from_units(1'000'000'000);
     q.timestamp = 1;
-    caf::scoped_actor self{es};
-    for (auto name : {names::simulator, names::risk_manager, names::position_keeper})
-      self->request(engine_node.dir->get(name), std::chrono::seconds(10), step_atom::value, QuoteBatch{{q}})
-        .receive([](done_atom) {}, [](caf::error&) {});
+    if (auto e = step_engine_core(es, engine_node.core, QuoteBatch{{q}}, std::chrono::seconds(10)))
+      std::fprintf(stderr, "the standing quote failed: %s\n", to_string(e).c_str());
   }
 
   // Order -> ack from the driver node: one order in flight at a time.

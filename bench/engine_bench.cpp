@@ -28,19 +28,15 @@
 #include "actors/clock/clock.hpp"
 #include "actors/journal/journal_recovery.hpp"
 #include "actors/journal/journal_writer.hpp"
-#include "actors/order_manager.hpp"
 #include "actors/portfolio/position_book.hpp"
-#include "actors/position_keeper.hpp"
 #include "actors/risk/risk_rules.hpp"
-#include "actors/risk_manager.hpp"
-#include "actors/trade_logger.hpp"
 #include "bench/latency_histogram.hpp"
 #include "bench/process_cpu.hpp"
 #include "brokers/sim/fill_engine.hpp"
-#include "brokers/sim_broker.hpp"
 #include "config/config_loader.hpp"
 #include "config/logging.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/engine_core.hpp"
 #include "nodes/engine_node.hpp"
 
 using namespace engine;
@@ -129,14 +125,14 @@ OrderRequest make_order(uint64_t i, timestamp_ns ts, bool resting) {
   return o;
 }
 
-/// The engine's actors in one process, as engine_node wires them, without
-/// market data or strategies: the benchmark drives orders and the one quote.
+/// The engine's core actors in one process (nodes/engine_core.hpp, as engine_node starts
+/// them), without market data or strategies: the benchmark drives orders and the one quote.
 struct engine_harness {
   std::string dir;
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<actor_directory> directory = std::make_shared<actor_directory>();
-  std::vector<caf::actor> spawned;
+  engine_core core;
   timestamp_ns now = parse_iso8601("2026-11-24T10:00:00-05:00");
 
   engine_harness(fsync_policy policy, const std::string& leaf, bool tuned_scheduler = false)
@@ -150,44 +146,22 @@ struct engine_harness {
       // 50 us sleeps that no enqueue interrupts (see limits_bench).
       cfg.set("work-stealing.moderate-poll-attempts", 0);
     sys = std::make_unique<caf::actor_system>(cfg);
-    journal_config jc; // defaults: batch_max_records 256, batch_max_us 500
-    jc.dir = dir;
-    jc.fsync = policy;
+    engine_core_options o;
+    o.directory = directory;
+    o.journal.dir = dir; // defaults: batch_max_records 256, batch_max_us 500
+    o.journal.fsync = policy;
     // Limits all 0 = off; cash so large that buying power never binds.
-    const Money cash = Money::from_units(10'000'000'000);
-    session_config session;
-    add(names::trade_logger, spawn_trade_logger(*sys, jc, 1));
-    add(names::position_keeper, spawn_position_keeper(*sys, cash, session));
-    risk_manager_options ro;
-    ro.directory = directory;
-    ro.limits = RiskLimits{};
-    ro.initial_cash = cash;
-    ro.session = session;
-    add(names::risk_manager, spawn_risk_manager(*sys, ro));
-    order_manager_options om;
-    om.directory = directory;
-    add(names::order_manager, spawn_order_manager(*sys, om));
-    sim_broker_options so;
-    so.directory = directory;
-    so.session = session;
-    so.universe = {"AAPL"};
-    add(names::simulator, spawn_sim_broker(*sys, so));
+    o.initial_cash = Money::from_units(10'000'000'000);
+    o.universe = {"AAPL"};
+    core = spawn_engine_core(*sys, std::move(o));
     standing_quote();
   }
 
   ~engine_harness() {
-    for (auto& a : spawned)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    spawned.clear();
-    directory->clear();
+    stop_engine_core(*sys, core, *directory);
     sys.reset(); // waits for every actor; the journal writer drains and joins
     std::error_code ec;
     fs::remove_all(dir, ec);
-  }
-
-  void add(const char* name, caf::actor a) {
-    directory->put(name, a);
-    spawned.push_back(std::move(a));
   }
 
   caf::actor get(const char* name) const { return directory->get(name); }
@@ -201,11 +175,8 @@ struct engine_harness {
     q.bid_size = Quantity::from_units(1'000'000'000);
     q.ask_size = Quantity::from_units(1'000'000'000);
     q.timestamp = now;
-    QuoteBatch b{{q}};
-    caf::scoped_actor self{*sys};
-    for (auto name : {names::simulator, names::risk_manager, names::position_keeper})
-      self->request(get(name), query_timeout, step_atom::value, b)
-        .receive([](done_atom) {}, [](caf::error& e) { throw std::runtime_error(to_string(e)); });
+    if (auto e = step_engine_core(*sys, core, QuoteBatch{{q}}, query_timeout))
+      throw std::runtime_error(to_string(e));
   }
 
   /// Everything in flight journaled and applied: each answer comes after what

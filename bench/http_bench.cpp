@@ -17,12 +17,8 @@
 
 #include "actors/actor_directory.hpp"
 #include "actors/clock/iso8601.hpp"
-#include "actors/order_manager.hpp"
-#include "actors/position_keeper.hpp"
-#include "actors/risk_manager.hpp"
-#include "actors/trade_logger.hpp"
-#include "brokers/sim_broker.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/engine_core.hpp"
 #include "nodes/http/event_tap.hpp"
 #include "nodes/http/http_service.hpp"
 #include "tests/http/http_client.hpp"
@@ -45,7 +41,7 @@ struct node {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<actor_directory> directory = std::make_shared<actor_directory>();
-  std::vector<caf::actor> spawned;
+  engine_core core;
   std::shared_ptr<http::event_tap> tap = std::make_shared<http::event_tap>(); // as engine_node
   timestamp_ns now = parse_iso8601("2026-11-24T10:00:00-05:00");
 
@@ -56,48 +52,29 @@ struct node {
     cfg.set("work-stealing.moderate-poll-attempts", 0); // as engine_node
     cfg.set("logger.verbosity", caf::atom("quiet"));
     sys = std::make_unique<caf::actor_system>(cfg);
-    journal_config jc;
-    jc.dir = dir;
-    jc.fsync = fsync_policy::never; // the API's cost, not the disk's
-    const Money cash = Money::from_units(10'000'000'000);
-    add(names::trade_logger, spawn_trade_logger(*sys, jc, 1));
-    add(names::position_keeper, spawn_position_keeper(*sys, cash, session_config{}));
-    risk_manager_options ro;
-    ro.directory = directory;
-    ro.initial_cash = cash;
-    add(names::risk_manager, spawn_risk_manager(*sys, ro));
-    order_manager_options om;
-    om.directory = directory;
-    om.tap = tap;
-    add(names::order_manager, spawn_order_manager(*sys, om));
-    sim_broker_options so;
-    so.directory = directory;
-    so.universe = {"AAPL"};
-    add(names::simulator, spawn_sim_broker(*sys, so));
+    engine_core_options o;
+    o.directory = directory;
+    o.journal.dir = dir;
+    o.journal.fsync = fsync_policy::never; // the API's cost, not the disk's
+    o.initial_cash = Money::from_units(10'000'000'000);
+    o.order_manager.tap = tap;
+    o.universe = {"AAPL"};
+    core = spawn_engine_core(*sys, std::move(o));
     Quote q;
     q.ticker = "AAPL";
     q.bid = Price::from_raw(100'000'000);
     q.ask = Price::from_raw(100'010'000);
     q.bid_size = q.ask_size = Quantity::from_units(1'000'000'000);
     q.timestamp = now;
-    caf::scoped_actor self{*sys};
-    for (auto name : {names::simulator, names::risk_manager, names::position_keeper})
-      self->request(directory->get(name), std::chrono::seconds(10), step_atom::value, QuoteBatch{{q}})
-        .receive([](done_atom) {}, [](caf::error&) {});
+    if (auto e = step_engine_core(*sys, core, QuoteBatch{{q}}, std::chrono::seconds(10)))
+      std::fprintf(stderr, "the standing quote failed: %s\n", to_string(e).c_str());
   }
 
   ~node() {
-    for (auto& a : spawned)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    directory->clear();
+    stop_engine_core(*sys, core, *directory);
     sys.reset();
     std::error_code ec;
     fs::remove_all(dir, ec);
-  }
-
-  void add(const char* name, caf::actor a) {
-    directory->put(name, a);
-    spawned.push_back(std::move(a));
   }
 };
 

@@ -16,10 +16,7 @@
 #include "actors/journal/journal_recovery.hpp"
 #include "actors/market_data_feed.hpp"
 #include "actors/order_manager.hpp"
-#include "actors/position_keeper.hpp"
-#include "actors/risk_manager.hpp"
 #include "actors/strategy_host.hpp"
-#include "actors/trade_logger.hpp"
 #include "brokers/broker_supervisor.hpp"
 #include "brokers/network_broker.hpp"
 #include "brokers/sim_broker.hpp"
@@ -28,6 +25,7 @@
 #include "config/config_loader.hpp"
 #include "config/logging.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/engine_core.hpp"
 #include "nodes/http/event_tap.hpp"
 #include "nodes/http/http_service.hpp"
 #include "nodes/remote_bridge.hpp"
@@ -100,6 +98,11 @@ struct engine_node::impl {
 
   void add(const std::string& name, caf::actor a) {
     dir->put(name, a);
+    started_here(name, std::move(a));
+  }
+
+  /// An actor already in the directory (the core's), to be stopped with the others.
+  void started_here(const std::string& name, caf::actor a) {
     started.emplace_back(name, std::move(a));
     log->info("started {}", name);
   }
@@ -144,22 +147,8 @@ void engine_node::start() {
   if (m.bridge && !m.here(names::trade_logger))
     incarnation = "n" + std::to_string(wall_clock{}.now());
 
-  // Start order: the journal first (everything acknowledged goes through it),
-  // then the books, risk, the order manager, the venue, strategies, and last
-  // the market data that sets everything in motion. stop() reverses it.
-  if (m.here(names::trade_logger))
-    m.add(names::trade_logger, spawn_trade_logger(m.sys, cfg.journal, rec.next_seq, nullptr,
-                                                      cfg.session, m.dir));
-  if (m.here(names::position_keeper))
-    m.add(names::position_keeper,
-          spawn_position_keeper(m.sys, cfg.initial_cash, cfg.session, rec.fills));
-  if (m.here(names::risk_manager)) {
-    risk_manager_options ro{m.dir,        cfg.execution.risk.limits, cfg.initial_cash,
-                            cfg.session,  rec.fills,                 incarnation};
-    m.add(names::risk_manager, spawn_risk_manager(m.sys, ro));
-  }
   // Brokers: each is a supervisor under the broker's name; a type this build has no client
-  // for stops the start (never a silent run without a venue).
+  // for stops the start before any actor runs (never a silent run without a venue).
   // fallback_to_simulator (refused in live mode by the loader) needs a simulator to fall to.
   auto brokers = cfg.execution.brokers;
   std::map<std::string, std::string> fallback;
@@ -182,24 +171,27 @@ void engine_node::start() {
     if (auto why = venue_config_problem(b); !why.empty())
       throw startup_error("broker '" + b.name + "': " + why);
   }
-  if (m.here(names::order_manager)) {
-    order_manager_options om;
-    om.directory = m.dir;
-    om.broker_name = cfg.execution.broker.name.empty() ? names::simulator : cfg.execution.broker.name;
-    om.first_id = rec.next_order_id;
-    om.recovered = std::move(rec.orders);
-    om.commissions_pending = rec.commissions_pending;
-    for (auto& b : brokers) {
-      om.supervised.push_back(b.name);
-      om.answer_timeout_ms[b.name] = b.answer_timeout_ms;
-    }
-    om.fallback = fallback;
-    om.max_queued_orders = static_cast<size_t>(cfg.execution.max_queued_orders);
-    om.max_recent_closed_orders = static_cast<size_t>(cfg.execution.recent_closed_orders);
-    if (cfg.http.enabled)
-      om.tap = m.events_tap = std::make_shared<http::event_tap>();
-    m.add(names::order_manager, spawn_order_manager(m.sys, om));
+
+  // Start order: the journal first (everything acknowledged goes through it),
+  // then the books, risk, the order manager (nodes/engine_core.hpp), the venues,
+  // strategies, and last the market data that sets everything in motion. stop() reverses it.
+  auto venue_fills = rec.fills; // the venue's account remembers what it traded
+  auto core = engine_core_options_from(cfg, m.dir);
+  core.with_simulator = false; // the venues below, behind their supervisors
+  core.incarnation = incarnation;
+  core.hosts = [&m](const std::string& actor) { return m.here(actor); };
+  auto& om = core.order_manager;
+  om.broker_name = cfg.execution.broker.name.empty() ? names::simulator : cfg.execution.broker.name;
+  for (auto& b : brokers) {
+    om.supervised.push_back(b.name);
+    om.answer_timeout_ms[b.name] = b.answer_timeout_ms;
   }
+  om.fallback = fallback;
+  if (cfg.http.enabled && m.here(names::order_manager))
+    om.tap = m.events_tap = std::make_shared<http::event_tap>();
+  core.recovered = std::move(rec);
+  for (auto& [name, a] : spawn_engine_core(m.sys, std::move(core)).in_start_order())
+    m.started_here(name, std::move(a));
   std::vector<std::string> universe;
   for (auto& t : cfg.market_data.tickers)
     universe.push_back(t.ticker);
@@ -223,7 +215,7 @@ void engine_node::start() {
       so.universe = universe;
       so.simulated_time = cfg.clock.kind == clock_kind::simulated;
       so.initial_cash = cfg.initial_cash;
-      so.initial_fills = rec.fills; // the venue's account remembers what it traded
+      so.initial_fills = venue_fills;
       so.exec_id_prefix = incarnation.empty() ? "SIM-" : "SIM-" + incarnation + "-";
       so.name = b.name;
       so.supervised = true;
@@ -471,24 +463,7 @@ void engine_node::stop() {
   // Every actor is told at once (in reverse of the start order) and then awaited: after the
   // drain nothing flows between them, and each one's clean-up (the journal closing its files)
   // overlaps the others' instead of adding up.
-  caf::scoped_actor self{m.sys};
-  std::map<caf::actor_addr, std::string> running;
-  for (auto i = m.started.rbegin(); i != m.started.rend(); ++i) {
-    self->monitor(i->second);
-    running.emplace(i->second.address(), i->first);
-    // At high priority: a strategy host with a mailbox of answers would otherwise handle
-    // them all before it reads the exit (CAF takes an exit_msg by its content).
-    self->send<caf::message_priority::high>(
-      i->second, caf::exit_msg{self->address(), caf::exit_reason::user_shutdown});
-  }
-  while (!running.empty())
-    self->receive([&](const caf::down_msg& dm) {
-      auto i = running.find(dm.source);
-      if (i == running.end())
-        return;
-      m.log->info("stopped {}", i->second);
-      running.erase(i);
-    });
+  stop_actors(m.sys, m.started, [&](const std::string& name) { m.log->info("stopped {}", name); });
   m.started.clear();
   if (m.bridge)
     m.bridge->stop();

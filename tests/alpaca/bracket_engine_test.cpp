@@ -16,15 +16,12 @@
 #include "actors/actor_directory.hpp"
 #include "actors/clock/clock.hpp"
 #include "actors/journal/journal_recovery.hpp"
-#include "actors/order_manager.hpp"
-#include "actors/position_keeper.hpp"
-#include "actors/risk_manager.hpp"
-#include "actors/trade_logger.hpp"
 #include "brokers/broker_supervisor.hpp"
 #include "brokers/network_broker.hpp"
 #include "fake_process.hpp"
 #include "messages/order_legs.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/engine_core.hpp"
 #include "tests/nodes/journal_check.hpp"
 
 namespace engine::alpaca::testing {
@@ -42,26 +39,21 @@ protected:
   void SetUp() override {
     char tmpl[] = "/tmp/alpaca-bracket-XXXXXX";
     journal_dir = mkdtemp(tmpl);
-    journal_config jc;
-    jc.dir = journal_dir.string();
-    jc.fsync = fsync_policy::never;
     sys_cfg.add_message_types<caf::id_block::engine>();
     sys_cfg.set("scheduler.max-threads", 2);
     sys = std::make_unique<caf::actor_system>(sys_cfg);
     dir = std::make_shared<actor_directory>();
-    add(names::trade_logger, spawn_trade_logger(*sys, jc, 1));
-    add(names::position_keeper, spawn_position_keeper(*sys, initial_cash, session_config{}));
-    add(names::risk_manager, spawn_risk_manager(*sys, risk_manager_options{dir, RiskLimits{},
-                                                                           initial_cash,
-                                                                           session_config{},
-                                                                           {}, ""}));
     auto opts = fake.options();
-    order_manager_options om;
-    om.directory = dir;
-    om.broker_name = opts.broker;
-    om.supervised = {opts.broker};
-    om.answer_timeout_ms[opts.broker] = 5000;
-    add(names::order_manager, spawn_order_manager(*sys, om));
+    engine_core_options co;
+    co.directory = dir;
+    co.journal.dir = journal_dir.string();
+    co.journal.fsync = fsync_policy::never;
+    co.initial_cash = initial_cash;
+    co.with_simulator = false; // the Alpaca adapter below is the venue
+    co.order_manager.broker_name = opts.broker;
+    co.order_manager.supervised = {opts.broker};
+    co.order_manager.answer_timeout_ms[opts.broker] = 5000;
+    core = spawn_engine_core(*sys, std::move(co));
     // The broker as execution-node makes it: a supervisor spawning network_broker connections.
     broker_supervisor_options sup;
     sup.directory = dir;
@@ -95,13 +87,21 @@ protected:
   }
 
   void TearDown() override {
+    shutdown();
+    fs::remove_all(journal_dir);
+  }
+
+  /// Stops the adapter and the core; the journal writer drains and closes.
+  void shutdown() {
     self.reset();
+    if (!sys)
+      return;
     for (auto& a : spawned)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     spawned.clear();
+    stop_engine_core(*sys, core, *dir);
     dir->clear();
     sys.reset();
-    fs::remove_all(journal_dir);
   }
 
   void add(const std::string& name, caf::actor a) {
@@ -168,7 +168,8 @@ protected:
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<actor_directory> dir;
   std::unique_ptr<caf::scoped_actor> self;
-  std::vector<caf::actor> spawned;
+  engine_core core;
+  std::vector<caf::actor> spawned; // besides the core: the broker supervisor
 };
 
 TEST_F(AlpacaBracketEngine, TakeProfitFillsStopLossIsCanceledAndTheBooksMatchTheFake) {
@@ -256,12 +257,7 @@ TEST_F(AlpacaBracketEngine, TakeProfitFillsStopLossIsCanceledAndTheBooksMatchThe
   EXPECT_EQ(books.quantity["AAPL"], qty("3"));
 
   // The legs are in the journal as accepted orders of the strategy, for a restart to find.
-  self.reset();
-  for (auto& a : spawned)
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  spawned.clear();
-  dir->clear();
-  sys.reset(); // the journal writer drains and closes
+  shutdown();
   auto rec = recover_journal(journal_dir.string(), false);
   std::map<std::string, std::string> journaled;
   for (auto& o : rec.orders)

@@ -10,12 +10,8 @@
 #include "actors/actor_directory.hpp"
 #include "actors/clock/clock.hpp"
 #include "actors/journal/file_ops.hpp"
-#include "actors/order_manager.hpp"
-#include "actors/position_keeper.hpp"
-#include "actors/risk_manager.hpp"
-#include "actors/trade_logger.hpp"
-#include "brokers/sim_broker.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/engine_core.hpp"
 
 namespace engine::testing {
 
@@ -24,8 +20,8 @@ inline Quantity qty(const char* s) { return *Quantity::parse(s); }
 inline Money money(const char* s) { return *Money::parse(s); }
 inline Rate rate(const char* s) { return *Rate::parse(s); }
 
-/// Spawns trade logger, position keeper, risk manager, order manager and the
-/// simulator; the test plays the market data and the strategy (a scoped actor
+/// The core actors (nodes/engine_core.hpp: trade logger, position keeper, risk manager, order
+/// manager, simulator); the test plays the market data and the strategy (a scoped actor
 /// subscribed to every update and fill).
 class engine_fixture : public ::testing::Test {
 protected:
@@ -52,10 +48,7 @@ protected:
   void shutdown() {
     self.reset();
     if (sys) {
-      for (auto& a : spawned)
-        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-      spawned.clear();
-      dir->clear();
+      stop_engine_core(*sys, core, *dir);
       sys.reset();
     }
   }
@@ -69,27 +62,19 @@ protected:
     dir = std::make_shared<actor_directory>();
   }
 
-  void start() {
+  /// The engine from `cfg` and the knobs below; over a journal's `rec` for a restart (a fresh
+  /// simulator then, which knows nothing of the orders the journal left open).
+  void start(recovered_state rec = {}) {
     start_system();
-    add(names::trade_logger, spawn_trade_logger(*sys, cfg.journal, 1, journal_ops));
-    add(names::position_keeper, spawn_position_keeper(*sys, cfg.initial_cash, cfg.session));
-    add(names::risk_manager,
-        spawn_risk_manager(*sys, risk_manager_options{dir, cfg.execution.risk.limits,
-                                                      cfg.initial_cash, cfg.session, {}, ""}));
-    order_manager_options om;
-    om.directory = dir;
-    om.max_queued_orders = max_queued_orders;
-    add(names::order_manager, spawn_order_manager(*sys, om));
-    sim_broker_options so;
-    so.directory = dir;
-    so.simulator = cfg.execution.simulator;
-    so.session = cfg.session;
-    so.universe = universe;
-    so.initial_cash = cfg.initial_cash;
-    add(names::simulator, spawn_sim_broker(*sys, so));
+    auto o = engine_core_options_from(cfg, dir);
+    o.journal_ops = journal_ops;
+    o.order_manager.max_queued_orders = max_queued_orders;
+    o.universe = universe;
+    o.incarnation = rec.summary.records > 0 ? rec.incarnation() : std::string{};
+    o.recovered = std::move(rec);
+    core = spawn_engine_core(*sys, std::move(o));
     self = std::make_unique<caf::scoped_actor>(*sys);
-    (*self)->send(dir->get(names::order_manager), subscribe_atom::value,
-                  caf::actor_cast<caf::actor>(*self));
+    (*self)->send(core.order_manager, subscribe_atom::value, caf::actor_cast<caf::actor>(*self));
   }
 
   /// One quote, one second after the previous, to the venue, risk and books.
@@ -103,11 +88,8 @@ protected:
     q.bid_size = qty(bid_size);
     q.ask_size = qty(ask_size);
     q.timestamp = now;
-    QuoteBatch b{{q}};
-    for (auto name : {names::simulator, names::risk_manager, names::position_keeper})
-      (*self)
-        ->request(dir->get(name), timeout, step_atom::value, b)
-        .receive([](done_atom) {}, [](caf::error& e) { FAIL() << to_string(e); });
+    if (auto e = step_engine_core(*sys, core, QuoteBatch{{q}}, timeout))
+      ADD_FAILURE() << to_string(e);
     settle();
   }
 
@@ -201,15 +183,9 @@ protected:
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<actor_directory> dir;
   std::unique_ptr<caf::scoped_actor> self;
-  std::vector<caf::actor> spawned;
+  engine_core core;
   std::vector<OrderUpdate> updates;
   std::vector<Fill> fills;
-
-public:
-  void add(const char* name, caf::actor a) {
-    dir->put(name, a);
-    spawned.push_back(a);
-  }
 };
 
 } // namespace engine::testing

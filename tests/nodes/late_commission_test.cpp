@@ -155,25 +155,7 @@ TEST_F(LateCommission, PendingThenCompletedOnceAndReplayedTheSame) {
   EXPECT_EQ(replayed.cash(), account_before.cash);
 
   // A restarted engine over that journal: the late commission arrives now, once.
-  start_system();
-  add(names::trade_logger, spawn_trade_logger(*sys, cfg.journal, rec.next_seq));
-  add(names::position_keeper,
-      spawn_position_keeper(*sys, cfg.initial_cash, cfg.session, rec.fills));
-  add(names::risk_manager,
-      spawn_risk_manager(*sys, risk_manager_options{dir, cfg.execution.risk.limits,
-                                                    cfg.initial_cash, cfg.session, rec.fills,
-                                                    rec.incarnation()}));
-  order_manager_options om;
-  om.directory = dir;
-  om.first_id = rec.next_order_id;
-  om.recovered = rec.orders;
-  om.commissions_pending = rec.commissions_pending;
-  add(names::order_manager, spawn_order_manager(*sys, om));
-  sim_broker_options so;
-  so.directory = dir;
-  so.simulator = cfg.execution.simulator;
-  add(names::simulator, spawn_sim_broker(*sys, so));
-  self = std::make_unique<caf::scoped_actor>(*sys);
+  start(rec);
   EXPECT_EQ(account().cash, account_before.cash);
   EXPECT_EQ(bag(stats(), "commissions_pending"), 1);
   report(completion(o, "X-3", "1"));

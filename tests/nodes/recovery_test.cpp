@@ -71,28 +71,7 @@ TEST_F(Recovery, RestartedEngineContinuesIdsAndReconcilesLostOrders) {
   // A new engine over the same journal: a fresh simulator knows nothing of the
   // resting order, so reconciliation cancels it before new orders are taken.
   auto rec = recover_journal(journal_dir, false);
-  start_system();
-  auto tl = spawn_trade_logger(*sys, cfg.journal, rec.next_seq);
-  auto pk = spawn_position_keeper(*sys, cfg.initial_cash, cfg.session, rec.fills);
-  order_manager_options om;
-  om.directory = dir;
-  om.first_id = rec.next_order_id;
-  om.recovered = rec.orders;
-  auto omh = spawn_order_manager(*sys, om);
-  sim_broker_options so;
-  so.directory = dir;
-  so.simulator = cfg.execution.simulator;
-  so.exec_id_prefix = "SIM-" + rec.incarnation() + "-";
-  auto sim = spawn_sim_broker(*sys, so);
-  add(names::trade_logger, tl);
-  add(names::position_keeper, pk);
-  add(names::order_manager, omh);
-  add(names::simulator, sim);
-  add(names::risk_manager,
-      spawn_risk_manager(*sys, risk_manager_options{dir, cfg.execution.risk.limits,
-                                                    cfg.initial_cash, cfg.session, rec.fills,
-                                                    rec.incarnation()}));
-  self = std::make_unique<caf::scoped_actor>(*sys);
+  start(rec);
   // Before reconciliation nothing new is accepted.
   auto early = submit(order("AAPL", OrderSide::buy, OrderType::limit, "1", "90"));
   EXPECT_EQ(early.reason, "not_ready: reconciling recovered open orders with the broker");
