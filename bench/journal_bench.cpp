@@ -237,15 +237,11 @@ BENCHMARK(BM_replay)->Arg(200000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // Recovery of a journal shaped as the engine writes it (accepted, acknowledged,
 // fill per order; state.range(0) records): the reader plus decoding every record
-// and folding it into orders and fills, as an engine start-up does. threads:
-// 0 automatic (what a start-up uses), 1 or 2 (recovery_threads); CPU time is
-// the whole process's.
+// and folding it into orders and fills, as an engine start-up does. CPU time
+// is the whole process's.
 void BM_recover_journal(benchmark::State& state) {
   auto dir = bench_dir("recover");
   const int64_t orders = state.range(0) / 3;
-  const auto threads = state.range(1) == 1   ? recovery_threads::one
-                       : state.range(1) == 2 ? recovery_threads::two
-                                             : recovery_threads::automatic;
   const timestamp_ns t = 1'795'964'400'000'000'000; // 2026-11-24 10:00 New York
   {
     journal_writer w{bench_options(dir, fsync_policy::never), 1};
@@ -290,7 +286,7 @@ void BM_recover_journal(benchmark::State& state) {
   for (const auto& e : fs::directory_iterator{dir})
     bytes += fs::file_size(e.path());
   for (auto _ : state) {
-    auto rec = std::make_unique<recovered_state>(recover_journal(dir, false, "O", threads));
+    auto rec = std::make_unique<recovered_state>(recover_journal(dir, false));
     if (rec->summary.records != records || rec->fills.size() != static_cast<size_t>(orders)
         || rec->orders.size() != static_cast<size_t>(orders) || rec->open_orders != 0) {
       state.SkipWithError("recovery lost records");
@@ -308,10 +304,7 @@ void BM_recover_journal(benchmark::State& state) {
   fs::remove_all(dir);
 }
 BENCHMARK(BM_recover_journal)
-  ->ArgNames({"records", "threads"})
-  ->Args({300000, 0})
-  ->Args({300000, 1})
-  ->Args({300000, 2})
+  ->Arg(300000)
   ->MeasureProcessCPUTime()
   ->UseRealTime()
   ->Unit(benchmark::kMillisecond);

@@ -8,10 +8,8 @@
 #include <unordered_set>
 #include <string_view>
 #include <utility>
-#include <thread>
 #include <vector>
 
-#include "actors/journal/decoded_records.hpp"
 #include "actors/journal/record_decoder.hpp"
 #include "messages/string_index.hpp"
 #include "messages/commission_completion.hpp"
@@ -28,62 +26,17 @@ namespace {
 // most of them are looked up or dropped, and the rest are copied once, into
 // the recovered state.
 template <class T>
-void decode(const journal_record& r, std::string_view line, T& x, record_string_views& views) {
+void decode(const journal_record& r, T& x, record_string_views& views) {
   // The reader's event view ends at the name's closing quote: the fields follow.
   auto fields_at = static_cast<size_t>(r.event.data() + r.event.size() - r.line.data()) + 1;
-  if (decode_record_fields_fast(line, fields_at, x, &views))
+  if (decode_record_fields_fast(r.line, fields_at, x, &views))
     return;
   views.clear();
   x = T{};
-  auto st = from_json(line, x);
+  auto st = from_json(r.line, x);
   if (!st)
     throw journal_error(std::string{r.file} + ":" + std::to_string(r.line_no) + ": event "
                         + std::string{r.event} + ": " + st.error);
-}
-
-// Decodes r into the next entry of b (with a copy of its line, which the
-// decoded strings point into). False when b is full: fold b, clear it and
-// call again. Records that change no state are left out.
-bool decode_into(decoded_block& b, const journal_record& r) {
-  record_kind kind;
-  if (r.stream == journal_stream::trade_log) {
-    kind = r.event == commission_completed_event ? record_kind::commission_completed
-           : is_commission_pending_event(r.event) ? record_kind::pending_fill
-                                                  : record_kind::fill;
-  } else if (r.event == "accepted") {
-    kind = record_kind::accepted;
-  } else if (r.event == "replace_requested") {
-    return true; // the venue's answer ("replaced") carries the outcome
-  } else if (r.event.substr(0, 9) == "operator_") {
-    return true; // an operator's audit record (kill switch, limits): no order state
-  } else {
-    // Every other order event carries the order's state after it.
-    kind = r.event == "replaced" ? record_kind::replaced : record_kind::update;
-  }
-  auto line = b.keep_line(r.line);
-  if (line.data() == nullptr)
-    return false;
-  switch (kind) {
-    case record_kind::fill:
-    case record_kind::pending_fill:
-    case record_kind::commission_completed: {
-      auto& x = b.add_fill(kind);
-      decode(r, line, x.message, x.views);
-      break;
-    }
-    case record_kind::accepted: {
-      auto& x = b.add_request();
-      decode(r, line, x.message, x.views);
-      break;
-    }
-    case record_kind::update:
-    case record_kind::replaced: {
-      auto& x = b.add_update(kind);
-      decode(r, line, x.message, x.views);
-      break;
-    }
-  }
-  return true;
 }
 
 // The orders by id, built in place in the vector recovered_state returns (no
@@ -334,104 +287,82 @@ uint64_t order_number(const std::string& id, const std::string& prefix) {
   return n;
 }
 
-// Folds decoded records, in journal order, into a recovered_state.
-class state_fold {
-public:
-  state_fold(recovered_state& out, size_t estimated_records)
-    : out_(out), orders_{out.orders}, exec_ids_{fill_key{&out.fills}} {
-    orders_.reserve(estimated_records / 3);
-    exec_ids_.reserve(estimated_records / 3);
-    out.fills.reserve(estimated_records / 3);
-  }
+} // namespace
 
-  void fold(const decoded_block& b) {
-    for (const auto& e : b.entries()) {
-      switch (e.kind) {
-        case record_kind::fill:
-        case record_kind::pending_fill:
-          fill(b.fill(e), e.kind == record_kind::pending_fill);
-          break;
-        case record_kind::commission_completed:
-          commission_completed(b.fill(e));
-          break;
-        case record_kind::accepted: {
-          const auto& x = b.request(e);
-          accept_into(orders_.order(orders_.at(x.views.of(x.message.order_id))), x.message,
-                      x.views);
-          break;
-        }
-        case record_kind::update:
-        case record_kind::replaced:
-          update(b.update(e), e.kind == record_kind::replaced);
-          break;
+recovered_state recover_journal(const std::string& dir, bool recover,
+                                const std::string& order_id_prefix) {
+  recovered_state out;
+  // Hash maps, not ordered ones: the output is sorted by id once at the end.
+  order_table orders{out.orders};
+  // Execution ids seen, as indices into out.fills (which holds each once).
+  struct fill_key {
+    const std::vector<Fill>* fills;
+    std::string_view operator()(uint32_t i) const { return (*fills)[i].exec_id; }
+  };
+  string_index<fill_key> exec_ids{fill_key{&out.fills}};
+  if (!std::filesystem::exists(dir))
+    return out;
+  auto estimate = estimated_records(dir);
+  orders.reserve(estimate / 3);
+  exec_ids.reserve(estimate / 3);
+  out.fills.reserve(estimate / 3);
+  // Decoded into the same objects every time; their strings stay in the line.
+  Fill f;
+  OrderRequest req;
+  OrderUpdate u;
+  record_string_views sv;
+  std::unordered_set<std::string> pending; // exec ids journaled with their commission pending
+  out.summary = replay(dir, recover, [&](const journal_record& r) {
+    if (r.stream == journal_stream::trade_log) {
+      decode(r, f, sv);
+      const auto exec_id = sv.of(f.exec_id);
+      if (r.event == commission_completed_event) {
+        // Completes the pending fill of that exec id, once; anything else is ignored.
+        auto i = exec_ids.find(exec_id);
+        if (!i || pending.erase(std::string{exec_id}) == 0)
+          return;
+        auto& fill = out.fills[*i];
+        fill.commission = f.commission;
+        auto& o = orders.order(orders.at(fill.order_id));
+        o.commission += f.commission;
+        for (auto& x : o.fills)
+          if (x.exec_id == exec_id)
+            x.commission = f.commission;
+        return;
       }
-    }
-  }
-
-  // Everything that needs all records: ids, open orders, the sort by id.
-  void finish(const std::string& order_id_prefix) {
-    out_.next_seq = out_.summary.next_seq();
-    uint64_t max_id = 0;
-    for (const auto& id : orders_.ids())
-      max_id = std::max(max_id, order_number(id, order_id_prefix));
-    for (const auto& o : out_.orders)
-      if (is_open(o.status))
-        ++out_.open_orders;
-    // By id, as before (the order of a std::map keyed by the id string).
-    orders_.sort_by_id();
-    out_.next_order_id = max_id + 1;
-    // In journal order, as a test comparing two recoveries expects.
-    for (auto& x : out_.fills)
-      if (pending_.count(x.exec_id))
-        out_.commissions_pending.push_back(x.exec_id);
-  }
-
-private:
-  void fill(const decoded_block::slot<Fill>& x, bool commission_pending) {
-    const auto& f = x.message;
-    const auto& sv = x.views;
-    const auto exec_id = sv.of(f.exec_id);
-    auto next = static_cast<uint32_t>(out_.fills.size());
-    if (exec_ids_.find_or_insert(exec_id, next) != next)
-      return; // the same execution twice: count it once
-    auto& fill = out_.fills.emplace_back();
-    materialize(fill, f, sv);
-    auto slot = orders_.at(fill.order_id);
-    auto& o = orders_.order(slot);
-    o.executed_quantity += fill.quantity;
-    auto& sum = orders_.notional(slot);
-    sum += notional(fill.quantity, fill.price);
-    o.average_price = div<Price>(sum, o.executed_quantity, rounding::half_even);
-    o.commission += fill.commission;
-    o.fills.push_back(fill);
-    if (commission_pending)
-      pending_.emplace(exec_id);
-    if (o.executed_quantity >= o.quantity && o.quantity.is_positive())
-      o.status = OrderStatus::filled;
-    else if (is_open(o.status))
-      o.status = OrderStatus::partially_filled;
-  }
-
-  // Completes the pending fill of that exec id, once; anything else is ignored.
-  void commission_completed(const decoded_block::slot<Fill>& x) {
-    const auto& f = x.message;
-    const auto exec_id = x.views.of(f.exec_id);
-    auto i = exec_ids_.find(exec_id);
-    if (!i || pending_.erase(std::string{exec_id}) == 0)
+      auto next = static_cast<uint32_t>(out.fills.size());
+      if (exec_ids.find_or_insert(exec_id, next) != next)
+        return; // the same execution twice: count it once
+      auto& fill = out.fills.emplace_back();
+      materialize(fill, f, sv);
+      auto slot = orders.at(fill.order_id);
+      auto& o = orders.order(slot);
+      o.executed_quantity += fill.quantity;
+      auto& sum = orders.notional(slot);
+      sum += notional(fill.quantity, fill.price);
+      o.average_price = div<Price>(sum, o.executed_quantity, rounding::half_even);
+      o.commission += fill.commission;
+      o.fills.push_back(fill);
+      if (is_commission_pending_event(r.event))
+        pending.emplace(exec_id);
+      if (o.executed_quantity >= o.quantity && o.quantity.is_positive())
+        o.status = OrderStatus::filled;
+      else if (is_open(o.status))
+        o.status = OrderStatus::partially_filled;
       return;
-    auto& fill = out_.fills[*i];
-    fill.commission = f.commission;
-    auto& o = orders_.order(orders_.at(fill.order_id));
-    o.commission += f.commission;
-    for (auto& y : o.fills)
-      if (y.exec_id == exec_id)
-        y.commission = f.commission;
-  }
-
-  void update(const decoded_block::slot<OrderUpdate>& x, bool replaced) {
-    const auto& u = x.message;
-    const auto& sv = x.views;
-    auto& o = orders_.order(orders_.at(sv.of(u.order_id)));
+    }
+    if (r.event == "accepted") {
+      decode(r, req, sv);
+      accept_into(orders.order(orders.at(sv.of(req.order_id))), req, sv);
+      return;
+    }
+    if (r.event == "replace_requested")
+      return; // the venue's answer ("replaced") carries the outcome
+    if (r.event.substr(0, 9) == "operator_")
+      return; // an operator's audit record (kill switch, limits): no order state
+    // Every other order event carries the order's state after it.
+    decode(r, u, sv);
+    auto& o = orders.order(orders.at(sv.of(u.order_id)));
     if (o.order_id.empty()) {
       o.order_id = sv.of(u.order_id);
       o.client_order_id = sv.of(u.client_order_id);
@@ -439,114 +370,28 @@ private:
       o.side = u.side;
       o.strategy = sv.of(u.strategy);
     }
-    if (replaced)
+    if (r.event == "replaced")
       o.quantity = u.executed_quantity + u.leaves_quantity;
     // A fill journaled after this update may already have completed the order.
     if (!(o.status == OrderStatus::filled && is_open(u.status)))
       o.status = u.status;
     if (auto reason = sv.of(u.reason); !reason.empty())
       o.reason = reason;
-  }
-
-  // Execution ids seen, as indices into out.fills (which holds each once).
-  struct fill_key {
-    const std::vector<Fill>* fills;
-    std::string_view operator()(uint32_t i) const { return (*fills)[i].exec_id; }
-  };
-  recovered_state& out_;
-  // Hash maps, not ordered ones: the output is sorted by id once at the end.
-  order_table orders_;
-  string_index<fill_key> exec_ids_;
-  std::unordered_set<std::string> pending_; // exec ids journaled with their commission pending
-};
-
-// Below this many records (estimated) a second thread is not worth starting.
-constexpr size_t records_worth_a_thread = 20000;
-
-bool decode_on_second_thread(recovery_threads threads, size_t estimated_records) {
-  switch (threads) {
-    case recovery_threads::one:
-      return false;
-    case recovery_threads::two:
-      return true;
-    case recovery_threads::automatic:
-      break;
-  }
-  return estimated_records >= records_worth_a_thread && std::thread::hardware_concurrency() >= 2;
-}
-
-// Replays dir with this thread decoding and folding in turn, one block at a time.
-replay_summary replay_on_one_thread(const std::string& dir, bool recover, state_fold& fold) {
-  decoded_block b;
-  auto sum = replay(dir, recover, [&](const journal_record& r) {
-    if (decode_into(b, r))
-      return;
-    fold.fold(b);
-    b.clear();
-    decode_into(b, r); // an empty block takes any record
   });
-  fold.fold(b);
-  return sum;
-}
-
-// Replays dir on a second thread (reading, checking and decoding lines) while
-// this one folds the decoded blocks, in the order they were read: the same
-// records in the same order as on one thread, so the same state.
-replay_summary replay_on_two_threads(const std::string& dir, bool recover, state_fold& fold) {
-  struct consumer_stopped {};
-  decoded_block_handoff handoff{16};
-  replay_summary sum;
-  std::thread decoder{[&] {
-    std::exception_ptr error;
-    try {
-      auto* b = handoff.empty_block();
-      if (b == nullptr)
-        throw consumer_stopped{};
-      sum = replay(dir, recover, [&](const journal_record& r) {
-        if (decode_into(*b, r))
-          return;
-        handoff.hand_over(b);
-        b = handoff.empty_block();
-        if (b == nullptr)
-          throw consumer_stopped{};
-        decode_into(*b, r); // an empty block takes any record
-      });
-      handoff.hand_over(b);
-    } catch (const consumer_stopped&) {
-    } catch (...) {
-      error = std::current_exception();
-    }
-    handoff.finish(error);
-  }};
-  try {
-    while (auto* b = handoff.next_full()) {
-      fold.fold(*b);
-      handoff.give_back(b);
-    }
-  } catch (...) {
-    handoff.stop();
-    decoder.join();
-    throw;
-  }
-  decoder.join();
-  if (auto error = handoff.error())
-    std::rethrow_exception(error);
-  return sum;
-}
-
-} // namespace
-
-recovered_state recover_journal(const std::string& dir, bool recover,
-                                const std::string& order_id_prefix, recovery_threads threads) {
-  recovered_state out;
-  if (!std::filesystem::exists(dir))
-    return out;
-  auto estimate = estimated_records(dir);
-  state_fold fold{out, estimate};
-  out.summary = decode_on_second_thread(threads, estimate)
-                  ? replay_on_two_threads(dir, recover, fold)
-                  : replay_on_one_thread(dir, recover, fold);
-  fold.finish(order_id_prefix);
+  out.next_seq = out.summary.next_seq();
+  uint64_t max_id = 0;
+  for (const auto& id : orders.ids())
+    max_id = std::max(max_id, order_number(id, order_id_prefix));
+  for (const auto& o : out.orders)
+    if (is_open(o.status))
+      ++out.open_orders;
+  // By id, as before (the order of a std::map keyed by the id string).
+  orders.sort_by_id();
+  out.next_order_id = max_id + 1;
+  // In journal order, as a test comparing two recoveries expects.
+  for (auto& x : out.fills)
+    if (pending.count(x.exec_id))
+      out.commissions_pending.push_back(x.exec_id);
   return out;
 }
 

@@ -27,18 +27,11 @@ struct recovered_state {
   std::string incarnation() const { return std::to_string(next_seq); }
 };
 
-/// Who decodes the journal's lines during recovery: the calling thread alone,
-/// or a second thread while the caller folds (the same records in the same
-/// order either way, so the same state); automatic picks two for journals
-/// large enough to gain from it on a machine with two or more cores.
-enum class recovery_threads { automatic, one, two };
-
 /// Replays the journal in dir (see journal_reader.hpp for torn and damaged
 /// lines; `recover` quarantines damaged ones instead of stopping) and folds
 /// its records into a recovered_state. Order ids of the form <prefix>-<n>
 /// move next_order_id past n. Throws journal_error for damage without recover.
 recovered_state recover_journal(const std::string& dir, bool recover,
-                                const std::string& order_id_prefix = "O",
-                                recovery_threads threads = recovery_threads::automatic);
+                                const std::string& order_id_prefix = "O");
 
 } // namespace engine
