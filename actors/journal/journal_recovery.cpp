@@ -257,6 +257,9 @@ void materialize(Fill& x, const Fill& f, const record_string_views& sv) {
 // Every other member is what execution_from gives (the test
 // FoldThroughViewsEqualsFoldThroughTheGeneralDecoder compares field by field).
 void accept_into(OrderExecution& o, const OrderRequest& req, const record_string_views& sv) {
+  // A new member of OrderExecution must be reset here too (its size on LP64 libstdc++).
+  static_assert(sizeof(void*) != 8 || sizeof(OrderExecution) == 264,
+                "OrderExecution changed: make accept_into reset the new member");
   o.order_id = sv.of(req.order_id);
   o.client_order_id = sv.of(req.client_order_id);
   o.ticker = sv.of(req.ticker);
