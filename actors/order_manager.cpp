@@ -443,7 +443,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   };
   auto route = [=]() mutable {
     journal_then(
-      self, "accepted", self->state.book.find(id)->request,
+      self, "accepted", routed_request(*self->state.book.find(id)),
       [=]() mutable {
         auto& rr = *self->state.book.find(id); // open until the venue hears of it
         // It may have gone away while risk and the journal were asked.
@@ -454,7 +454,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
           return;
         }
         self->state.book.await_venue(rr, self->state.wall.now());
-        self->send(self->state.opts.directory->get(rr.broker), rr.request);
+        self->send(self->state.opts.directory->get(rr.broker), routed_request(rr));
         done(make_update(rr, rr.request.timestamp));
         process_metrics().order_ack.record(std::chrono::steady_clock::now() - received);
       },
@@ -655,7 +655,7 @@ order_record* adopt_leg(om_actor* self, const std::string& id, const OrderUpdate
   const auto& parent = *p;
   order_record rec;
   // A parent recovered from the journal has no leg prices: the venue's word fills in.
-  rec.request = leg_request(parent.request, leg);
+  rec.request = leg_request(routed_request(parent), leg);
   rec.request.strategy = parent.exec.strategy;
   rec.request.timestamp = seen.timestamp;
   if (!seen.ticker.empty()) {
@@ -670,7 +670,7 @@ order_record* adopt_leg(om_actor* self, const std::string& id, const OrderUpdate
   rec.broker = parent.broker;
   auto& r = st.book.take(std::move(rec));
   st.log->info("order {}: its {} leg {} is working at the venue", parent_id, enum_name(leg), id);
-  journal_then(self, "accepted", r.request, [] {});
+  journal_then(self, "accepted", routed_request(r), [] {});
   return &r;
 }
 
@@ -911,7 +911,7 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
       st.log->warn("reconciliation: order {} ({} {}) is open at {} but was not sent by this "
                    "engine: adopted as external",
                    id, e.ticker, e.quantity.to_string(), broker);
-      journal_then(self, "accepted", adopted.request, [] {});
+      journal_then(self, "accepted", routed_request(adopted), [] {});
       fills_of(adopted, e.fills);
       continue;
     }

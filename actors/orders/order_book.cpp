@@ -27,9 +27,18 @@ std::string order_book::next_order_id() {
   return id_prefix_ + "-" + std::to_string(next_id_++);
 }
 
+OrderRequest routed_request(const order_record& r) {
+  OrderRequest req = r.request;
+  req.order_id = r.exec.order_id;
+  req.client_order_id = r.exec.client_order_id;
+  req.ticker = r.exec.ticker;
+  req.strategy = r.exec.strategy;
+  return req;
+}
+
 order_record* order_book::by_client_id(const std::string& client_order_id) {
   auto i = by_client_id_.find(client_order_id);
-  return i == by_client_id_.end() ? nullptr : find(i->second);
+  return i ? &(*slots_)[*i] : nullptr;
 }
 
 bool order_book::client_id_retired(const std::string& client_order_id) const {
@@ -40,27 +49,46 @@ bool order_book::retired(const std::string& order_id) const {
   return !retired_ids_.empty() && retired_ids_.count(hash_of(order_id));
 }
 
-void order_book::index_client_id(const order_record& r) {
-  if (!r.exec.client_order_id.empty())
-    by_client_id_.emplace(r.exec.client_order_id, r.exec.order_id);
+void order_book::index_client_id(uint32_t slot) {
+  // A client order id another held order has keeps naming that one.
+  if (!(*slots_)[slot].exec.client_order_id.empty())
+    by_client_id_.find_or_insert((*slots_)[slot].exec.client_order_id, slot);
 }
 
 order_record& order_book::take(order_record rec) {
-  auto id = rec.exec.order_id;
-  auto [i, inserted] = orders_.emplace(std::move(id), std::move(rec));
-  if (inserted) {
-    ++taken_;
-    tally_.add(i->second.exec);
-    index_client_id(i->second);
-    if (!is_open(i->second.exec.status))
-      closed_.push_back({i->first, epoch_});
+  if (auto held = by_id_.find(rec.exec.order_id))
+    return (*slots_)[*held];
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<uint32_t>(slots_->size());
+    slots_->push_back(std::move(rec));
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    (*slots_)[slot] = std::move(rec);
   }
-  return i->second;
+  auto& r = (*slots_)[slot];
+  // Kept once, in exec: routed_request() puts them back.
+  r.request.order_id.clear();
+  r.request.client_order_id.clear();
+  r.request.ticker.clear();
+  r.request.strategy.clear();
+  r.request.order_id.shrink_to_fit();
+  r.request.client_order_id.shrink_to_fit();
+  r.request.ticker.shrink_to_fit();
+  r.request.strategy.shrink_to_fit();
+  by_id_.find_or_insert(r.exec.order_id, slot);
+  index_client_id(slot);
+  ++taken_;
+  tally_.add(r.exec);
+  if (!is_open(r.exec.status))
+    closed_.push_back({r.exec.order_id, epoch_});
+  return r;
 }
 
 order_record* order_book::find(const std::string& order_id) {
-  auto i = orders_.find(order_id);
-  return i == orders_.end() ? nullptr : &i->second;
+  auto i = by_id_.find(order_id);
+  return i ? &(*slots_)[*i] : nullptr;
 }
 
 order_record* order_book::find_any(const std::string& id) {
@@ -71,8 +99,8 @@ order_record* order_book::find_any(const std::string& id) {
 
 std::vector<OrderExecution> order_book::executions(bool include_closed) const {
   std::vector<OrderExecution> out;
-  for (auto& [id, r] : orders_)
-    if (include_closed || is_open(r.exec.status))
+  for (auto& r : *slots_)
+    if (!r.exec.order_id.empty() && (include_closed || is_open(r.exec.status)))
       out.push_back(r.exec);
   std::sort(out.begin(), out.end(),
             [](auto& a, auto& b) { return id_less(a.order_id, b.order_id); });
@@ -201,17 +229,17 @@ void order_book::fill_in(OrderStats& s) const {
 }
 
 void order_book::forget(const std::string& order_id) {
-  auto i = orders_.find(order_id);
-  auto& r = i->second;
+  auto slot = *by_id_.find(order_id);
+  auto& r = (*slots_)[slot];
   auto b = std::find(broker_names_.begin(), broker_names_.end(), r.broker);
   if (b == broker_names_.end())
     b = broker_names_.insert(b, r.broker);
   retired_ids_[hash_of(order_id)] = static_cast<uint32_t>(b - broker_names_.begin());
   if (!r.exec.client_order_id.empty()) {
     auto c = by_client_id_.find(r.exec.client_order_id);
-    if (c != by_client_id_.end() && c->second == order_id) {
+    if (c && *c == slot) {
       retired_client_ids_.insert(hash_of(r.exec.client_order_id));
-      by_client_id_.erase(c);
+      by_client_id_.erase(r.exec.client_order_id);
     }
   }
   for (auto& f : r.exec.fills) {
@@ -220,7 +248,9 @@ void order_book::forget(const std::string& order_id) {
   }
   venue_answered(r);
   // Its counts stay in the tally: the run's totals include it.
-  orders_.erase(i);
+  by_id_.erase(order_id);
+  r = order_record{}; // an empty order id marks a free slot
+  free_slots_.push_back(slot);
 }
 
 size_t order_book::retire(const std::function<void(const order_record&)>& leaving) {

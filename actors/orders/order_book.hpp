@@ -5,6 +5,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -14,18 +15,24 @@
 #include "actors/orders/order_tally.hpp"
 #include "messages/order_state_machine.hpp"
 #include "messages/orders.hpp"
+#include "messages/string_index.hpp"
 
 namespace engine {
 
 /// One order the book holds.
 struct order_record {
-  OrderRequest request;  // as accepted (and as routed to the venue)
+  // As accepted, without the ids, ticker and strategy that `exec` holds: routed_request()
+  // puts them back where the whole request is sent on.
+  OrderRequest request;
   OrderExecution exec;   // its state now, with its fills
   uint32_t submitter = 0; // the actor's index of who gets its updates (0: nobody)
   Money filled_notional;  // exact sum of qty x price, for the average price
   std::string broker;     // where it was routed
   int64_t awaiting_since = 0; // wall ns a submit/cancel/replace was sent, unanswered; 0: none
 };
+
+/// The order as accepted and routed to its venue (the record keeps its ids once, in `exec`).
+OrderRequest routed_request(const order_record& r);
 
 /// What applying one execution did.
 struct fill_outcome {
@@ -59,14 +66,15 @@ public:
   order_record* find(const std::string& order_id);
   /// By order id, else by client order id.
   order_record* find_any(const std::string& id);
-  size_t held() const { return orders_.size(); }
+  size_t held() const { return by_id_.size(); }
 
-  /// Every held record, in no order. `f(const std::string& id, order_record&)`. `f` may change
-  /// records (through change()), not take new ones.
+  /// Every held record, in the order of their slots. `f(const std::string& id,
+  /// order_record&)`. `f` may change records (through change()), not take new ones.
   template <class F>
   void for_each(F&& f) {
-    for (auto& [id, r] : orders_)
-      f(id, r);
+    for (auto& r : *slots_)
+      if (!r.exec.order_id.empty())
+        f(r.exec.order_id, r);
   }
 
   /// Held orders' states in id order (numeric order for <prefix>-<n> ids): the open ones, or
@@ -137,14 +145,28 @@ public:
   size_t retire(const std::function<void(const order_record&)>& leaving = {});
 
 private:
-  void index_client_id(const order_record& r);
+  void index_client_id(uint32_t slot);
   void forget(const std::string& order_id);
 
   std::string id_prefix_;
   uint64_t next_id_;
   size_t max_recent_closed_;
-  std::unordered_map<std::string, order_record> orders_;
-  std::unordered_map<std::string, std::string> by_client_id_;
+  /// The slot's order id, or its client order id: the two indexes' keys, in the records.
+  struct order_id_of {
+    const std::deque<order_record>* slots;
+    std::string_view operator()(uint32_t i) const { return (*slots)[i].exec.order_id; }
+  };
+  struct client_id_of {
+    const std::deque<order_record>* slots;
+    std::string_view operator()(uint32_t i) const { return (*slots)[i].exec.client_order_id; }
+  };
+
+  // The records in slots (a deque: a record never moves; a freed slot is reused), found
+  // through two open-addressing indexes keyed on the records' own ids: no node, no key copy.
+  std::unique_ptr<std::deque<order_record>> slots_ = std::make_unique<std::deque<order_record>>();
+  std::vector<uint32_t> free_slots_;
+  string_index<order_id_of> by_id_{order_id_of{slots_.get()}};
+  string_index<client_id_of> by_client_id_{client_id_of{slots_.get()}};
   // Of orders that left: hashes of their ids (-> their broker), client ids and exec ids.
   std::unordered_map<uint64_t, uint32_t> retired_ids_;
   std::unordered_set<uint64_t> retired_client_ids_, retired_exec_ids_;

@@ -65,6 +65,49 @@ TEST(order_book, ids_continue_from_the_first_and_a_client_id_finds_its_order) {
   EXPECT_EQ(book.held(), 2u);
 }
 
+TEST(order_book, a_record_keeps_its_ids_once_and_routes_the_whole_request) {
+  order_book book{"O", 7, 10};
+  auto& r = take(book, "client-with-a-long-id-0001");
+  EXPECT_TRUE(r.request.order_id.empty());
+  EXPECT_TRUE(r.request.client_order_id.empty());
+  EXPECT_TRUE(r.request.ticker.empty());
+  auto routed = routed_request(r);
+  EXPECT_EQ(routed.order_id, "O-7");
+  EXPECT_EQ(routed.client_order_id, "client-with-a-long-id-0001");
+  EXPECT_EQ(routed.ticker, "AAPL");
+  EXPECT_EQ(routed.price, px("10.05"));
+  EXPECT_EQ(routed.order_type, OrderType::limit);
+}
+
+TEST(order_book, a_freed_slot_is_reused_and_indexes_stay_right) {
+  order_book book{"O", 1, 0};
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 50; ++i) {
+      auto& r = take(book, "r" + std::to_string(round) + "-" + std::to_string(i));
+      ids.push_back(r.exec.order_id);
+      close(book, r);
+    }
+    book.retire();
+    book.retire(); // all of them leave: the bound is 0
+    EXPECT_EQ(book.held(), 0u);
+    for (auto& id : ids) {
+      EXPECT_EQ(book.find(id), nullptr);
+      EXPECT_TRUE(book.retired(id));
+    }
+  }
+  auto& fresh = take(book, "fresh");
+  EXPECT_EQ(book.find(fresh.exec.order_id), &fresh);
+  EXPECT_EQ(book.by_client_id("fresh"), &fresh);
+  EXPECT_EQ(book.by_client_id("r0-1"), nullptr);
+  size_t seen = 0;
+  book.for_each([&](const std::string& id, order_record& r) {
+    EXPECT_EQ(id, r.exec.order_id);
+    ++seen;
+  });
+  EXPECT_EQ(seen, 1u);
+}
+
 TEST(order_book, an_id_taken_twice_keeps_its_first_record) {
   order_book book{"O", 1, 10};
   auto& first = take(book, "c");
