@@ -154,7 +154,13 @@ int main(int argc, char** argv) {
       requested = duration_end;
       break;
     }
-    if (int sig = wait_for_signal(signals, html_report_path.empty() ? 100 : 20)) {
+    // Wakes at the duration's end, not up to a poll period after it.
+    long wait_ms = html_report_path.empty() ? 100 : 20;
+    if (duration_s > 0)
+      wait_ms = std::clamp<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   duration_end - steady::now()).count() + 1,
+                                 1, wait_ms);
+    if (int sig = wait_for_signal(signals, wait_ms)) {
       why = sig == SIGINT ? "SIGINT" : "SIGTERM";
       requested = steady::now();
       break;
