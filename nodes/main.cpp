@@ -177,10 +177,13 @@ int main(int argc, char** argv) {
         std::chrono::duration<double>(status_every_s));
     }
   }
-  if (why == "market data ended")
-    requested = steady::now();
   log->info("stopping: {}", why);
-  node.drain(requested, stop_drain_budget);
+  // Asked to stop (--duration, a signal): within the second. At the end of the data the
+  // session close settles in full (day orders expire at the venue), as in-process runs do.
+  if (why == "market data ended")
+    node.drain();
+  else
+    node.drain(requested, stop_drain_budget);
   auto report = node.report();
   if (report.market_data.fatal) { // e.g. the data vendor refused the key: a config problem
     std::cerr << "market data cannot start: " << report.market_data.reason << "\n";
