@@ -32,6 +32,8 @@ void random_orders::on_quote(strategy_context& ctx, const Quote& q) {
   // Catch up on every order due by this quote's time (a high rate can be
   // several orders per quote), each on this quote's ticker.
   while (q.timestamp >= next_at_) {
+    if (cfg_.max_orders > 0 && sent_ >= static_cast<uint64_t>(cfg_.max_orders))
+      return; // its share sent: from now on it only watches its orders
     send_one(ctx, q);
     next_at_ += interval_ns_;
   }
@@ -56,6 +58,14 @@ void random_orders::on_update(strategy_context& ctx, const OrderUpdate& u) {
   }
 }
 
+bool random_orders::crosses(uint64_t draw) const {
+  // At the default of one half this is the old coin flip (an odd draw crossed), so a seed
+  // gives the same orders as before the knob.
+  if (cfg_.crossing_fraction == *Rate::parse("0.5"))
+    return draw % 2 != 0;
+  return static_cast<int64_t>(draw % Rate::scale) < cfg_.crossing_fraction.raw();
+}
+
 void random_orders::send_one(strategy_context& ctx, const Quote& q) {
   OrderRequest o;
   o.ticker = q.ticker;
@@ -74,11 +84,12 @@ void random_orders::send_one(strategy_context& ctx, const Quote& q) {
   bool limit = draw < cfg_.limit_fraction.raw();
   if (limit) {
     o.order_type = OrderType::limit;
-    // Half the limits rest away from the touch, half cross it.
+    // crossing_fraction of the limits cross the touch (half unless configured), the rest rest
+    // away from it. The draw is taken either way, so the stream stays the same for any value.
     auto touch = o.side == OrderSide::buy ? q.bid : q.ask;
     auto offset = mul<Price>(touch, cfg_.limit_offset_bps, rounding::half_even);
     offset = div<Price>(offset, Rate::from_units(10000), rounding::half_even);
-    bool away = next_random() % 2 == 0;
+    bool away = !crosses(next_random());
     bool lower = (o.side == OrderSide::buy) == away;
     auto px = lower ? touch - offset : touch + offset;
     auto tick = px >= Price::from_units(1) ? *Price::parse("0.01") : *Price::parse("0.0001");

@@ -19,6 +19,9 @@ namespace engine {
 /// `max_resting` orders resting (4 unless configured) and cancels the oldest
 /// past that, so a soak exercises cancels and does not tie up the risk limits;
 /// a large value leaves many orders open (the stop bench, bench/stop_timing.py).
+/// `crossing_fraction` of the limits (one half unless configured) are priced through the
+/// touch, the rest away from it; past `max_orders` sent (0: no limit) it sends no more and
+/// only follows its orders, so a bench can build a book of a known size and then idle.
 class random_orders final : public strategy {
 public:
   explicit random_orders(strategy_config cfg);
@@ -28,6 +31,7 @@ public:
 
 private:
   uint64_t next_random();
+  bool crosses(uint64_t draw) const; // this limit order is priced through the touch
   void send_one(strategy_context& ctx, const Quote& q);
 
   strategy_config cfg_;

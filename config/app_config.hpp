@@ -169,6 +169,8 @@ struct strategy_config {
   Rate limit_fraction;      // share of orders that are limit orders
   Rate limit_offset_bps;    // limit price distance from the touch
   int64_t max_resting = 4;  // resting orders kept; past this the oldest is cancelled
+  Rate crossing_fraction = *Rate::parse("0.5"); // share of limits priced through the touch
+  int64_t max_orders = 0;   // orders sent in all, then it only watches (0: no limit)
   // plugin (docs/STRATEGIES.md, "Plug-ins")
   std::string library;      // the shared library, resolved against the config file's directory
   std::string plugin_class; // `class:` the library makes

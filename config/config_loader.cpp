@@ -633,7 +633,8 @@ strategy_config read_strategy(const entry& f, const std::set<std::string>* ticke
                              "public_key_file", "secret_key_file", "client_key_files"});
   else
     keys.insert(keys.end(), {"tickers", "orders_per_second", "seed", "max_quantity",
-                             "limit_fraction", "limit_offset_bps", "max_resting"});
+                             "limit_fraction", "limit_offset_bps", "max_resting",
+                             "crossing_fraction", "max_orders"});
   const std::string where = "for a " + c.type + " strategy";
   auto s = check_keys(f, keys, where);
   c.name = read_name(s.require("name"));
@@ -703,6 +704,10 @@ strategy_config read_strategy(const entry& f, const std::set<std::string>* ticke
       c.limit_offset_bps = read_decimal<Rate>(*x, between(rate_zero, Rate::from_units(10000)));
     if (auto x = s.get("max_resting"))
       c.max_resting = read_int(*x, between<int64_t>(0, 10'000'000));
+    if (auto x = s.get("crossing_fraction"))
+      c.crossing_fraction = read_decimal<Rate>(*x, between(rate_zero, rate_one));
+    if (auto x = s.get("max_orders"))
+      c.max_orders = read_int(*x, between<int64_t>(0, 1'000'000'000));
   }
   return c;
 }

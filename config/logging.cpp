@@ -51,6 +51,12 @@ spdlog::level::level_enum level_or_throw(const std::string& name, const std::str
 
 } // namespace
 
+void flush_logging() {
+  std::lock_guard<std::mutex> guard{state().mtx};
+  for (auto& sink : state().sinks)
+    sink->flush();
+}
+
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) {
   static constexpr std::pair<std::string_view, spdlog::level::level_enum> levels[] = {
     {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},

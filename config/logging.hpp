@@ -25,6 +25,10 @@ void init_logging(const logging_config& cfg, std::optional<std::string> level_ov
 /// the sinks are stderr only at level info.
 std::shared_ptr<spdlog::logger> logger(const std::string& component);
 
+/// Writes out what every sink holds (the log file's buffer): a process that ends with
+/// std::_Exit runs no destructor that would.
+void flush_logging();
+
 /// spdlog's level for one of trace, debug, info, warn, error, critical, off.
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name);
 

@@ -73,8 +73,21 @@ public:
   /// settled: every report at the venue journaled and applied to the books. Resting orders
   /// stay open in the journal, as a venue keeps them (docs/OPERATIONS.md).
   void drain();
+  /// The same, with every wait counted from `requested` (when the stop was asked for) and the
+  /// whole drain over by `requested + budget` when every venue is simulated (a network venue's
+  /// answers are waited for up to 20 s). What a cut leaves unsettled is in the journal or was
+  /// never acknowledged (docs/OPERATIONS.md, "Stopping").
+  void drain(std::chrono::steady_clock::time_point requested, std::chrono::milliseconds budget);
   /// Stops every actor, newest first, and closes the journal.
   void stop();
+  /// For a process that ends right after (execution-node): the journal and every actor that
+  /// may write, send or close something at its exit are stopped and awaited as by stop() (the
+  /// journal drained, fsynced and closed); the actors that only hold memory (the order
+  /// manager, risk, the books, simulated venues, built-in strategies) are not told, so the
+  /// maps of 100,000 open orders are not freed one node at a time but go with the process.
+  /// The caller then ends the process without destroying the node (std::_Exit). stop() or
+  /// the destructor afterwards stops the rest as usual (in-process tests).
+  void stop_for_exit();
 
   node_report report();
   /// The same within `budget` in all: a part that does not answer by then is left out
@@ -84,7 +97,7 @@ public:
   std::vector<BrokerStatus> broker_statuses();
   /// The node's time: the simulated clock, or the wall clock.
   timestamp_ns now() const;
-  std::string status_line();
+  std::string status_line(std::chrono::milliseconds budget = std::chrono::milliseconds(500));
 
   /// The HTTP API's bound port (0 when the config has no `http:` section).
   uint16_t http_port() const;
@@ -94,6 +107,9 @@ public:
   const app_config& config() const;
 
 private:
+  /// Tells the started actors `which` accepts to exit, all at once, and awaits them.
+  void stop_actors(const std::function<bool(const std::string&)>& which);
+
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -80,6 +80,8 @@ TEST(default_config, loads_with_the_expected_values) {
   EXPECT_LE(c.strategies[2].orders_per_second, 1);
   EXPECT_EQ(c.strategies[2].limit_fraction, rate("0.5"));
   EXPECT_EQ(c.strategies[2].max_resting, 4) << "unless configured, four resting orders";
+  EXPECT_EQ(c.strategies[2].crossing_fraction, rate("0.5")) << "half the limits cross";
+  EXPECT_EQ(c.strategies[2].max_orders, 0) << "no limit unless configured";
 
   EXPECT_EQ(c.journal.dir, "logs/execution");
   EXPECT_EQ(c.journal.fsync, fsync_policy::batch);
