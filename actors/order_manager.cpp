@@ -88,13 +88,13 @@ private:
 struct awaited {
   uint64_t n = 0;        // its number in its queue
   int64_t since_ns = 0;  // wall time it was asked
-  std::function<void(bool answered, const std::string& what)> then;
+  std::function<void(bool answered, const refusal& what)> then;
 };
 using awaited_queue = std::deque<awaited>;
 
 /// Runs every entry numbered up to `upto` with (answered, what), oldest first. Each is taken
 /// off before it runs: what it runs may ask again.
-void settle(awaited_queue& q, uint64_t upto, bool answered, const std::string& what) {
+void settle(awaited_queue& q, uint64_t upto, bool answered, const refusal& what) {
   while (!q.empty() && q.front().n <= upto) {
     auto a = std::move(q.front());
     q.pop_front();
@@ -103,7 +103,7 @@ void settle(awaited_queue& q, uint64_t upto, bool answered, const std::string& w
 }
 
 /// Fails the entries asked before `deadline_ns`.
-void expire(awaited_queue& q, int64_t deadline_ns, const std::string& why) {
+void expire(awaited_queue& q, int64_t deadline_ns, const refusal& why) {
   while (!q.empty() && q.front().since_ns < deadline_ns) {
     auto a = std::move(q.front());
     q.pop_front();
@@ -211,12 +211,8 @@ OrderUpdate make_update(const order_record& r, timestamp_ns ts) {
   u.reason = r.exec.reason;
   u.timestamp = ts;
   u.strategy = r.exec.strategy;
+  u.reject = r.reject;
   return u;
-}
-
-/// The reason's name is the part before ':' ("max_order_size: 12000 > 10000").
-std::string reason_name(const std::string& reason) {
-  return reason.substr(0, reason.find(':'));
 }
 
 /// A journal failure halts the order manager: nothing unjournaled is ever acknowledged.
@@ -241,7 +237,7 @@ void watch(om_actor* self, caf::actor_addr& watched, const caf::actor& peer) {
 /// once per group commit for all the records it made durable); a journal failure halts.
 template <class T, class F>
 void journal_then(om_actor* self, const std::string& event, const T& msg, F then,
-                  std::function<void(const std::string&)> on_fail = nullptr) {
+                  std::function<void(const refusal&)> on_fail = nullptr) {
   auto& st = self->state;
   auto logger = st.peer(names::trade_logger);
   if (!logger) {
@@ -253,11 +249,11 @@ void journal_then(om_actor* self, const std::string& event, const T& msg, F then
   ++st.journal_in_flight;
   auto n = st.next_record++;
   st.journal_records.push_back(
-    {n, st.wall.now(), [=](bool durable, const std::string& why) mutable {
+    {n, st.wall.now(), [=](bool durable, const refusal& why) mutable {
        if (durable) {
          then();
        } else {
-         journal_failed(self, why);
+         journal_failed(self, why.text());
          if (on_fail)
            on_fail(why);
        }
@@ -298,21 +294,28 @@ void fan_out_fill(om_actor* self, const caf::actor& submitter, const Fill& f) {
     tap->put(f);
 }
 
-void count_reject(om_actor* self, const std::string& reason) {
-  ++self->state.rejects_by_reason[reason_name(reason)];
+void count_reject(om_actor* self, RejectReason code) {
+  ++self->state.rejects_by_reason[std::string{enum_name(code)}];
 }
 
-/// Why orders cannot go to `broker` now ("" when they can): a supervised broker that is not
+/// The refusal an order or request gets: code and "name: detail" text set together, counted.
+void refuse(om_actor* self, OrderUpdate& u, const refusal& why) {
+  set_refusal(u, why);
+  count_reject(self, why.code);
+}
+
+/// Why orders cannot go to `broker` now (none when they can): a supervised broker that is not
 /// connected. An unsupervised venue (tests wire the simulator directly) is always there.
-std::string unavailable(const order_manager_state& st, const std::string& broker) {
+refusal unavailable(const order_manager_state& st, const std::string& broker) {
   auto i = st.brokers.find(broker.empty() ? st.opts.broker_name : broker);
   if (i == st.brokers.end() || !i->second.supervised)
-    return "";
+    return {};
   const auto& s = i->second.status;
   if (s.state == BrokerState::connected)
-    return "";
-  return "broker_unavailable: broker " + s.broker + " is " + std::string{enum_name(s.state)} +
-         (s.reason.empty() ? "" : " (" + s.reason + ")");
+    return {};
+  return {RejectReason::broker_unavailable,
+          "broker " + s.broker + " is " + std::string{enum_name(s.state)} +
+            (s.reason.empty() ? "" : " (" + s.reason + ")")};
 }
 
 /// The broker a new order goes to: `broker`, or its fallback simulator while it is down
@@ -339,7 +342,7 @@ std::string fallback_for(om_actor* self, const std::string& broker) {
 
 /// A new order refused before it is taken (no id, no record, no journal: nothing was
 /// acknowledged, so nothing is owed), counted by reason.
-OrderUpdate refuse_untaken(om_actor* self, const OrderRequest& req, std::string reason) {
+OrderUpdate refuse_untaken(om_actor* self, const OrderRequest& req, const refusal& why) {
   OrderUpdate u;
   u.client_order_id = req.client_order_id;
   u.ticker = req.ticker;
@@ -347,22 +350,22 @@ OrderUpdate refuse_untaken(om_actor* self, const OrderRequest& req, std::string 
   u.status = OrderStatus::rejected;
   u.strategy = req.strategy;
   u.timestamp = req.timestamp;
-  u.reason = std::move(reason);
-  count_reject(self, u.reason);
+  refuse(self, u, why);
   return u;
 }
 
 /// Admission control: past the bound, new orders are shed at once (never queued without
-/// bound), so the orders admitted keep a bounded ack latency. "" when it may be taken.
-std::string overload(om_actor* self) {
+/// bound), so the orders admitted keep a bounded ack latency. None when it may be taken.
+refusal overload(om_actor* self) {
   auto& st = self->state;
   if (st.opts.max_queued_orders == 0)
-    return "";
+    return {};
   auto queued = self->mailbox().size() + st.in_pipeline;
   if (queued <= st.opts.max_queued_orders)
-    return "";
-  return "overloaded: " + std::to_string(queued) + " messages queued at the order manager (max " +
-         std::to_string(st.opts.max_queued_orders) + ")";
+    return {};
+  return {RejectReason::overloaded, std::to_string(queued) +
+                                      " messages queued at the order manager (max " +
+                                      std::to_string(st.opts.max_queued_orders) + ")"};
 }
 
 void on_new_order(om_actor* self, OrderRequest req, answer reply) {
@@ -376,17 +379,18 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
     }
     if (st.book.client_id_retired(req.client_order_id)) {
       reply(self, refuse_untaken(self, req,
-                                 "duplicate_client_order_id: " + req.client_order_id +
-                                   " was used by an order that finished (see the journal)"));
+                                 {RejectReason::duplicate_client_order_id,
+                                  req.client_order_id +
+                                    " was used by an order that finished (see the journal)"}));
       return;
     }
   }
   if (st.closing) {
-    reply(self, refuse_untaken(self, req, "shutting_down: the node is stopping"));
+    reply(self, refuse_untaken(self, req, {RejectReason::shutting_down, "the node is stopping"}));
     return;
   }
-  if (auto why = overload(self); !why.empty()) {
-    reply(self, refuse_untaken(self, req, std::move(why)));
+  if (auto why = overload(self)) {
+    reply(self, refuse_untaken(self, req, why));
     return;
   }
   req.order_id = st.book.next_order_id();
@@ -404,21 +408,23 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   st.book.take(std::move(rec));
 
   // Rejects the order (closed orders leave the book only in the 1 s tick, after this).
-  auto reject = [=](const std::string& reason) {
+  auto reject = [=](const refusal& why) {
     auto& rr = *self->state.book.find(id);
     self->state.book.change(rr, [&] {
       rr.exec.status = OrderStatus::rejected;
-      rr.exec.reason = reason;
+      rr.exec.reason = why.text();
+      rr.reject = why.code;
     });
-    count_reject(self, reason);
+    count_reject(self, why.code);
     return make_update(rr, rr.request.timestamp);
   };
   if (!st.halt_reason.empty()) {
-    reply(self, reject("trading_halted: " + st.halt_reason));
+    reply(self, reject({RejectReason::trading_halted, st.halt_reason}));
     return;
   }
   if (!st.ready) {
-    reply(self, reject("not_ready: reconciling recovered open orders with the broker"));
+    reply(self,
+          reject({RejectReason::not_ready, "reconciling recovered open orders with the broker"}));
     return;
   }
 
@@ -428,10 +434,10 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   st.book.find(id)->broker = route_name;
   auto broker = st.opts.directory->get(route_name);
   if (!broker) {
-    reply(self, reject("no_route: broker " + route_name + " is not available"));
+    reply(self, reject({RejectReason::no_route, "broker " + route_name + " is not available"}));
     return;
   }
-  if (auto why = unavailable(st, route_name); !why.empty()) {
+  if (auto why = unavailable(st, route_name)) {
     reply(self, reject(why));
     return;
   }
@@ -447,10 +453,10 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
       [=]() mutable {
         auto& rr = *self->state.book.find(id); // open until the venue hears of it
         // It may have gone away while risk and the journal were asked.
-        if (auto why = unavailable(self->state, rr.broker); !why.empty()) {
+        if (auto why = unavailable(self->state, rr.broker)) {
           auto u = reject(why);
           journal_then(self, "rejected", u, [=]() mutable { done(u); },
-                       [=](const std::string&) mutable { done(u); });
+                       [=](const refusal&) mutable { done(u); });
           return;
         }
         self->state.book.await_venue(rr, self->state.wall.now());
@@ -458,27 +464,27 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
         done(make_update(rr, rr.request.timestamp));
         process_metrics().order_ack.record(std::chrono::steady_clock::now() - received);
       },
-      [=](const std::string& why) mutable { done(reject(why)); });
+      [=](const refusal& why) mutable { done(reject(why)); });
   };
   if (!risk) {
     route();
     return;
   }
-  // One-way, answered (check_atom, n, verdict) in the order asked.
+  // One-way, answered (check_atom, n, code, detail) in the order asked.
   watch(self, st.watched_risk, risk);
   auto n = st.next_check++;
-  st.risk_checks.push_back({n, st.wall.now(), [=](bool answered, const std::string& verdict) mutable {
+  st.risk_checks.push_back({n, st.wall.now(), [=](bool answered, const refusal& verdict) mutable {
     if (!answered) {
       done(reject(verdict));
       return;
     }
-    if (verdict.empty()) {
+    if (!verdict) {
       route();
       return;
     }
     auto u = reject(verdict);
     journal_then(self, "risk_rejected", u, [=]() mutable { done(u); },
-                 [=](const std::string&) mutable { done(u); });
+                 [=](const refusal&) mutable { done(u); });
   }});
   self->send(risk, check_atom::value, std::string{names::order_manager}, n, req);
 }
@@ -494,7 +500,7 @@ void journal_route_answer(om_actor* self, const char* event, const Record& recor
       auto& st = self->state;
       auto* r = st.book.find(to_broker.order_id);
       auto broker = !r || r->broker.empty() ? st.opts.broker_name : r->broker;
-      bool away = !unavailable(st, broker).empty() ||
+      bool away = static_cast<bool>(unavailable(st, broker)) ||
                   (r && r->exec.status == OrderStatus::unknown);
       if constexpr (std::is_same_v<Routed, CancelRequest>) {
         if (away) {
@@ -510,9 +516,9 @@ void journal_route_answer(om_actor* self, const char* event, const Record& recor
         self->send(b, to_broker);
       reply(self, u);
     },
-    [=](const std::string& why) mutable {
+    [=](const refusal& why) mutable {
       auto refused = u;
-      refused.reason = why;
+      set_refusal(refused, why);
       reply(self, refused);
     });
 }
@@ -527,9 +533,10 @@ void on_cancel(om_actor* self, const CancelRequest& c, answer reply) {
     u.order_id = c.order_id;
     u.client_order_id = c.client_order_id;
     u.status = OrderStatus::rejected;
-    u.reason = st.book.retired(c.order_id) || st.book.client_id_retired(c.client_order_id)
-                 ? "cannot_cancel: order is closed (no longer held; see the journal)"
-                 : "unknown_order";
+    set_refusal(u, st.book.retired(c.order_id) || st.book.client_id_retired(c.client_order_id)
+                     ? refusal{RejectReason::cannot_cancel,
+                               "order is closed (no longer held; see the journal)"}
+                     : refusal{RejectReason::unknown_order, ""});
     reply(self, u);
     return;
   }
@@ -538,14 +545,16 @@ void on_cancel(om_actor* self, const CancelRequest& c, answer reply) {
   auto& route = st.brokers[r.broker.empty() ? st.opts.broker_name : r.broker];
   if (route.kept_cancels.size() >= st.opts.max_kept_cancels) {
     auto u = make_update(r, c.timestamp);
-    u.reason = "broker_unavailable: " + std::to_string(route.kept_cancels.size()) +
-               " cancels already kept for the broker's return";
+    set_refusal(u, {RejectReason::broker_unavailable,
+                    std::to_string(route.kept_cancels.size()) +
+                      " cancels already kept for the broker's return"});
     reply(self, u);
     return;
   }
   if (!st.book.step(r, OrderEvent::cancel_request).ok) {
     auto u = make_update(r, c.timestamp);
-    u.reason = "cannot_cancel: order is " + std::string{enum_name(r.exec.status)};
+    set_refusal(u,
+                {RejectReason::cannot_cancel, "order is " + std::string{enum_name(r.exec.status)}});
     reply(self, u);
     return;
   }
@@ -562,17 +571,18 @@ void on_replace(om_actor* self, const ReplaceRequest& rq, answer reply) {
   if (!r || !is_open(r->exec.status)) {
     OrderUpdate u = r ? make_update(*r, rq.timestamp) : OrderUpdate{};
     u.order_id = rq.order_id;
-    u.reason = r || st.book.retired(rq.order_id) ? "cannot_replace: order is closed"
-                                                  : "unknown_order";
+    set_refusal(u, r || st.book.retired(rq.order_id)
+                     ? refusal{RejectReason::cannot_replace, "order is closed"}
+                     : refusal{RejectReason::unknown_order, ""});
     reply(self, u);
     return;
   }
   auto why = unavailable(st, r->broker);
-  if (why.empty() && r->exec.status == OrderStatus::unknown)
-    why = "order_unknown: waiting for reconciliation";
-  if (!why.empty()) {
+  if (!why && r->exec.status == OrderStatus::unknown)
+    why = {RejectReason::order_unknown, "waiting for reconciliation"};
+  if (why) {
     auto u = make_update(*r, rq.timestamp);
-    u.reason = why;
+    set_refusal(u, why);
     reply(self, u);
     return;
   }
@@ -752,9 +762,12 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
     switch (rep.event) {
       case OrderEvent::accept: journal_event = "acknowledged"; break;
       case OrderEvent::reject:
+        // The venue's own words stay the text; the code is the adapter's, else venue_reject.
         journal_event = "rejected";
         r.exec.reason = rep.update.reason;
-        count_reject(self, rep.update.reason);
+        r.reject = rep.update.reject != RejectReason::none ? rep.update.reject
+                                                           : RejectReason::venue_reject;
+        count_reject(self, r.reject);
         break;
       case OrderEvent::cancel:
         journal_event = "canceled";
@@ -804,16 +817,19 @@ void lose_in_flight(om_actor* self, const std::string& broker, const std::string
 }
 
 /// Applies one event that reconciliation found (a fill, or the venue's final status).
+/// `reason` is the change's text; a reject also has its code.
 void apply_found(om_actor* self, order_record& r, OrderEvent ev, const std::string& reason,
-                 timestamp_ns ts) {
+                 timestamp_ns ts, RejectReason code = RejectReason::none) {
   auto t = transition(r.exec.status, ev, r.exec.executed_quantity.is_positive());
   if (!t.ok || t.status == r.exec.status)
     return;
   self->state.book.change(r, [&] { r.exec.status = t.status; });
   if (!reason.empty())
     r.exec.reason = reason;
-  if (ev == OrderEvent::reject)
-    count_reject(self, reason);
+  if (ev == OrderEvent::reject) {
+    r.reject = code;
+    count_reject(self, code);
+  }
   auto u = make_update(r, ts);
   const char* event = ev == OrderEvent::accept   ? "acknowledged"
                       : ev == OrderEvent::reject ? "rejected"
@@ -939,9 +955,11 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
           break;
         case OrderStatus::rejected:
           apply_found(self, r, OrderEvent::reject,
-                      a->second.reason.empty() ? "venue_reject: rejected at " + broker
-                                               : a->second.reason,
-                      now);
+                      // The venue's own words, as when it reports a reject itself.
+                      a->second.reason.empty()
+                        ? refusal{RejectReason::venue_reject, "rejected at " + broker}.text()
+                        : a->second.reason,
+                      now, RejectReason::venue_reject);
           break;
         case OrderStatus::filled: break; // its fills did it
         default:
@@ -952,11 +970,12 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
       }
     } else if (r.exec.executed_quantity.is_positive()) {
       apply_found(self, r, OrderEvent::cancel, "reconciled: not open at " + broker, now);
+    } else if (was_unknown) {
+      refusal why{RejectReason::not_at_broker, broker + " never received it"};
+      apply_found(self, r, OrderEvent::reject, why.text(), now, why.code);
     } else {
-      apply_found(self, r, was_unknown ? OrderEvent::reject : OrderEvent::cancel,
-                  was_unknown ? "not_at_broker: " + broker + " never received it"
-                              : "reconciled: not open at " + broker + " after restart",
-                  now);
+      apply_found(self, r, OrderEvent::cancel,
+                  "reconciled: not open at " + broker + " after restart", now);
     }
     if (was_unknown)
       ++st.reconciliation["unknown_resolved"];
@@ -1130,9 +1149,9 @@ void check_timeouts(om_actor* self) {
   auto& st = self->state;
   auto now = st.wall.now();
   expire(st.risk_checks, now - risk_timeout_ns,
-         "risk_unavailable: no answer from the risk manager within 10 s");
+         {RejectReason::risk_unavailable, "no answer from the risk manager within 10 s"});
   expire(st.journal_records, now - journal_timeout_ns,
-         "journal_failure: no answer from the trade logger within 30 s");
+         {RejectReason::journal_failure, "no answer from the trade logger within 30 s"});
   std::set<std::string> late;
   for (auto& id : st.book.awaiting()) {
     auto& r = *st.book.find(id);
@@ -1147,7 +1166,7 @@ void check_timeouts(om_actor* self) {
     int64_t limit = (i == st.opts.answer_timeout_ms.end() ? st.opts.default_answer_timeout_ms
                                                             : i->second) * 1'000'000;
     lose_in_flight(self, b, "no answer from " + b + " in time", limit);
-    if (unavailable(st, b).empty())
+    if (!unavailable(st, b))
       reconcile_broker(self, b);
   }
   // Closed orders past the recent bound leave the book (their journal keeps them).
@@ -1219,11 +1238,13 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
     auto& st = self->state;
     if (d.source == st.watched_risk) {
       st.watched_risk = caf::actor_addr{};
-      settle(st.risk_checks, UINT64_MAX, false, "risk_unavailable: the risk manager is gone");
+      settle(st.risk_checks, UINT64_MAX, false,
+             {RejectReason::risk_unavailable, "the risk manager is gone"});
     }
     if (d.source == st.watched_logger) {
       st.watched_logger = caf::actor_addr{};
-      settle(st.journal_records, UINT64_MAX, false, "journal_failure: the trade logger is gone");
+      settle(st.journal_records, UINT64_MAX, false,
+             {RejectReason::journal_failure, "the trade logger is gone"});
     }
   });
   return {
@@ -1268,16 +1289,17 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
         self->state.sync_waiters.emplace_back(who, token);
     },
     [=](const ExecutionReport& rep) { on_execution_report(self, rep); },
-    [=](check_atom, uint64_t n, const std::string& verdict) {
+    [=](check_atom, uint64_t n, RejectReason code, const std::string& detail) {
       // Answers come in the order asked: any older one still waiting was lost.
       auto& q = self->state.risk_checks;
       if (n == 0)
         return; // numbers start at 1: nothing of ours (and n - 1 would fail every check)
-      settle(q, n - 1, false, "risk_unavailable: no answer from the risk manager");
-      settle(q, n, true, verdict);
+      settle(q, n - 1, false, {RejectReason::risk_unavailable, "no answer from the risk manager"});
+      settle(q, n, true, {code, detail});
     },
     [=](durable_atom, uint64_t upto, bool ok, const std::string& err) {
-      settle(self->state.journal_records, upto, ok, ok ? std::string{} : "journal_failure: " + err);
+      settle(self->state.journal_records, upto, ok,
+             ok ? refusal{} : refusal{RejectReason::journal_failure, err});
     },
     [=](const BrokerStatus& s) { on_broker_status(self, s); },
     [=](tick_atom) {
@@ -1296,7 +1318,7 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
       auto rp = self->make_response_promise<bool>();
       auto left = std::make_shared<size_t>(0);
       for (auto& n : names)
-        if (unavailable(st, n).empty() && st.opts.directory->get(n)) {
+        if (!unavailable(st, n) && st.opts.directory->get(n)) {
           ++*left;
           reconcile_broker(self, n);
         }

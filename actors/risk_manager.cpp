@@ -76,14 +76,14 @@ void apply_protection(rm_actor* self, const std::string& ticker, timestamp_ns ts
   }
 }
 
-/// "" when the order may go, else "reason: detail".
-std::string verdict(rm_actor* self, const OrderRequest& o) {
+/// No refusal (code none) when the order may go, else the first rule that failed.
+refusal verdict(rm_actor* self, const OrderRequest& o) {
   auto& s = self->state;
   process_metrics().sample_mailbox(watched_actor::risk_manager, self);
   if (o.timestamp != 0)
     maybe_start_day(self, o.timestamp);
   if (auto r = s.rules->check(o, *s.book, o.timestamp))
-    return r->detail.empty() ? r->reason : r->reason + ": " + r->detail;
+    return std::move(*r);
   return {};
 }
 
@@ -102,13 +102,17 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
       st.rules->on_fill(f, st.day);
   }
   return {
-    [=](check_atom, const OrderRequest& o) -> std::string { return verdict(self, o); },
+    [=](check_atom, const OrderRequest& o) -> caf::result<RejectReason, std::string> {
+      auto v = verdict(self, o);
+      return {v.code, std::move(v.detail)};
+    },
     [=](check_atom, const std::string& reply_to, uint64_t tag, const OrderRequest& o) {
       // By name, so that an order manager on another node is answered through its proxy.
       auto to = self->state.directory ? self->state.directory->get(reply_to) : caf::actor{};
       if (!to)
         to = caf::actor_cast<caf::actor>(self->current_sender());
-      self->send(to, check_atom::value, tag, verdict(self, o));
+      auto v = verdict(self, o);
+      self->send(to, check_atom::value, tag, v.code, std::move(v.detail));
     },
     [=](step_atom, const QuoteBatch& batch) -> done_atom {
       auto& s = self->state;

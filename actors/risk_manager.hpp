@@ -16,8 +16,8 @@ namespace engine {
 class actor_directory;
 
 /// Protocol:
-///   (check_atom, OrderRequest) -> std::string   "" to pass, else "reason: detail"
-///   (check_atom, reply_to, tag, OrderRequest)   the same one-way: (check_atom, tag, verdict)
+///   (check_atom, OrderRequest) -> (RejectReason, std::string detail)   none to pass
+///   (check_atom, reply_to, tag, OrderRequest)   the same one-way: (check_atom, tag, code, detail)
 ///                              goes to the actor registered as reply_to (else the sender)
 ///   (step_atom, QuoteBatch)    -> done_atom     last prices and marks; daily reset at session change
 ///   Fill                       shadow positions, daily trade count, protective orders

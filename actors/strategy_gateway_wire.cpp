@@ -150,7 +150,7 @@ std::string encode_quotes(uint64_t seq, const std::vector<Quote>& quotes) {
 std::string encode_update(uint64_t seq, const OrderUpdate& u) {
   msgpack::sbuffer b;
   msgpack::packer<msgpack::sbuffer> pk{b};
-  map_out{pk, 13}
+  map_out{pk, 14}
     .str("t", "update")
     .u64("seq", seq)
     .str("order_id", u.order_id)
@@ -163,7 +163,8 @@ std::string encode_update(uint64_t seq, const OrderUpdate& u) {
     .dec("average_price", u.average_price)
     .dec("commission", u.commission)
     .str("reason", u.reason)
-    .num("ts", u.timestamp);
+    .num("ts", u.timestamp)
+    .str("reject", enum_name(u.reject)); // the code of a refusal ("none" otherwise)
   return done(b);
 }
 

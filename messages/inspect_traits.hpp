@@ -10,6 +10,7 @@
 
 #include "messages/decimal.hpp"
 #include "messages/enums.hpp"
+#include "messages/field.hpp"
 
 namespace engine::detail {
 
@@ -31,21 +32,41 @@ struct is_named_enum<T, std::void_t<decltype(enum_names<T>::values)>> : std::tru
 template <class T>
 constexpr bool is_annotation_v = caf::meta::is_annotation<std::decay_t<T>>::value;
 
-/// Counts the fields an inspect overload lists (msgpack writes structs as arrays).
+/// Counts the fields an inspect overload lists (msgpack writes structs as arrays), and those
+/// of them not marked optional (a peer built before an optional field sends fewer).
 struct field_counter {
   using result_type = void;
   size_t count = 0;
+  size_t required = 0;
   template <class... Ts>
-  void operator()(Ts&&...) {
-    count += (0 + ... + (is_annotation_v<Ts> ? 0 : 1));
+  void operator()(Ts&&... xs) {
+    (visit(xs), ...);
   }
+
+private:
+  template <class T>
+  void visit(const T& x) {
+    if constexpr (std::is_same_v<std::decay_t<T>, field_t>) {
+      next_optional_ = x.optional;
+    } else if constexpr (!is_annotation_v<T>) {
+      ++count;
+      required += next_optional_ ? 0 : 1;
+      next_optional_ = false;
+    }
+  }
+  bool next_optional_ = false;
 };
 
 template <class T>
-size_t field_count(const T& x) {
+field_counter count_fields(const T& x) {
   field_counter c;
   inspect(c, const_cast<T&>(x));
-  return c.count;
+  return c;
+}
+
+template <class T>
+size_t field_count(const T& x) {
+  return count_fields(x).count;
 }
 
 } // namespace engine::detail

@@ -1,6 +1,8 @@
 // msgpack encoding and decoding (msgpack-c) for every message type, driven by inspect.
 #include "messages/codec.hpp"
 
+#include <utility>
+
 #include <msgpack.hpp>
 
 namespace engine {
@@ -118,9 +120,14 @@ public:
     } else {
       if (o.type != msgpack::type::ARRAY)
         return fail("expected an array for a struct");
-      if (o.via.array.size != detail::field_count(x))
+      // Trailing optional fields may be missing (a peer built before they existed).
+      auto fields = detail::count_fields(x);
+      if (o.via.array.size < fields.required || o.via.array.size > fields.count)
         return fail("struct has " + std::to_string(o.via.array.size) + " fields, expected "
-                    + std::to_string(detail::field_count(x)));
+                    + (fields.required == fields.count
+                         ? std::to_string(fields.count)
+                         : std::to_string(fields.required) + " to "
+                             + std::to_string(fields.count)));
       msgpack_reader nested{o.via.array, error_};
       return inspect(nested, x);
     }
@@ -129,11 +136,19 @@ public:
 private:
   template <class T>
   bool consume(T& x) {
-    if constexpr (detail::is_annotation_v<T>) {
+    if constexpr (std::is_same_v<std::decay_t<T>, field_t>) {
+      next_optional_ = x.optional;
+      return true;
+    } else if constexpr (detail::is_annotation_v<T>) {
       return true;
     } else {
-      if (index_ >= arr_.size)
-        return fail("too few fields");
+      bool optional = std::exchange(next_optional_, false);
+      if (index_ >= arr_.size) {
+        if (!optional)
+          return fail("too few fields");
+        x = std::decay_t<T>{}; // not sent: its default, as a missing JSON field
+        return true;
+      }
       return read(arr_.ptr[index_++], x);
     }
   }
@@ -160,6 +175,7 @@ private:
   msgpack::object_array arr_;
   std::string& error_;
   uint32_t index_ = 0;
+  bool next_optional_ = false; // the field named last is optional
 };
 
 // Bounds for untrusted input: no single frame may make us allocate more.

@@ -8,6 +8,7 @@
 #include "messages/decimal.hpp"
 #include "messages/enums.hpp"
 #include "messages/field.hpp"
+#include "messages/reject_reason.hpp"
 
 namespace engine {
 
@@ -120,9 +121,10 @@ struct OrderUpdate {
   Quantity leaves_quantity;
   Price average_price;
   Money commission;
-  std::string reason; // why rejected, canceled or expired
+  std::string reason; // why rejected, canceled or expired, for people: "name: detail"
   timestamp_ns timestamp = 0;
   std::string strategy;
+  RejectReason reject = RejectReason::none; // the refusal's code, the name in `reason`
 };
 
 template <class Inspector>
@@ -132,7 +134,13 @@ typename Inspector::result_type inspect(Inspector& f, OrderUpdate& x) {
            ENGINE_FIELD(x, status), ENGINE_FIELD(x, executed_quantity),
            ENGINE_FIELD(x, leaves_quantity), ENGINE_FIELD(x, average_price),
            ENGINE_FIELD(x, commission), ENGINE_FIELD(x, reason), ENGINE_FIELD(x, timestamp),
-           ENGINE_FIELD(x, strategy));
+           ENGINE_FIELD(x, strategy), ENGINE_OPTIONAL_FIELD(x, reject));
+}
+
+/// Marks an update refused: the code and its text are set together, so they never disagree.
+inline void set_refusal(OrderUpdate& u, const refusal& r) {
+  u.reject = r.code;
+  u.reason = r.text();
 }
 
 /// The full state of an order with its fills (the seed's OrderExecution).

@@ -51,5 +51,7 @@ ENGINE_MESSAGE_TYPES(ENGINE_ADD_MESSAGE_TYPE_ID)
   CAF_ADD_ATOM(engine, engine, reduce_atom, "reduce")
   // Operator audit records (journaled, local to the node that has the journal).
   CAF_ADD_TYPE_ID(engine, (engine::OperatorAction))
+  // The risk manager's verdict, (check_atom, tag, RejectReason, detail).
+  CAF_ADD_TYPE_ID(engine, (engine::RejectReason))
 
 CAF_END_TYPE_ID_BLOCK(engine)

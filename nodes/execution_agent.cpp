@@ -108,7 +108,7 @@ bool ExecutionAgent::cancel_order(const std::string& order_id) {
   c.timestamp = node_->now();
   c.reason = "agent";
   auto u = ask<OrderUpdate>(*node_, names::order_manager, c);
-  return u && u->reason.empty() && u->status == OrderStatus::pending_cancel;
+  return u && u->reject == RejectReason::none && u->status == OrderStatus::pending_cancel;
 }
 
 std::optional<MarketData> ExecutionAgent::get_market_data(const std::string& ticker) {

@@ -24,6 +24,7 @@ enum tag : uint16_t {
   executions_tag,
   fills_tag,
   broker_statuses_tag,
+  reject_reason_tag, // the risk manager's verdict (check_atom, n, RejectReason, detail)
   struct_base = 100,
 };
 
@@ -97,6 +98,21 @@ bool append_vector(caf::message_builder& mb, std::string_view body) {
   return true;
 }
 
+/// A one-byte enum element (TradingState, RejectReason), range-checked.
+template <class E>
+std::string enum_byte(E x) {
+  return std::string(1, static_cast<char>(x));
+}
+
+template <class E>
+bool append_enum(caf::message_builder& mb, std::string_view body) {
+  auto x = body.size() == 1 ? enum_from_raw<E>(static_cast<uint8_t>(body[0])) : std::nullopt;
+  if (!x)
+    return false;
+  mb.append(*x);
+  return true;
+}
+
 } // namespace
 
 std::optional<std::string> encode_message(const caf::message& msg) {
@@ -116,8 +132,9 @@ std::optional<std::string> encode_message(const caf::message& msg) {
     } else if (msg.match_element<bool>(i)) {
       put_element(out, bool_tag, std::string(1, msg.get_as<bool>(i) ? 1 : 0));
     } else if (msg.match_element<TradingState>(i)) {
-      put_element(out, trading_state_tag,
-                  std::string(1, static_cast<char>(msg.get_as<TradingState>(i))));
+      put_element(out, trading_state_tag, enum_byte(msg.get_as<TradingState>(i)));
+    } else if (msg.match_element<RejectReason>(i)) {
+      put_element(out, reject_reason_tag, enum_byte(msg.get_as<RejectReason>(i)));
     } else if (msg.match_element<std::vector<Position>>(i)) {
       put_element(out, positions_tag, vector_bytes(msg.get_as<std::vector<Position>>(i)));
     } else if (msg.match_element<std::vector<OrderExecution>>(i)) {
@@ -188,14 +205,14 @@ std::optional<caf::message> decode_message(std::string_view bytes) {
           return std::nullopt;
         mb.append(body[0] == 1);
         break;
-      case trading_state_tag: {
-        auto s = body.size() == 1 ? enum_from_raw<TradingState>(static_cast<uint8_t>(body[0]))
-                                  : std::nullopt;
-        if (!s)
+      case trading_state_tag:
+        if (!append_enum<TradingState>(mb, body))
           return std::nullopt;
-        mb.append(*s);
         break;
-      }
+      case reject_reason_tag:
+        if (!append_enum<RejectReason>(mb, body))
+          return std::nullopt;
+        break;
       case positions_tag:
         if (!append_vector<Position>(mb, body))
           return std::nullopt;

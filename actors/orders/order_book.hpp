@@ -29,6 +29,7 @@ struct order_record {
   Money filled_notional;  // exact sum of qty x price, for the average price
   std::string broker;     // where it was routed
   int64_t awaiting_since = 0; // wall ns a submit/cancel/replace was sent, unanswered; 0: none
+  RejectReason reject = RejectReason::none; // why it was refused; exec.reason is the text
 };
 
 /// The order as accepted and routed to its venue (the record keeps its ids once, in `exec`).

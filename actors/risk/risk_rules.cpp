@@ -13,8 +13,8 @@ namespace {
 
 constexpr __int128 rate_scale = Rate::scale;
 
-risk_reject reject(const char* reason, std::string detail) {
-  return risk_reject{reason, std::move(detail)};
+refusal reject(RejectReason reason, std::string detail) {
+  return refusal{reason, std::move(detail)};
 }
 
 /// Returns what is wrong with the order's fields for its type, or nullopt when valid.
@@ -128,26 +128,26 @@ void risk_rules::prune_window(timestamp_ns now) {
     accepted_.pop_front();
 }
 
-std::optional<risk_reject> risk_rules::check(const OrderRequest& o, const position_book& book,
-                                             timestamp_ns now) {
+std::optional<refusal> risk_rules::check(const OrderRequest& o, const position_book& book,
+                                         timestamp_ns now) {
   try {
     return evaluate(o, book, now);
   } catch (const decimal_overflow&) {
     // Backstop: every notional is computed with try_*; the book's equity may still overflow.
-    return reject(risk_reason::invalid_order, "notional overflow");
+    return reject(RejectReason::invalid_order, "notional overflow");
   }
 }
 
-std::optional<risk_reject> risk_rules::evaluate(const OrderRequest& o, const position_book& book,
-                                                timestamp_ns now) {
+std::optional<refusal> risk_rules::evaluate(const OrderRequest& o, const position_book& book,
+                                            timestamp_ns now) {
   if (limits_.trading_state == TradingState::halted)
-    return reject(risk_reason::trading_halted, "trading is halted: only cancels are accepted");
+    return reject(RejectReason::trading_halted, "trading is halted: only cancels are accepted");
 
   if (auto what = invalid_fields(o))
-    return reject(risk_reason::invalid_order, *what);
+    return reject(RejectReason::invalid_order, *what);
   if (auto what = invalid_legs(o, o.order_type == OrderType::limit ? std::optional<Price>{o.price}
                                                                     : last_price(o.ticker)))
-    return reject(risk_reason::invalid_order, *what);
+    return reject(RejectReason::invalid_order, *what);
 
   const Quantity current = book.quantity(o.ticker);
   const Quantity delta = o.side == OrderSide::buy ? o.quantity : -o.quantity;
@@ -155,28 +155,28 @@ std::optional<risk_reject> risk_rules::evaluate(const OrderRequest& o, const pos
   const Quantity pending = open_quantity(o.ticker, o.side);
   auto with_pending = Quantity::try_add(current, o.side == OrderSide::buy ? pending : -pending);
   if (!with_pending)
-    return reject(risk_reason::invalid_order, "quantity overflow");
+    return reject(RejectReason::invalid_order, "quantity overflow");
   auto resulting = Quantity::try_add(*with_pending, delta);
   if (!resulting)
-    return reject(risk_reason::invalid_order, "quantity overflow");
+    return reject(RejectReason::invalid_order, "quantity overflow");
   // Reduces the absolute position without flipping it: such orders only lower risk.
   const bool reduces = !current.is_zero() && current.is_positive() != delta.is_positive()
                        && o.quantity <= current.abs();
 
   if ((limits_.trading_state == TradingState::reducing || ticker_reducing(o.ticker)) && !reduces)
-    return reject(risk_reason::reducing_only,
+    return reject(RejectReason::reducing_only,
                   "trading is reducing-only: position " + current.to_string() + ", order "
                     + to_string(o.side) + " " + o.quantity.to_string());
 
   if (limits_.price_collar.is_positive()) {
     if (auto last = last_price(o.ticker); last && last->is_positive()) {
       if (has_limit_price(o.order_type) && outside_collar(o.price, *last, limits_.price_collar))
-        return reject(risk_reason::price_collar,
+        return reject(RejectReason::price_collar,
                       "limit price " + o.price.to_string() + " is more than "
                         + limits_.price_collar.to_string() + " from last " + last->to_string());
       if (has_stop_price(o.order_type)
           && outside_collar(o.stop_price, *last, limits_.price_collar))
-        return reject(risk_reason::price_collar,
+        return reject(RejectReason::price_collar,
                       "stop price " + o.stop_price.to_string() + " is more than "
                         + limits_.price_collar.to_string() + " from last "
                         + last->to_string());
@@ -185,32 +185,32 @@ std::optional<risk_reject> risk_rules::evaluate(const OrderRequest& o, const pos
 
   auto ref = reference_price(o, book);
   if (!ref)
-    return reject(risk_reason::invalid_order, "no reference price for " + o.ticker);
+    return reject(RejectReason::invalid_order, "no reference price for " + o.ticker);
   auto order_notional = try_notional(o.quantity, *ref);
   if (!order_notional)
-    return reject(risk_reason::invalid_order, "notional overflow");
+    return reject(RejectReason::invalid_order, "notional overflow");
 
   if (limits_.max_order_size.is_positive() && *order_notional > limits_.max_order_size)
-    return reject(risk_reason::max_order_size,
+    return reject(RejectReason::max_order_size,
                   "notional " + order_notional->to_string() + " > max_order_size "
                     + limits_.max_order_size.to_string());
 
   if (limits_.max_position_size.is_positive() && !reduces) {
     auto value = try_notional(resulting->abs(), *ref);
     if (!value)
-      return reject(risk_reason::invalid_order, "notional overflow");
+      return reject(RejectReason::invalid_order, "notional overflow");
     const Money equity = book.equity();
     // value > fraction × equity, exactly: Money raws scaled by the Rate's 1e9.
     if (static_cast<__int128>(value->raw()) * rate_scale
         > static_cast<__int128>(limits_.max_position_size.raw()) * equity.raw())
-      return reject(risk_reason::max_position_size,
+      return reject(RejectReason::max_position_size,
                     "position value " + value->to_string() + " > "
                       + limits_.max_position_size.to_string() + " of equity "
                       + equity.to_string());
   }
 
   if (limits_.max_daily_trades > 0 && daily_trades_ >= limits_.max_daily_trades)
-    return reject(risk_reason::max_daily_trades,
+    return reject(RejectReason::max_daily_trades,
                   "daily trades " + std::to_string(daily_trades_) + " >= max_daily_trades "
                     + std::to_string(limits_.max_daily_trades));
 
@@ -219,7 +219,7 @@ std::optional<risk_reject> risk_rules::evaluate(const OrderRequest& o, const pos
       // Cash already promised to open buys is not available again.
       const Money cash = book.cash() - open_buy_notional_;
       if (cash < *order_notional)
-        return reject(risk_reason::buying_power,
+        return reject(RejectReason::buying_power,
                       "buy notional " + order_notional->to_string() + " > cash "
                         + cash.to_string() + " not committed to open buys");
     } else if (auto r = check_margin(o, book, current, *resulting, *ref, *order_notional)) {
@@ -230,7 +230,7 @@ std::optional<risk_reject> risk_rules::evaluate(const OrderRequest& o, const pos
   prune_window(now);
   if (limits_.max_orders_per_second > 0
       && static_cast<int64_t>(accepted_.size()) >= limits_.max_orders_per_second)
-    return reject(risk_reason::rate_limit,
+    return reject(RejectReason::rate_limit,
                   std::to_string(accepted_.size()) + " orders in the last second, max "
                     + std::to_string(limits_.max_orders_per_second));
   accepted_.push_back(now);
@@ -295,17 +295,17 @@ Quantity risk_rules::open_quantity(const std::string& ticker, OrderSide side) co
   return side == OrderSide::buy ? exposure_[*t].buys : exposure_[*t].sells;
 }
 
-std::optional<risk_reject> risk_rules::check_margin(const OrderRequest& o,
-                                                    const position_book& book, Quantity current,
-                                                    Quantity resulting, Price ref,
-                                                    Money order_notional) const {
+std::optional<refusal> risk_rules::check_margin(const OrderRequest& o,
+                                                const position_book& book, Quantity current,
+                                                Quantity resulting, Price ref,
+                                                Money order_notional) const {
   // A sell that opens or grows a short: equity after the order (sale proceeds in, the
   // position revalued at its mark) must cover 50% of all short notional after the order.
   const Price mark = book.mark_price(o.ticker).value_or(ref);
   auto before = try_notional(current, mark);
   auto after = try_notional(resulting, mark);
   if (!before || !after)
-    return reject(risk_reason::invalid_order, "notional overflow");
+    return reject(RejectReason::invalid_order, "notional overflow");
   const Money equity_after = book.equity() + order_notional - (*before - *after);
   Money shorts_after = book.short_market_value();
   if (current.is_negative())
@@ -315,7 +315,7 @@ std::optional<risk_reject> risk_rules::check_margin(const OrderRequest& o,
   const __int128 cover = static_cast<__int128>(equity_after.raw()) * 100;
   const __int128 needed = static_cast<__int128>(shorts_after.raw()) * short_margin_percent;
   if (cover < needed)
-    return reject(risk_reason::buying_power,
+    return reject(RejectReason::buying_power,
                   "short margin: equity after order " + equity_after.to_string()
                     + " < 50% of short notional " + shorts_after.to_string());
   return std::nullopt;

@@ -18,25 +18,8 @@
 
 namespace engine {
 
-/// Why a new order was refused: `reason` is one of the names in risk_reason, `detail` is for
-/// people (it names the numbers that failed the check).
-struct risk_reject {
-  std::string reason;
-  std::string detail;
-};
-
-/// The exact reason strings; clients and dashboards match on them.
-namespace risk_reason {
-inline constexpr const char* trading_halted = "trading_halted";
-inline constexpr const char* reducing_only = "reducing_only";
-inline constexpr const char* invalid_order = "invalid_order";
-inline constexpr const char* price_collar = "price_collar";
-inline constexpr const char* max_order_size = "max_order_size";
-inline constexpr const char* max_position_size = "max_position_size";
-inline constexpr const char* max_daily_trades = "max_daily_trades";
-inline constexpr const char* buying_power = "buying_power";
-inline constexpr const char* rate_limit = "rate_limit";
-} // namespace risk_reason
+/// A new order refused by a rule is a `refusal` (messages/reject_reason.hpp): its code is one of
+/// the risk reasons (trading_halted .. rate_limit), its detail names the numbers that failed.
 
 /// The risk manager's rules, without the actor: limits, last prices, daily fill count and the
 /// order-rate window. Time is passed in (no clock reads), so tests and replays are exact.
@@ -78,8 +61,8 @@ public:
   /// accepted order is recorded for the rate throttle. The checks run in the order of the
   /// reasons in docs/RISK_AND_PNL.md and the first failure is returned. Never throws on
   /// arithmetic: an overflowing notional is an invalid_order ("notional overflow").
-  std::optional<risk_reject> check(const OrderRequest& o, const position_book& book,
-                                   timestamp_ns now);
+  std::optional<refusal> check(const OrderRequest& o, const position_book& book,
+                               timestamp_ns now);
 
   /// Follows an accepted order until it is done: its unfilled quantity counts
   /// against the position limit and its notional against buying power, so
@@ -89,11 +72,11 @@ public:
   Quantity open_quantity(const std::string& ticker, OrderSide side) const;
 
 private:
-  std::optional<risk_reject> evaluate(const OrderRequest& o, const position_book& book,
-                                      timestamp_ns now);
-  std::optional<risk_reject> check_margin(const OrderRequest& o, const position_book& book,
-                                          Quantity current, Quantity resulting, Price ref,
-                                          Money order_notional) const;
+  std::optional<refusal> evaluate(const OrderRequest& o, const position_book& book,
+                                  timestamp_ns now);
+  std::optional<refusal> check_margin(const OrderRequest& o, const position_book& book,
+                                      Quantity current, Quantity resulting, Price ref,
+                                      Money order_notional) const;
   std::optional<Price> reference_price(const OrderRequest& o, const position_book& book) const;
   void prune_window(timestamp_ns now);
   void track_open(const OrderRequest& o, Price ref);

@@ -460,9 +460,9 @@ api_response api_router::dispatch(const api_request& req, const std::string& pat
       c.timestamp = backend_.now();
       auto u = backend_.cancel(c);
       int status = 202;
-      if (u.reason == "unknown_order")
+      if (u.reject == RejectReason::unknown_order)
         status = 404;
-      else if (u.reason.rfind("cannot_cancel", 0) == 0 || u.status != OrderStatus::pending_cancel)
+      else if (u.reject == RejectReason::cannot_cancel || u.status != OrderStatus::pending_cancel)
         status = 409;
       return json(status, to_json_value(u));
     }

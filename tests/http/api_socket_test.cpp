@@ -149,6 +149,7 @@ TEST_F(api_socket_test, malformed_json_and_a_risk_rejected_order_are_400) {
                      R"({"ticker":"AAPL","side":"buy","quantity":"1000"})");
   EXPECT_EQ(big.status, 400) << big.body;
   EXPECT_NE(big.body.find("\"reason\":\"max_order_size"), std::string::npos) << big.body;
+  EXPECT_NE(big.body.find("\"reject\":\"max_order_size\""), std::string::npos) << big.body;
   EXPECT_NE(big.body.find("\"status\":\"rejected\""), std::string::npos);
 }
 

@@ -102,7 +102,7 @@ public:
     u.ticker = req.ticker;
     if (state == TradingState::halted) {
       u.status = OrderStatus::rejected;
-      u.reason = "trading_halted: trading is halted";
+      set_refusal(u, {RejectReason::trading_halted, "trading is halted"});
     } else {
       u.order_id = "O-9";
       u.status = OrderStatus::pending_new;
@@ -115,7 +115,7 @@ public:
     u.order_id = req.order_id;
     if (!order(req.order_id)) {
       u.status = OrderStatus::rejected;
-      u.reason = "unknown_order";
+      set_refusal(u, {RejectReason::unknown_order, ""});
     } else {
       u.status = OrderStatus::pending_cancel;
     }

@@ -117,6 +117,7 @@ TEST_F(Admission, PastTheBoundNewOrdersAreShedNeverQueuedAndNeverJournaled) {
   ASSERT_GT(shed.size(), n / 2) << "most of the burst finds the bound passed";
   for (auto& [tag, u] : shed) {
     EXPECT_EQ(u.status, OrderStatus::rejected);
+    EXPECT_EQ(u.reject, RejectReason::overloaded) << u.reason;
     EXPECT_EQ(u.reason.rfind("overloaded: ", 0), 0u) << u.reason;
     EXPECT_TRUE(u.order_id.empty()) << "a shed order was never taken";
   }
@@ -151,6 +152,7 @@ TEST_F(Admission, AfterStopNewOrdersAreRefusedShuttingDownAndCancelsStillWork) {
   (*self)->send<caf::message_priority::high>(dir->get(names::order_manager), stop_atom::value);
   auto late = submit(order("AAPL", OrderSide::buy, OrderType::limit, "1", "99"));
   EXPECT_EQ(late.status, OrderStatus::rejected);
+  EXPECT_EQ(late.reject, RejectReason::shutting_down) << late.reason;
   EXPECT_EQ(late.reason.rfind("shutting_down", 0), 0u) << late.reason;
   EXPECT_TRUE(late.order_id.empty());
   auto c = cancel(resting.order_id);

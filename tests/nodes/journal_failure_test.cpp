@@ -46,8 +46,9 @@ TEST_F(JournalFailure, DiskFullHaltsAndNothingUnjournaledIsAcknowledged) {
       EXPECT_FALSE(halted_seen) << "an order was accepted after the journal failed";
     } else {
       EXPECT_EQ(a.status, OrderStatus::rejected);
-      auto name = a.reason.substr(0, a.reason.find(':'));
-      EXPECT_TRUE(name == "journal_failure" || name == "trading_halted") << a.reason;
+      EXPECT_TRUE(a.reject == RejectReason::journal_failure ||
+                  a.reject == RejectReason::trading_halted)
+        << a.reason;
       halted_seen = true;
     }
   }

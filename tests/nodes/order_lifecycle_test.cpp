@@ -136,6 +136,7 @@ TEST_F(OrderLifecycle, CancelOfARestingOrder) {
   EXPECT_EQ(stats().canceled, 1);
   // A second cancel is refused with a reason, and nothing changes.
   auto again = cancel(ack.order_id);
+  EXPECT_EQ(again.reject, RejectReason::cannot_cancel);
   EXPECT_EQ(again.reason, "cannot_cancel: order is canceled");
 }
 
@@ -146,7 +147,7 @@ TEST_F(OrderLifecycle, VenueRejectCarriesItsReason) {
   ASSERT_EQ(ack.status, OrderStatus::pending_new) << ack.reason;
   auto ex = execution(ack.order_id);
   EXPECT_EQ(ex.status, OrderStatus::rejected);
-  EXPECT_EQ(ex.reason, "unknown ticker");
+  EXPECT_EQ(ex.reason, "unknown ticker"); // the venue's words
   EXPECT_EQ(stats().rejected, 1);
   ASSERT_FALSE(updates.empty());
   EXPECT_EQ(updates.back().status, OrderStatus::rejected);
@@ -156,6 +157,7 @@ TEST_F(OrderLifecycle, RiskRejectIsTheAnswerToTheSubmit) {
   start();
   auto ack = submit(order("AAPL", OrderSide::buy, OrderType::market, "1"));
   EXPECT_EQ(ack.status, OrderStatus::rejected);
+  EXPECT_EQ(ack.reject, RejectReason::invalid_order);
   EXPECT_EQ(ack.reason, "invalid_order: no reference price for AAPL");
   EXPECT_EQ(stats().rejects_by_reason.at(0).reason, "invalid_order");
 }

@@ -74,6 +74,7 @@ TEST_F(Recovery, RestartedEngineContinuesIdsAndReconcilesLostOrders) {
   start(rec);
   // Before reconciliation nothing new is accepted.
   auto early = submit(order("AAPL", OrderSide::buy, OrderType::limit, "1", "90"));
+  EXPECT_EQ(early.reject, RejectReason::not_ready);
   EXPECT_EQ(early.reason, "not_ready: reconciling recovered open orders with the broker");
   EXPECT_TRUE(query<bool>(names::order_manager, start_atom::value));
   auto ex = execution(resting.order_id);

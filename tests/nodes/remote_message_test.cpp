@@ -30,6 +30,8 @@ TEST(RemoteMessage, ProtocolMessagesRoundTrip) {
     caf::make_message(uint64_t{7}),
     caf::make_message(true),
     caf::make_message(TradingState::halted),
+    caf::make_message(check_atom::value, uint64_t{3}, RejectReason::max_order_size,
+                      std::string{"notional 12000 > max_order_size 10000"}),
     caf::make_message(ps),
     caf::make_message(std::vector<OrderExecution>{OrderExecution{}}),
   };

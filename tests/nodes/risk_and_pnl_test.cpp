@@ -10,7 +10,7 @@ struct risk_case {
   const char* name;
   void (*limit)(RiskLimits&);
   const char* qty;
-  const char* expected_reason; // the reason name before ':'
+  RejectReason expected_reason;
 };
 
 class RiskRejects : public engine_fixture, public ::testing::WithParamInterface<risk_case> {};
@@ -22,7 +22,8 @@ TEST_P(RiskRejects, EachCheckRejectsWithItsReason) {
   quote("AAPL", "100.00", "100.10");
   auto ack = submit(order("AAPL", OrderSide::buy, OrderType::market, c.qty));
   EXPECT_EQ(ack.status, OrderStatus::rejected) << c.name;
-  EXPECT_EQ(ack.reason.substr(0, ack.reason.find(':')), c.expected_reason) << ack.reason;
+  EXPECT_EQ(ack.reject, c.expected_reason) << ack.reason;
+  EXPECT_EQ(ack.reason.rfind(std::string{enum_name(c.expected_reason)}, 0), 0u) << ack.reason;
   EXPECT_TRUE(fills.empty());
 }
 
@@ -30,15 +31,17 @@ INSTANTIATE_TEST_SUITE_P(
   Table, RiskRejects,
   ::testing::Values(
     risk_case{"notional above max_order_size",
-              [](RiskLimits& l) { l.max_order_size = money("1000"); }, "20", "max_order_size"},
+              [](RiskLimits& l) { l.max_order_size = money("1000"); }, "20",
+              RejectReason::max_order_size},
     risk_case{"position above max_position_size",
-              [](RiskLimits& l) { l.max_position_size = rate("0.1"); }, "101", "max_position_size"},
-    risk_case{"more than the cash", [](RiskLimits&) {}, "1000", "buying_power"},
+              [](RiskLimits& l) { l.max_position_size = rate("0.1"); }, "101",
+              RejectReason::max_position_size},
+    risk_case{"more than the cash", [](RiskLimits&) {}, "1000", RejectReason::buying_power},
     risk_case{"halted", [](RiskLimits& l) { l.trading_state = TradingState::halted; }, "1",
-              "trading_halted"},
+              RejectReason::trading_halted},
     risk_case{"reducing only when flat", [](RiskLimits& l) { l.trading_state = TradingState::reducing; },
-              "1", "reducing_only"},
-    risk_case{"quantity zero", [](RiskLimits&) {}, "0", "invalid_order"}));
+              "1", RejectReason::reducing_only},
+    risk_case{"quantity zero", [](RiskLimits&) {}, "0", RejectReason::invalid_order}));
 
 TEST_F(RiskChecks, MaxDailyTradesCountsFills) {
   cfg.execution.risk.limits.max_daily_trades = 2;
@@ -50,6 +53,7 @@ TEST_F(RiskChecks, MaxDailyTradesCountsFills) {
             OrderStatus::pending_new);
   auto third = submit(order("AAPL", OrderSide::buy, OrderType::market, "1"));
   EXPECT_EQ(third.status, OrderStatus::rejected);
+  EXPECT_EQ(third.reject, RejectReason::max_daily_trades);
   EXPECT_EQ(third.reason, "max_daily_trades: daily trades 2 >= max_daily_trades 2");
 }
 
@@ -58,7 +62,7 @@ TEST_F(RiskChecks, PriceCollarAgainstTheLastPrice) {
   start();
   quote("AAPL", "100.00", "100.10");
   auto far = submit(order("AAPL", OrderSide::buy, OrderType::limit, "1", "90"));
-  EXPECT_EQ(far.reason.substr(0, far.reason.find(':')), "price_collar");
+  EXPECT_EQ(far.reject, RejectReason::price_collar) << far.reason;
   auto near = submit(order("AAPL", OrderSide::buy, OrderType::limit, "1", "99"));
   EXPECT_EQ(near.status, OrderStatus::pending_new) << near.reason;
 }
@@ -71,7 +75,7 @@ TEST_F(RiskChecks, RateThrottle) {
     EXPECT_EQ(submit(order("AAPL", OrderSide::buy, OrderType::limit, "1", "99")).status,
               OrderStatus::pending_new);
   auto third = submit(order("AAPL", OrderSide::buy, OrderType::limit, "1", "99"));
-  EXPECT_EQ(third.reason.substr(0, third.reason.find(':')), "rate_limit");
+  EXPECT_EQ(third.reject, RejectReason::rate_limit) << third.reason;
   quote("AAPL", "100.00", "100.10"); // one second later the window has moved
   EXPECT_EQ(submit(order("AAPL", OrderSide::buy, OrderType::limit, "1", "99")).status,
             OrderStatus::pending_new);
@@ -85,7 +89,7 @@ TEST_F(RiskChecks, OpenOrdersCountAgainstThePositionLimit) {
   EXPECT_EQ(submit(order("AAPL", OrderSide::buy, OrderType::limit, "60", "99")).status,
             OrderStatus::pending_new);
   auto second = submit(order("AAPL", OrderSide::buy, OrderType::limit, "60", "99"));
-  EXPECT_EQ(second.reason.substr(0, second.reason.find(':')), "max_position_size");
+  EXPECT_EQ(second.reject, RejectReason::max_position_size) << second.reason;
 }
 
 TEST_F(RiskChecks, KillSwitchAtRunTime) {
@@ -95,13 +99,13 @@ TEST_F(RiskChecks, KillSwitchAtRunTime) {
   send_to(names::risk_manager, caf::make_message(TradingState::reducing));
   settle();
   auto more = submit(order("AAPL", OrderSide::buy, OrderType::market, "1"));
-  EXPECT_EQ(more.reason.substr(0, more.reason.find(':')), "reducing_only");
+  EXPECT_EQ(more.reject, RejectReason::reducing_only) << more.reason;
   auto reduce = submit(order("AAPL", OrderSide::sell, OrderType::market, "4"));
   EXPECT_EQ(reduce.status, OrderStatus::pending_new) << reduce.reason;
   send_to(names::risk_manager, caf::make_message(TradingState::halted));
   settle();
   auto halted = submit(order("AAPL", OrderSide::sell, OrderType::market, "1"));
-  EXPECT_EQ(halted.reason.substr(0, halted.reason.find(':')), "trading_halted");
+  EXPECT_EQ(halted.reject, RejectReason::trading_halted) << halted.reason;
   send_to(names::risk_manager, caf::make_message(TradingState::active));
   settle();
   EXPECT_EQ(submit(order("AAPL", OrderSide::buy, OrderType::market, "1")).status,
@@ -117,7 +121,7 @@ TEST_F(RiskChecks, LimitsChangeAtRunTimeByMessage) {
   send_to(names::risk_manager, caf::make_message(l));
   settle();
   auto r = submit(order("AAPL", OrderSide::buy, OrderType::market, "10"));
-  EXPECT_EQ(r.reason.substr(0, r.reason.find(':')), "max_order_size");
+  EXPECT_EQ(r.reject, RejectReason::max_order_size) << r.reason;
 }
 
 class ProtectiveOrders : public engine_fixture {};

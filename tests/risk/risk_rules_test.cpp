@@ -19,9 +19,9 @@ constexpr auto buy = OrderSide::buy;
 constexpr auto sell = OrderSide::sell;
 constexpr timestamp_ns ms = 1'000'000;
 
-/// The reject reason, or "accepted": keeps a wrongly accepted order a failure, not a crash.
-std::string reason_of(const std::optional<risk_reject>& r) {
-  return r ? r->reason : "accepted";
+/// The reject reason, or none when accepted: keeps a wrongly accepted order a failure, not a crash.
+RejectReason reason_of(const std::optional<refusal>& r) {
+  return r ? r->code : RejectReason::none;
 }
 
 OrderRequest order(OrderSide side, OrderType type, const char* qty, const char* price = "0",
@@ -64,7 +64,7 @@ struct risk_case {
   holding pos;
   int fills_today;
   OrderRequest order;
-  const char* reason; // "" when the order must pass
+  RejectReason reason; // none when the order must pass
   const char* detail; // a substring of the detail, or ""
 };
 
@@ -104,7 +104,7 @@ OrderRequest trailing(OrderSide side, const char* qty) {
 }
 
 // Runs one case on a fresh book and rules: last price and mark of AAPL are 100.
-std::optional<risk_reject> run(const risk_case& c) {
+std::optional<refusal> run(const risk_case& c) {
   position_book book(M("100000"));
   if (c.pos == holding::long_100) {
     EXPECT_TRUE(book.apply_fill(fill("setup", buy, "100", "100"))); // cash 90000, equity 100000
@@ -121,68 +121,68 @@ std::optional<risk_reject> run(const risk_case& c) {
 
 // clang-format off
 const std::vector<risk_case> rejecting = {
-  {"halted rejects a new buy",          with(TradingState::halted),   holding::flat,     0, market(buy, "1"),          "trading_halted", "halted"},
-  {"halted rejects even a reducing sell", with(TradingState::halted), holding::long_100, 0, market(sell, "10"),        "trading_halted", ""},
-  {"reducing rejects opening",          with(TradingState::reducing), holding::flat,     0, market(buy, "1"),          "reducing_only",  "reducing-only"},
-  {"reducing rejects increasing",       with(TradingState::reducing), holding::long_100, 0, market(buy, "1"),          "reducing_only",  ""},
-  {"reducing rejects a flip",           with(TradingState::reducing), holding::long_100, 0, market(sell, "100.000000001"), "reducing_only", ""},
-  {"reducing rejects adding to a short", with(TradingState::reducing), holding::short_100, 0, market(sell, "1"),       "reducing_only",  ""},
-  {"zero quantity",                     none, holding::flat, 0, market(buy, "0"),                                     "invalid_order", "quantity must be positive"},
-  {"negative quantity",                 none, holding::flat, 0, market(buy, "-5"),                                    "invalid_order", "quantity must be positive"},
-  {"empty ticker",                      none, holding::flat, 0, with_ticker(market(buy, "1"), ""),                    "invalid_order", "empty ticker"},
-  {"limit without price",               none, holding::flat, 0, limit(buy, "1", "0"),                                 "invalid_order", "limit order without a limit price"},
-  {"negative limit price",              none, holding::flat, 0, limit(buy, "1", "-1"),                                "invalid_order", "negative limit price"},
-  {"market with a limit price",         none, holding::flat, 0, order(buy, OrderType::market, "1", "100"),            "invalid_order", "market order with a limit price"},
-  {"stop without stop price",           none, holding::flat, 0, order(sell, OrderType::stop, "1"),                    "invalid_order", "stop order without a stop price"},
-  {"negative stop price",               none, holding::flat, 0, order(sell, OrderType::stop, "1", "0", "-2"),         "invalid_order", "negative stop price"},
-  {"stop_limit without limit",          none, holding::flat, 0, order(sell, OrderType::stop_limit, "1", "0", "99"),   "invalid_order", "stop_limit order without a limit price"},
-  {"stop_limit without stop",           none, holding::flat, 0, order(sell, OrderType::stop_limit, "1", "99", "0"),   "invalid_order", "stop_limit order without a stop price"},
-  {"trailing stop without trail",       none, holding::flat, 0, trailing(sell, "1"),                                  "invalid_order", "trail"},
-  {"notional overflow",                 none, holding::flat, 0, limit(buy, "9000000000", "5000"),                     "invalid_order", "notional overflow"},
-  {"no reference price",                none, holding::flat, 0, with_ticker(market(buy, "1"), "ZZZ"),                "invalid_order", "no reference price"},
-  {"collar: buy limit above",           collar("0.05"), holding::flat, 0, limit(buy, "1", "105.000001"),              "price_collar", "limit price 105.000001"},
-  {"collar: sell limit below",          collar("0.05"), holding::flat, 0, limit(sell, "1", "94.999999"),              "price_collar", ""},
-  {"collar: stop far away",             collar("0.05"), holding::long_100, 0, order(sell, OrderType::stop, "1", "0", "94.99"), "price_collar", "stop price 94.99"},
-  {"collar: stop_limit's limit",        collar("0.05"), holding::long_100, 0, order(sell, OrderType::stop_limit, "1", "90", "99"), "price_collar", "limit price 90"},
-  {"order size at the limit price",     order_size("10000"), holding::flat, 0, limit(buy, "100.01", "100"),          "max_order_size", "notional 10001 > max_order_size 10000"},
-  {"order size at the last price",      order_size("10000"), holding::flat, 0, market(buy, "101"),                   "max_order_size", "notional 10100"},
-  {"order size applies to reductions",  order_size("1000"),  holding::long_100, 0, market(sell, "50"),               "max_order_size", ""},
-  {"position size: opening long",       position_size("0.1"), holding::flat, 0, limit(buy, "100.01", "100"),         "max_position_size", "position value 10001"},
-  {"position size: adding to a long",   position_size("0.1"), holding::long_100, 0, market(buy, "0.01"),             "max_position_size", "of equity 100000"},
-  {"position size: opening short",      position_size("0.1"), holding::flat, 0, market(sell, "100.01"),             "max_position_size", ""},
-  {"position size: flip beyond",        position_size("0.1"), holding::long_100, 0, market(sell, "200.01"),          "max_position_size", ""},
-  {"daily trades at the limit",         daily_trades(3), holding::flat, 3, market(buy, "1"),                          "max_daily_trades", "daily trades 3 >= max_daily_trades 3"},
-  {"buying power: buy over cash",       none, holding::flat, 0, limit(buy, "1000.01", "100"),                         "buying_power", "buy notional 100001 > cash 100000"},
-  {"buying power: long uses cash",      none, holding::long_100, 0, market(buy, "900.01"),                            "buying_power", "cash 90000"},
-  {"buying power: flip a short",        none, holding::short_100, 0, market(buy, "1100.01"),                          "buying_power", ""},
-  {"margin: short over 50%",            none, holding::flat, 0, limit(sell, "2000.01", "100"),                        "buying_power", "short margin"},
-  {"margin: add to a short",            none, holding::short_100, 0, market(sell, "1900.01"),                         "buying_power", "short margin"},
-  {"margin: flip a long into a short",  none, holding::long_100, 0, market(sell, "2100.01"),                          "buying_power", "short margin"},
+  {"halted rejects a new buy",          with(TradingState::halted),   holding::flat,     0, market(buy, "1"),          RejectReason::trading_halted, "halted"},
+  {"halted rejects even a reducing sell", with(TradingState::halted), holding::long_100, 0, market(sell, "10"),        RejectReason::trading_halted, ""},
+  {"reducing rejects opening",          with(TradingState::reducing), holding::flat,     0, market(buy, "1"),          RejectReason::reducing_only,  "reducing-only"},
+  {"reducing rejects increasing",       with(TradingState::reducing), holding::long_100, 0, market(buy, "1"),          RejectReason::reducing_only,  ""},
+  {"reducing rejects a flip",           with(TradingState::reducing), holding::long_100, 0, market(sell, "100.000000001"), RejectReason::reducing_only, ""},
+  {"reducing rejects adding to a short", with(TradingState::reducing), holding::short_100, 0, market(sell, "1"),       RejectReason::reducing_only,  ""},
+  {"zero quantity",                     none, holding::flat, 0, market(buy, "0"),                                     RejectReason::invalid_order, "quantity must be positive"},
+  {"negative quantity",                 none, holding::flat, 0, market(buy, "-5"),                                    RejectReason::invalid_order, "quantity must be positive"},
+  {"empty ticker",                      none, holding::flat, 0, with_ticker(market(buy, "1"), ""),                    RejectReason::invalid_order, "empty ticker"},
+  {"limit without price",               none, holding::flat, 0, limit(buy, "1", "0"),                                 RejectReason::invalid_order, "limit order without a limit price"},
+  {"negative limit price",              none, holding::flat, 0, limit(buy, "1", "-1"),                                RejectReason::invalid_order, "negative limit price"},
+  {"market with a limit price",         none, holding::flat, 0, order(buy, OrderType::market, "1", "100"),            RejectReason::invalid_order, "market order with a limit price"},
+  {"stop without stop price",           none, holding::flat, 0, order(sell, OrderType::stop, "1"),                    RejectReason::invalid_order, "stop order without a stop price"},
+  {"negative stop price",               none, holding::flat, 0, order(sell, OrderType::stop, "1", "0", "-2"),         RejectReason::invalid_order, "negative stop price"},
+  {"stop_limit without limit",          none, holding::flat, 0, order(sell, OrderType::stop_limit, "1", "0", "99"),   RejectReason::invalid_order, "stop_limit order without a limit price"},
+  {"stop_limit without stop",           none, holding::flat, 0, order(sell, OrderType::stop_limit, "1", "99", "0"),   RejectReason::invalid_order, "stop_limit order without a stop price"},
+  {"trailing stop without trail",       none, holding::flat, 0, trailing(sell, "1"),                                  RejectReason::invalid_order, "trail"},
+  {"notional overflow",                 none, holding::flat, 0, limit(buy, "9000000000", "5000"),                     RejectReason::invalid_order, "notional overflow"},
+  {"no reference price",                none, holding::flat, 0, with_ticker(market(buy, "1"), "ZZZ"),                RejectReason::invalid_order, "no reference price"},
+  {"collar: buy limit above",           collar("0.05"), holding::flat, 0, limit(buy, "1", "105.000001"),              RejectReason::price_collar, "limit price 105.000001"},
+  {"collar: sell limit below",          collar("0.05"), holding::flat, 0, limit(sell, "1", "94.999999"),              RejectReason::price_collar, ""},
+  {"collar: stop far away",             collar("0.05"), holding::long_100, 0, order(sell, OrderType::stop, "1", "0", "94.99"), RejectReason::price_collar, "stop price 94.99"},
+  {"collar: stop_limit's limit",        collar("0.05"), holding::long_100, 0, order(sell, OrderType::stop_limit, "1", "90", "99"), RejectReason::price_collar, "limit price 90"},
+  {"order size at the limit price",     order_size("10000"), holding::flat, 0, limit(buy, "100.01", "100"),          RejectReason::max_order_size, "notional 10001 > max_order_size 10000"},
+  {"order size at the last price",      order_size("10000"), holding::flat, 0, market(buy, "101"),                   RejectReason::max_order_size, "notional 10100"},
+  {"order size applies to reductions",  order_size("1000"),  holding::long_100, 0, market(sell, "50"),               RejectReason::max_order_size, ""},
+  {"position size: opening long",       position_size("0.1"), holding::flat, 0, limit(buy, "100.01", "100"),         RejectReason::max_position_size, "position value 10001"},
+  {"position size: adding to a long",   position_size("0.1"), holding::long_100, 0, market(buy, "0.01"),             RejectReason::max_position_size, "of equity 100000"},
+  {"position size: opening short",      position_size("0.1"), holding::flat, 0, market(sell, "100.01"),             RejectReason::max_position_size, ""},
+  {"position size: flip beyond",        position_size("0.1"), holding::long_100, 0, market(sell, "200.01"),          RejectReason::max_position_size, ""},
+  {"daily trades at the limit",         daily_trades(3), holding::flat, 3, market(buy, "1"),                          RejectReason::max_daily_trades, "daily trades 3 >= max_daily_trades 3"},
+  {"buying power: buy over cash",       none, holding::flat, 0, limit(buy, "1000.01", "100"),                         RejectReason::buying_power, "buy notional 100001 > cash 100000"},
+  {"buying power: long uses cash",      none, holding::long_100, 0, market(buy, "900.01"),                            RejectReason::buying_power, "cash 90000"},
+  {"buying power: flip a short",        none, holding::short_100, 0, market(buy, "1100.01"),                          RejectReason::buying_power, ""},
+  {"margin: short over 50%",            none, holding::flat, 0, limit(sell, "2000.01", "100"),                        RejectReason::buying_power, "short margin"},
+  {"margin: add to a short",            none, holding::short_100, 0, market(sell, "1900.01"),                         RejectReason::buying_power, "short margin"},
+  {"margin: flip a long into a short",  none, holding::long_100, 0, market(sell, "2100.01"),                          RejectReason::buying_power, "short margin"},
 };
 
 const std::vector<risk_case> passing = {
-  {"active accepts",                    with(TradingState::active),   holding::flat,      0, market(buy, "1"),           "", ""},
-  {"reducing accepts a partial sell",   with(TradingState::reducing), holding::long_100,  0, market(sell, "40"),         "", ""},
-  {"reducing accepts an exact close",   with(TradingState::reducing), holding::long_100,  0, market(sell, "100"),        "", ""},
-  {"reducing accepts a partial cover",  with(TradingState::reducing), holding::short_100, 0, limit(buy, "99", "100"),    "", ""},
-  {"collar: buy limit at the edge",     collar("0.05"), holding::flat, 0, limit(buy, "1", "105"),                      "", ""},
-  {"collar: sell limit at the edge",    collar("0.05"), holding::flat, 0, limit(sell, "1", "95"),                      "", ""},
-  {"collar: stop at the edge",          collar("0.05"), holding::long_100, 0, order(sell, OrderType::stop, "1", "0", "95"), "", ""},
-  {"collar: no last price, no check",   collar("0.05"), holding::flat, 0, with_ticker(limit(buy, "1", "500"), "ZZZ"),  "", ""},
-  {"collar off",                        none, holding::flat, 0, limit(buy, "1", "1000"),                              "", ""},
-  {"order size exactly at the limit",   order_size("10000"), holding::flat, 0, limit(buy, "100", "100"),             "", ""},
-  {"order size off",                    none, holding::flat, 0, market(buy, "999"),                                   "", ""},
-  {"position size exactly 10%",         position_size("0.1"), holding::flat, 0, limit(buy, "100", "100"),            "", ""},
-  {"position size: reductions exempt",  position_size("0.05"), holding::long_100, 0, market(sell, "10"),             "", ""},
-  {"position size: short exactly 10%",  position_size("0.1"), holding::flat, 0, market(sell, "100"),                 "", ""},
-  {"daily trades below the limit",      daily_trades(3), holding::flat, 2, market(buy, "1"),                          "", ""},
-  {"daily trades off",                  none, holding::flat, 50, market(buy, "1"),                                    "", ""},
-  {"buying power: cash exactly",        none, holding::flat, 0, limit(buy, "1000", "100"),                            "", ""},
-  {"buying power: covering is exempt",  none, holding::short_100, 0, limit(buy, "100", "100"),                        "", ""},
-  {"margin: short exactly at 50%",      none, holding::flat, 0, limit(sell, "2000", "100"),                           "", ""},
-  {"margin: add to a short exactly",    none, holding::short_100, 0, market(sell, "1900"),                            "", ""},
-  {"margin: selling a long is exempt",  none, holding::long_100, 0, market(sell, "100"),                              "", ""},
-  {"stop order priced off the last",    none, holding::long_100, 0, order(sell, OrderType::stop, "100", "0", "90"),   "", ""},
+  {"active accepts",                    with(TradingState::active),   holding::flat,      0, market(buy, "1"),           RejectReason::none, ""},
+  {"reducing accepts a partial sell",   with(TradingState::reducing), holding::long_100,  0, market(sell, "40"),         RejectReason::none, ""},
+  {"reducing accepts an exact close",   with(TradingState::reducing), holding::long_100,  0, market(sell, "100"),        RejectReason::none, ""},
+  {"reducing accepts a partial cover",  with(TradingState::reducing), holding::short_100, 0, limit(buy, "99", "100"),    RejectReason::none, ""},
+  {"collar: buy limit at the edge",     collar("0.05"), holding::flat, 0, limit(buy, "1", "105"),                      RejectReason::none, ""},
+  {"collar: sell limit at the edge",    collar("0.05"), holding::flat, 0, limit(sell, "1", "95"),                      RejectReason::none, ""},
+  {"collar: stop at the edge",          collar("0.05"), holding::long_100, 0, order(sell, OrderType::stop, "1", "0", "95"), RejectReason::none, ""},
+  {"collar: no last price, no check",   collar("0.05"), holding::flat, 0, with_ticker(limit(buy, "1", "500"), "ZZZ"),  RejectReason::none, ""},
+  {"collar off",                        none, holding::flat, 0, limit(buy, "1", "1000"),                              RejectReason::none, ""},
+  {"order size exactly at the limit",   order_size("10000"), holding::flat, 0, limit(buy, "100", "100"),             RejectReason::none, ""},
+  {"order size off",                    none, holding::flat, 0, market(buy, "999"),                                   RejectReason::none, ""},
+  {"position size exactly 10%",         position_size("0.1"), holding::flat, 0, limit(buy, "100", "100"),            RejectReason::none, ""},
+  {"position size: reductions exempt",  position_size("0.05"), holding::long_100, 0, market(sell, "10"),             RejectReason::none, ""},
+  {"position size: short exactly 10%",  position_size("0.1"), holding::flat, 0, market(sell, "100"),                 RejectReason::none, ""},
+  {"daily trades below the limit",      daily_trades(3), holding::flat, 2, market(buy, "1"),                          RejectReason::none, ""},
+  {"daily trades off",                  none, holding::flat, 50, market(buy, "1"),                                    RejectReason::none, ""},
+  {"buying power: cash exactly",        none, holding::flat, 0, limit(buy, "1000", "100"),                            RejectReason::none, ""},
+  {"buying power: covering is exempt",  none, holding::short_100, 0, limit(buy, "100", "100"),                        RejectReason::none, ""},
+  {"margin: short exactly at 50%",      none, holding::flat, 0, limit(sell, "2000", "100"),                           RejectReason::none, ""},
+  {"margin: add to a short exactly",    none, holding::short_100, 0, market(sell, "1900"),                            RejectReason::none, ""},
+  {"margin: selling a long is exempt",  none, holding::long_100, 0, market(sell, "100"),                              RejectReason::none, ""},
+  {"stop order priced off the last",    none, holding::long_100, 0, order(sell, OrderType::stop, "100", "0", "90"),   RejectReason::none, ""},
 };
 // clang-format on
 
@@ -190,8 +190,8 @@ TEST(risk_rules, each_reason_rejects) {
   for (const auto& c : rejecting) {
     SCOPED_TRACE(c.name);
     auto r = run(c);
-    ASSERT_TRUE(r.has_value()) << "accepted but expected " << c.reason;
-    EXPECT_EQ(r->reason, c.reason) << r->detail;
+    ASSERT_TRUE(r.has_value()) << "accepted but expected " << enum_name(c.reason);
+    EXPECT_EQ(r->code, c.reason) << r->detail;
     EXPECT_NE(r->detail.find(c.detail), std::string::npos) << r->detail;
   }
 }
@@ -200,7 +200,7 @@ TEST(risk_rules, each_limit_passes_at_its_boundary) {
   for (const auto& c : passing) {
     SCOPED_TRACE(c.name);
     auto r = run(c);
-    EXPECT_FALSE(r.has_value()) << r->reason << ": " << r->detail;
+    EXPECT_FALSE(r.has_value()) << enum_name(r->code) << ": " << r->detail;
   }
 }
 
@@ -214,22 +214,22 @@ TEST(risk_rules, kill_switch_states) {
 
   rules.set_trading_state(TradingState::reducing);
   EXPECT_EQ(rules.limits().trading_state, TradingState::reducing);
-  EXPECT_EQ(reason_of(rules.check(market(buy, "1"), book, 0)), "reducing_only");
-  EXPECT_EQ(reason_of(rules.check(market(sell, "101"), book, 0)), "reducing_only");
+  EXPECT_EQ(reason_of(rules.check(market(buy, "1"), book, 0)), RejectReason::reducing_only);
+  EXPECT_EQ(reason_of(rules.check(market(sell, "101"), book, 0)), RejectReason::reducing_only);
   EXPECT_EQ(reason_of(rules.check(with_ticker(market(buy, "1"), "MSFT"), book, 0)),
-            "reducing_only"); // flat elsewhere: nothing to reduce
+            RejectReason::reducing_only); // flat elsewhere: nothing to reduce
   EXPECT_FALSE(rules.check(market(sell, "100"), book, 0));
 
   rules.set_trading_state(TradingState::halted);
-  EXPECT_EQ(reason_of(rules.check(market(sell, "100"), book, 0)), "trading_halted");
-  EXPECT_EQ(reason_of(rules.check(market(buy, "0"), book, 0)), "trading_halted"); // first check
+  EXPECT_EQ(reason_of(rules.check(market(sell, "100"), book, 0)), RejectReason::trading_halted);
+  EXPECT_EQ(reason_of(rules.check(market(buy, "0"), book, 0)), RejectReason::trading_halted); // first check
 
   // A new limit set carries its own state.
   RiskLimits l;
   l.max_order_size = M("50");
   rules.set_limits(l);
   EXPECT_EQ(rules.trading_state(), TradingState::active);
-  EXPECT_EQ(reason_of(rules.check(market(buy, "1"), book, 0)), "max_order_size");
+  EXPECT_EQ(reason_of(rules.check(market(buy, "1"), book, 0)), RejectReason::max_order_size);
   EXPECT_FALSE(rules.check(market(buy, "0.5"), book, 0));
 }
 
@@ -243,22 +243,22 @@ TEST(risk_rules, rate_limit_counts_accepted_orders_in_a_trailing_second) {
   EXPECT_FALSE(rules.check(ok, book, 0));
   EXPECT_FALSE(rules.check(ok, book, 100 * ms));
   // A rejected order does not use up the budget.
-  EXPECT_EQ(reason_of(rules.check(market(buy, "0"), book, 150 * ms)), "invalid_order");
+  EXPECT_EQ(reason_of(rules.check(market(buy, "0"), book, 150 * ms)), RejectReason::invalid_order);
   EXPECT_FALSE(rules.check(ok, book, 200 * ms));
   auto r = rules.check(ok, book, 300 * ms);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->reason, "rate_limit");
+  EXPECT_EQ(r->code, RejectReason::rate_limit);
   EXPECT_NE(r->detail.find("3 orders in the last second"), std::string::npos) << r->detail;
   // Window (now − 1 s, now]: the order at 0 still counts 1 ns before its second is up ...
-  EXPECT_EQ(reason_of(rules.check(ok, book, 1000 * ms - 1)), "rate_limit");
+  EXPECT_EQ(reason_of(rules.check(ok, book, 1000 * ms - 1)), RejectReason::rate_limit);
   // ... and is gone exactly one second later.
   EXPECT_FALSE(rules.check(ok, book, 1000 * ms));
-  EXPECT_EQ(reason_of(rules.check(ok, book, 1000 * ms + 1)), "rate_limit");
+  EXPECT_EQ(reason_of(rules.check(ok, book, 1000 * ms + 1)), RejectReason::rate_limit);
   EXPECT_FALSE(rules.check(ok, book, 1100 * ms));
   // After a quiet second the full budget is back.
   for (int i = 0; i < 3; ++i)
     EXPECT_FALSE(rules.check(ok, book, 5000 * ms));
-  EXPECT_EQ(reason_of(rules.check(ok, book, 5000 * ms)), "rate_limit");
+  EXPECT_EQ(reason_of(rules.check(ok, book, 5000 * ms)), RejectReason::rate_limit);
 }
 
 TEST(risk_rules, rate_limit_off_accepts_bursts) {
@@ -278,7 +278,7 @@ TEST(risk_rules, daily_trades_count_fills_once_and_reset_on_a_new_day) {
   EXPECT_EQ(rules.daily_trades(), 1);
   EXPECT_FALSE(rules.check(market(buy, "1"), book, 0));
   rules.on_fill(fill("B", buy, "1", "10"), 7);
-  EXPECT_EQ(reason_of(rules.check(market(buy, "1"), book, 0)), "max_daily_trades");
+  EXPECT_EQ(reason_of(rules.check(market(buy, "1"), book, 0)), RejectReason::max_daily_trades);
   rules.start_day(7); // same day: nothing
   EXPECT_EQ(rules.daily_trades(), 2);
   rules.start_day(8);
@@ -302,7 +302,7 @@ TEST(risk_rules, margin_rule_uses_the_marked_equity) {
   EXPECT_FALSE(rules.check(limit(sell, "1980", "100"), book, 0));
   auto r = rules.check(limit(sell, "1980.01", "100"), book, 0);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->reason, "buying_power");
+  EXPECT_EQ(r->code, RejectReason::buying_power);
   EXPECT_NE(r->detail.find("equity after order 99000 < 50% of short notional 198001"),
             std::string::npos)
     << r->detail;
@@ -318,13 +318,13 @@ TEST(risk_rules, overflow_anywhere_is_an_invalid_order_not_a_crash) {
   // Quantity that fits, notional that does not: 9e9 shares × $1e6.
   auto r = rules.check(market(buy, "9000000000"), book, 0);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->reason, "invalid_order");
+  EXPECT_EQ(r->code, RejectReason::invalid_order);
   EXPECT_EQ(r->detail, "notional overflow");
   // Resulting position that does not fit a Quantity.
   ASSERT_TRUE(book.apply_fill(fill("big", sell, "9000000000", "0.0001")));
   auto r2 = rules.check(market(sell, "9000000000"), book, 0);
   ASSERT_TRUE(r2);
-  EXPECT_EQ(r2->reason, "invalid_order");
+  EXPECT_EQ(r2->code, RejectReason::invalid_order);
   EXPECT_EQ(r2->detail, "quantity overflow");
 }
 

@@ -64,8 +64,9 @@ class OrderUpdate:
     leaves_quantity: Decimal
     average_price: Decimal
     commission: Decimal
-    reason: str
+    reason: str  # for people: "name: detail"
     ts: int
+    reject: str = "none"  # the refusal's code (max_order_size, ...): match on this, not on reason
 
 
 @dataclass
@@ -341,7 +342,8 @@ class StrategyClient:
         elif t == "update":
             u = OrderUpdate(m["order_id"], m["client_order_id"], m["ticker"], m["side"],
                             m["status"], _dec(m["executed_quantity"]), _dec(m["leaves_quantity"]),
-                            _dec(m["average_price"]), _dec(m["commission"]), m["reason"], m["ts"])
+                            _dec(m["average_price"]), _dec(m["commission"]), m["reason"], m["ts"],
+                            m.get("reject", "none"))  # an older engine does not send it
             if u.order_id:
                 if u.status in TERMINAL:
                     self.open_orders.discard(u.order_id)
