@@ -36,6 +36,10 @@ OrderRequest routed_request(const order_record& r) {
   return req;
 }
 
+void order_book::count_net(const std::string& broker, const Fill& f) {
+  net_[broker][f.ticker] += side_sign(f.side) > 0 ? f.quantity : -f.quantity;
+}
+
 order_record* order_book::by_client_id(const std::string& client_order_id) {
   auto i = by_client_id_.find(client_order_id);
   return i ? &(*slots_)[*i] : nullptr;
@@ -134,8 +138,7 @@ fill_outcome order_book::apply_fill(order_record& r, const Fill& f, bool commiss
   r.exec.average_price = div<Price>(r.filled_notional, executed, rounding::half_even);
   r.exec.commission += f.commission;
   r.exec.fills.push_back(f);
-  auto& net = net_[r.broker][f.ticker];
-  net += side_sign(f.side) > 0 ? f.quantity : -f.quantity;
+  count_net(r.broker, f);
   ++fills_;
   return out;
 }
@@ -144,8 +147,7 @@ bool order_book::take_retired_fill(const Fill& f) {
   auto o = retired_ids_.find(hash_of(f.order_id));
   if (o == retired_ids_.end() || !retired_exec_ids_.insert(hash_of(f.exec_id)).second)
     return false;
-  auto& net = net_[broker_names_[o->second]][f.ticker];
-  net += side_sign(f.side) > 0 ? f.quantity : -f.quantity;
+  count_net(broker_names_[o->second], f);
   ++fills_;
   return true;
 }
@@ -204,8 +206,7 @@ size_t order_book::restore(std::vector<OrderExecution> recovered,
       seen_exec_ids_.insert(f.exec_id);
       if (pending.count(f.exec_id))
         pending_commissions_.emplace(f.exec_id, e.order_id);
-      auto& net = net_[broker][f.ticker];
-      net += side_sign(f.side) > 0 ? f.quantity : -f.quantity;
+      count_net(broker, f);
       ++fills_;
     }
     if (is_open(e.status))

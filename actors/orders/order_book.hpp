@@ -147,6 +147,7 @@ public:
 
 private:
   void index_client_id(uint32_t slot);
+  void count_net(const std::string& broker, const Fill& f); // buys positive
   void forget(const std::string& order_id);
 
   std::string id_prefix_;
