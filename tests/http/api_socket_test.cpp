@@ -47,6 +47,27 @@ void replace(std::string& text, const std::string& from, const std::string& to) 
   text.replace(at, from.size(), to);
 }
 
+/// Manual orders need a last price at the risk manager: wait (bounded) until the venue has
+/// seen a later quote of each ticker than its first one. The market data sends a batch only
+/// once every participant has answered the one before, so risk has the first by then.
+void wait_for_prices(engine_node& node) {
+  caf::scoped_actor self{node.system()};
+  auto venue = node.directory()->get(names::simulator);
+  for (const char* ticker : {"AAPL", "MSFT"}) {
+    timestamp_ns first = 0;
+    for (int i = 0; i < 1000; ++i) {
+      MarketData md;
+      self->request(venue, std::chrono::seconds(5), market_atom::value, std::string{ticker})
+        .receive([&](const MarketData& x) { md = x; }, [](caf::error&) {});
+      if (md.bid.is_positive() && first == 0)
+        first = md.timestamp;
+      if (first != 0 && md.timestamp > first)
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+}
+
 class api_socket_test : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
@@ -63,27 +84,6 @@ protected:
     node_->start();
     port_ = node_->http_port();
     wait_for_prices(*node_);
-  }
-
-  /// Manual orders need a last price at the risk manager: wait (bounded) until the venue has
-  /// seen a later quote of each ticker than its first one. The market data sends a batch only
-  /// once every participant has answered the one before, so risk has the first by then.
-  static void wait_for_prices(engine_node& node) {
-    caf::scoped_actor self{node.system()};
-    auto venue = node.directory()->get(names::simulator);
-    for (const char* ticker : {"AAPL", "MSFT"}) {
-      timestamp_ns first = 0;
-      for (int i = 0; i < 1000; ++i) {
-        MarketData md;
-        self->request(venue, std::chrono::seconds(5), market_atom::value, std::string{ticker})
-          .receive([&](const MarketData& x) { md = x; }, [](caf::error&) {});
-        if (md.bid.is_positive() && first == 0)
-          first = md.timestamp;
-        if (first != 0 && md.timestamp > first)
-          break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-    }
   }
 
   static void TearDownTestSuite() {
@@ -302,10 +302,10 @@ TEST(api_restart_test, a_journal_with_operator_records_replays) {
     engine_node first{cfg};
     first.start();
     auto port = first.http_port();
-    ASSERT_EQ(request(port, "POST", "/orders", token,
-                      R"({"ticker":"AAPL","side":"buy","quantity":"1","client_order_id":"before-restart"})")
-                .status,
-              201);
+    wait_for_prices(first);
+    auto placed = request(port, "POST", "/orders", token,
+                          R"({"ticker":"AAPL","side":"buy","quantity":"1","client_order_id":"before-restart"})");
+    ASSERT_EQ(placed.status, 201) << placed.body;
     ASSERT_EQ(request(port, "PUT", "/trading-state", token, R"({"state":"halted","reason":"r"})").status,
               200);
     first.drain();
