@@ -18,6 +18,9 @@
 
 #include <fcntl.h>
 #include <malloc.h>
+#ifdef ENGINE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,6 +79,17 @@ std::string bench_dir(const std::string& leaf) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
+}
+
+/// Gives freed memory back to the system before RSS is read: jemalloc's purge of every arena
+/// (its dirty pages otherwise stay resident for seconds), or glibc's malloc_trim.
+void release_free_memory() {
+#ifdef ENGINE_JEMALLOC
+  auto purge = "arena." + std::to_string(MALLCTL_ARENAS_ALL) + ".purge";
+  mallctl(purge.c_str(), nullptr, nullptr, nullptr, 0);
+#else
+  malloc_trim(0);
+#endif
 }
 
 uint64_t rss_bytes() {
@@ -611,7 +625,7 @@ void BM_memory_per_open_order(benchmark::State& state) {
     {
       engine_harness h{fsync_policy::never, "memory"};
       h.settle();
-      malloc_trim(0); // what earlier runs freed must not be counted as this run's
+      release_free_memory(); // what earlier runs freed must not be counted as this run's
       before = rss_bytes();
       if (!drive(h, run, why)) {
         state.SkipWithError(why.c_str());
@@ -619,7 +633,7 @@ void BM_memory_per_open_order(benchmark::State& state) {
       }
       stats = h.settle();
       after = rss_bytes();
-      malloc_trim(0); // drops transient peaks (mailboxes, journal buffers) kept by malloc
+      release_free_memory(); // drops transient peaks (mailboxes, journal buffers) kept by malloc
       after_trim = rss_bytes();
     }
     if (stats.open != static_cast<int64_t>(n)) {
@@ -668,13 +682,13 @@ void BM_memory_breakdown(benchmark::State& state) {
       sim::fill_engine engine{simulator_config{}};
       engine.on_quote(q, events);
       events.clear();
-      malloc_trim(0);
+      release_free_memory();
       auto before = rss_bytes();
       for (auto& o : orders) {
         engine.submit(o, t, events);
         events.clear();
       }
-      malloc_trim(0);
+      release_free_memory();
       sim_bytes = static_cast<double>(rss_bytes() - before) / static_cast<double>(n);
       if (engine.resting_orders() != n)
         state.SkipWithError("the fill engine did not rest every order");
@@ -684,12 +698,12 @@ void BM_memory_breakdown(benchmark::State& state) {
       risk_rules rules{RiskLimits{}};
       rules.on_last_price("AAPL", quote_bid);
       book.mark("AAPL", quote_bid);
-      malloc_trim(0);
+      release_free_memory();
       auto before = rss_bytes();
       for (auto& o : orders)
         if (rules.check(o, book, t))
           state.SkipWithError("risk rejected an order");
-      malloc_trim(0);
+      release_free_memory();
       risk_bytes = static_cast<double>(rss_bytes() - before) / static_cast<double>(n);
     }
     state.counters["fill_engine_bytes_per_order"] = sim_bytes;

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config
   libcaf-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libyaml-cpp-dev libspdlog-dev
-  libboost-dev libboost-system-dev libsimdjson-dev libssl-dev libcli11-dev
+  libboost-dev libboost-system-dev libsimdjson-dev libssl-dev libcli11-dev libjemalloc-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-zmq python3-msgpack iproute2
   prometheus chromium
