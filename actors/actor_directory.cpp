@@ -6,6 +6,7 @@ namespace engine {
 void actor_directory::put(const std::string& name, caf::actor handle) {
   std::lock_guard<std::mutex> guard{mtx_};
   entries_[name] = std::move(handle);
+  version_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 caf::actor actor_directory::get(const std::string& name) const {
@@ -17,6 +18,7 @@ caf::actor actor_directory::get(const std::string& name) const {
 void actor_directory::erase(const std::string& name) {
   std::lock_guard<std::mutex> guard{mtx_};
   entries_.erase(name);
+  version_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 std::vector<std::string> actor_directory::names_with_prefix(const std::string& prefix) const {
@@ -31,6 +33,7 @@ std::vector<std::string> actor_directory::names_with_prefix(const std::string& p
 void actor_directory::clear() {
   std::lock_guard<std::mutex> guard{mtx_};
   entries_.clear();
+  version_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 } // namespace engine

@@ -1,6 +1,8 @@
 // The one registry through which actors find each other by name.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -34,10 +36,13 @@ public:
   void erase(const std::string& name);
   std::vector<std::string> names_with_prefix(const std::string& prefix) const;
   void clear();
+  /// Changes with every put, erase and clear: a cache of handles is good while it stays.
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
 private:
   mutable std::mutex mtx_;
   std::map<std::string, caf::actor> entries_;
+  std::atomic<uint64_t> version_{1};
 };
 
 } // namespace engine

@@ -14,6 +14,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
+#include "actors/peer_cache.hpp"
 #include "actors/clock/clock.hpp"
 #include "actors/engine_metrics.hpp"
 #include "actors/order_event_tap.hpp"
@@ -135,13 +136,14 @@ struct order_manager_state {
   std::map<std::string, broker_route> brokers;
   std::map<std::string, int64_t> reconciliation; // what reconciliations found, by kind
   wall_clock wall;
+  peer_cache peers; // the directory's handles, looked up again only after it changed
   std::vector<caf::typed_response_promise<bool>> reconcile_waiters;
 
   /// Answers a barrier by sending to the asker's name, not by replying: the
   /// answer then takes the same path (the same proxy and link, when the asker
   /// is on another node) as the orders and updates sent to it before.
   void answer_sync(caf::event_based_actor* self, const std::string& who, uint64_t token) {
-    if (auto h = opts.directory->get(who))
+    if (auto h = peers.get(who))
       self->send(h, sync_atom::value, token);
   }
 
@@ -153,7 +155,7 @@ struct order_manager_state {
     }
   }
 
-  caf::actor peer(const char* name) const { return opts.directory->get(name); }
+  caf::actor peer(const std::string& name) { return peers.get(name); }
 };
 
 using om_actor = caf::stateful_actor<order_manager_state>;
@@ -181,7 +183,7 @@ struct answer {
 answer one_way(om_actor* self, const std::string& reply_to, uint64_t tag) {
   answer a;
   a.from = caf::actor_cast<caf::actor>(self->current_sender());
-  a.to = self->state.opts.directory->get(reply_to);
+  a.to = self->state.peers.get(reply_to);
   if (!a.to)
     a.to = a.from;
   a.tag = tag;
@@ -402,7 +404,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   // A strategy is found by its name, so its updates reach it wherever it runs
   // (through a proxy when on another node); otherwise answer the sender.
   auto submitter = req.strategy.empty() ? caf::actor{}
-                                        : st.opts.directory->get("strategy:" + req.strategy);
+                                        : st.peers.get("strategy:" + req.strategy);
   rec.submitter = st.submitters.acquire(submitter ? submitter : reply.from);
   auto id = req.order_id;
   st.book.take(std::move(rec));
@@ -432,7 +434,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   auto route_name = req.broker.empty() ? st.opts.broker_name : req.broker;
   route_name = fallback_for(self, route_name);
   st.book.find(id)->broker = route_name;
-  auto broker = st.opts.directory->get(route_name);
+  auto broker = st.peers.get(route_name);
   if (!broker) {
     reply(self, reject({RejectReason::no_route, "broker " + route_name + " is not available"}));
     return;
@@ -460,7 +462,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
           return;
         }
         self->state.book.await_venue(rr, self->state.wall.now());
-        self->send(self->state.opts.directory->get(rr.broker), routed_request(rr));
+        self->send(self->state.peers.get(rr.broker), routed_request(rr));
         done(make_update(rr, rr.request.timestamp));
         process_metrics().order_ack.record(std::chrono::steady_clock::now() - received);
       },
@@ -512,7 +514,7 @@ void journal_route_answer(om_actor* self, const char* event, const Record& recor
       }
       if (r)
         st.book.await_venue(*r, st.wall.now());
-      if (auto b = st.opts.directory->get(broker))
+      if (auto b = st.peers.get(broker))
         self->send(b, to_broker);
       reply(self, u);
     },
@@ -1013,14 +1015,14 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
     if (r->exec.status != OrderStatus::pending_cancel)
       st.book.step(*r, OrderEvent::cancel_request);
     st.book.await_venue(*r, st.wall.now());
-    if (auto b = st.opts.directory->get(broker))
+    if (auto b = st.peers.get(broker))
       self->send(b, c);
   }
   st.log->info("reconciled with {}: {} open there, {} fills reported, {} kept cancels sent",
                broker, v.open.size(), v.fills.size(), kept.size());
   // The supervisor lets orders flow again.
   if (route.supervised && route.status.state == BrokerState::reconciling) {
-    auto h = st.opts.directory->get(broker);
+    auto h = st.peers.get(broker);
     if (!h)
       h = route.supervisor;
     if (h)
@@ -1049,7 +1051,7 @@ void reconcile_broker(om_actor* self, const std::string& broker) {
     route.again = true;
     return;
   }
-  auto h = st.opts.directory->get(broker);
+  auto h = st.peers.get(broker);
   if (!h)
     h = route.supervisor; // it may speak before the node has registered its name
   if (!h)
@@ -1223,6 +1225,7 @@ void reconcile(om_actor* self, const std::vector<OrderExecution>& at_venue) {
 
 caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
   self->state.opts = std::move(opts);
+  self->state.peers = peer_cache{self->state.opts.directory};
   self->state.book = order_book{self->state.opts.id_prefix, self->state.opts.first_id,
                                 self->state.opts.max_recent_closed_orders};
   self->state.log = logger("order_manager");
@@ -1318,7 +1321,7 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
       auto rp = self->make_response_promise<bool>();
       auto left = std::make_shared<size_t>(0);
       for (auto& n : names)
-        if (!unavailable(st, n) && st.opts.directory->get(n)) {
+        if (!unavailable(st, n) && st.peers.get(n)) {
           ++*left;
           reconcile_broker(self, n);
         }
@@ -1349,7 +1352,7 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
         self->state.ready = true;
         return true;
       }
-      auto broker = self->state.peer(self->state.opts.broker_name.c_str());
+      auto broker = self->state.peer(self->state.opts.broker_name);
       if (!broker) {
         reconcile(self, {});
         return true;

@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
+#include "actors/peer_cache.hpp"
 #include "actors/clock/session_calendar.hpp"
 #include "actors/engine_metrics.hpp"
 #include "actors/portfolio/position_book.hpp"
@@ -23,6 +24,7 @@ namespace {
 struct risk_manager_state {
   static inline const char* name = "risk_manager";
   std::shared_ptr<actor_directory> directory;
+  peer_cache peers; // the directory's handles, looked up again only after it changed
   std::unique_ptr<risk_rules> rules;
   std::unique_ptr<position_book> book;
   std::unique_ptr<session_calendar> calendar;
@@ -46,7 +48,7 @@ void maybe_start_day(rm_actor* self, timestamp_ns ts) {
 /// Places and cancels stop-loss / take-profit orders after a position changed.
 void apply_protection(rm_actor* self, const std::string& ticker, timestamp_ns ts) {
   auto& st = self->state;
-  auto om = st.directory->get(names::order_manager);
+  auto om = st.peers.get(names::order_manager);
   if (!om)
     return;
   auto pos = st.book->position(ticker);
@@ -90,6 +92,7 @@ refusal verdict(rm_actor* self, const OrderRequest& o) {
 caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
   auto& st = self->state;
   st.directory = opts.directory;
+  st.peers = peer_cache{opts.directory};
   st.rules = std::make_unique<risk_rules>(opts.limits);
   st.book = std::make_unique<position_book>(opts.initial_cash);
   st.calendar = std::make_unique<session_calendar>(opts.session);
@@ -108,7 +111,7 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
     },
     [=](check_atom, const std::string& reply_to, uint64_t tag, const OrderRequest& o) {
       // By name, so that an order manager on another node is answered through its proxy.
-      auto to = self->state.directory ? self->state.directory->get(reply_to) : caf::actor{};
+      auto to = self->state.peers.get(reply_to);
       if (!to)
         to = caf::actor_cast<caf::actor>(self->current_sender());
       auto v = verdict(self, o);

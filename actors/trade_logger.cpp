@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
+#include "actors/peer_cache.hpp"
 #include "actors/clock/session_calendar.hpp"
 #include "actors/engine_metrics.hpp"
 #include "actors/journal/journal_writer.hpp"
@@ -31,7 +32,7 @@ struct waiting_record {
 struct trade_logger_state {
   static inline const char* name = "trade_logger";
   std::unique_ptr<journal_writer> writer;
-  std::shared_ptr<actor_directory> directory; // resolves one-way senders' reply_to names
+  peer_cache directory; // resolves one-way senders' reply_to names
   // Waiting for durability, in seq order (only this actor appends, so the
   // writer's seqs arrive here increasing): one commit settles a prefix.
   std::deque<waiting_record> pending;
@@ -84,7 +85,7 @@ void append_one_way(tl_actor* self, const std::string& reply_to, uint64_t n,
                     const std::string& event, T& msg) {
   auto& st = self->state;
   waiting_record w;
-  w.sender = st.directory ? st.directory->get(reply_to) : caf::actor{};
+  w.sender = st.directory.get(reply_to);
   if (!w.sender)
     w.sender = caf::actor_cast<caf::actor>(self->current_sender());
   w.n = n;
@@ -125,7 +126,7 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
                                 std::shared_ptr<file_ops> ops, session_config session,
                                 std::shared_ptr<actor_directory> directory) {
   auto& st = self->state;
-  st.directory = std::move(directory);
+  st.directory = peer_cache{std::move(directory)};
   st.calendar = std::make_unique<session_calendar>(session);
   st.log = logger("trade_logger");
   journal_options opts{cfg.dir,          cfg.fsync,  cfg.batch_max_records,

@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
+#include "actors/peer_cache.hpp"
 #include "actors/clock/clock.hpp"
 #include "actors/clock/session_calendar.hpp"
 #include "actors/portfolio/position_book.hpp"
@@ -34,6 +35,7 @@ struct sim_broker_state {
   std::unordered_map<uint64_t, std::function<void()>> after_sync; // barrier continuations  // wall-clock timers cannot be cancelled: stale ones are dropped
   wall_clock wall;
   caf::actor sink;            // supervised: the live connection, if any
+  peer_cache peers;           // the directory's handles, looked up again only after it changed
   std::vector<Fill> fills;    // every execution, for (fills_atom, since)
   int64_t lost_reports = 0;   // supervised, sent while no connection was up
   // Lock step (hold_until_settled): between a batch's step and the settle step that follows
@@ -66,7 +68,7 @@ void flush(sim_actor* self) {
   auto& st = self->state;
   if (st.events.empty())
     return;
-  auto om = st.opts.supervised ? st.sink : st.opts.directory->get(names::order_manager);
+  auto om = st.opts.supervised ? st.sink : st.peers.get(names::order_manager);
   for (auto& e : st.events) {
     if (e.what == sim::sim_event::kind::fill) {
       st.account->apply_fill(e.fill);
@@ -167,6 +169,7 @@ void step_quotes(sim_actor* self, const QuoteBatch& batch) {
 caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
+  st.peers = peer_cache{st.opts.directory};
   st.engine = std::make_unique<sim::fill_engine>(st.opts.simulator, st.opts.name);
   if (!st.opts.universe.empty())
     st.engine->set_universe(st.opts.universe);
@@ -194,7 +197,7 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
     },
     [=](step_atom, const QuoteBatch& batch) -> caf::result<done_atom> {
       auto rp = self->make_response_promise<done_atom>();
-      auto om = self->state.opts.directory->get(names::order_manager);
+      auto om = self->state.peers.get(names::order_manager);
       if (!om) {
         step_quotes(self, batch);
         rp.deliver(done_atom::value);
@@ -236,7 +239,7 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
           advance(self, end);
         flush(self);
       };
-      auto om = self->state.opts.directory->get(names::order_manager);
+      auto om = self->state.peers.get(names::order_manager);
       if (!om) {
         close();
         return done_atom::value;
@@ -280,7 +283,7 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
       // so the ones still unanswered go again by the new route (a second answer is ignored).
       auto& s = self->state;
       s.sink = std::move(sink);
-      auto via = s.sink ? s.sink : s.opts.directory->get(names::order_manager);
+      auto via = s.sink ? s.sink : s.peers.get(names::order_manager);
       if (via)
         for (auto& [token, next] : s.after_sync)
           self->send(via, sync_atom::value, s.opts.name, token);
