@@ -35,9 +35,12 @@ public:
     out_ += '}';
     need_comma_ = true;
   }
+  /// Keys are field names (identifiers): nothing to escape, appended as they are.
   void key(std::string_view k) {
     comma();
-    write_string(k);
+    out_ += '"';
+    out_ += k;
+    out_ += '"';
     out_ += ':';
     need_comma_ = false;
   }

@@ -120,7 +120,7 @@ transition_result order_book::step(order_record& r, OrderEvent ev) {
 
 fill_outcome order_book::apply_fill(order_record& r, const Fill& f, bool commission_pending) {
   fill_outcome out;
-  if (!seen_exec_ids_.insert(f.exec_id).second)
+  if (!seen_exec_ids_.insert(f.exec_id))
     return out;
   out.applied = true;
   if (commission_pending)

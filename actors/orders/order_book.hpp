@@ -16,6 +16,7 @@
 #include "messages/order_state_machine.hpp"
 #include "messages/orders.hpp"
 #include "messages/string_index.hpp"
+#include "messages/string_set.hpp"
 
 namespace engine {
 
@@ -173,7 +174,7 @@ private:
   std::unordered_map<uint64_t, uint32_t> retired_ids_;
   std::unordered_set<uint64_t> retired_client_ids_, retired_exec_ids_;
   std::vector<std::string> broker_names_; // what retired_ids_ map to
-  std::unordered_set<std::string> seen_exec_ids_;    // of held orders' fills
+  string_set seen_exec_ids_;                         // of held orders' fills
   std::unordered_map<std::string, std::string> pending_commissions_; // exec id -> order id
   std::unordered_set<std::string> awaiting_;
   struct closed_order {

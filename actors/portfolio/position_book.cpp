@@ -69,7 +69,10 @@ bool position_book::apply_fill(const Fill& f) {
   // Commit: nothing below throws except allocation.
   if (!f.exec_id.empty())
     seen_exec_ids_.insert(f.exec_id);
-  books_[f.ticker] = e;
+  if (it != books_.end())
+    it->second = e;
+  else
+    books_.emplace(f.ticker, e);
   cash_ = new_cash;
   realized_ = new_realized;
   total_commission_ = new_total_commission;

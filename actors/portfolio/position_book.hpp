@@ -12,6 +12,7 @@
 #include "messages/decimal.hpp"
 #include "messages/orders.hpp"
 #include "messages/portfolio.hpp"
+#include "messages/string_set.hpp"
 
 namespace engine {
 
@@ -94,8 +95,8 @@ private:
   Money total_commission_;
   std::map<std::string, book_entry> books_; // ordered: positions() is sorted for free
   std::map<std::string, Price> marks_;
-  std::unordered_set<std::string> seen_exec_ids_;
-  std::unordered_set<std::string> completed_exec_ids_; // commissions booked by apply_commission
+  string_set seen_exec_ids_;
+  string_set completed_exec_ids_; // commissions booked by apply_commission
   std::optional<int64_t> session_day_;
   int64_t daily_trades_ = 0;
   Money daily_volume_;

@@ -103,7 +103,7 @@ void risk_rules::start_day(int64_t session_day) {
 
 void risk_rules::on_fill(const Fill& f, int64_t session_day) {
   start_day(session_day);
-  if (!f.exec_id.empty() && !todays_exec_ids_.insert(f.exec_id).second)
+  if (!f.exec_id.empty() && !todays_exec_ids_.insert(f.exec_id))
     return;
   ++daily_trades_;
 }

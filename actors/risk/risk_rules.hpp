@@ -15,6 +15,7 @@
 #include "messages/orders.hpp"
 #include "messages/string_index.hpp"
 #include "messages/string_pool.hpp"
+#include "messages/string_set.hpp"
 
 namespace engine {
 
@@ -111,7 +112,7 @@ private:
   std::unordered_map<std::string, Price> last_prices_;
   std::optional<int64_t> session_day_;
   int64_t daily_trades_ = 0;
-  std::unordered_set<std::string> todays_exec_ids_;
+  string_set todays_exec_ids_;
   std::deque<timestamp_ns> accepted_; // times of accepted orders inside the rate window
 };
 
