@@ -1251,6 +1251,30 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
     }
   });
   return {
+    // The order path's messages first: CAF 0.17 tries the handlers in this order.
+    [=](const ExecutionReport& rep) { on_execution_report(self, rep); },
+    [=](check_atom, uint64_t n, RejectReason code, const std::string& detail) {
+      // Answers come in the order asked: any older one still waiting was lost.
+      auto& q = self->state.risk_checks;
+      if (n == 0)
+        return; // numbers start at 1: nothing of ours (and n - 1 would fail every check)
+      settle(q, n - 1, false, {RejectReason::risk_unavailable, "no answer from the risk manager"});
+      settle(q, n, true, {code, detail});
+    },
+    [=](durable_atom, uint64_t upto, bool ok, const std::string& err) {
+      settle(self->state.journal_records, upto, ok,
+             ok ? refusal{} : refusal{RejectReason::journal_failure, err});
+    },
+    // The same commands one-way, answered (orders_atom, tag, OrderUpdate) to `reply_to`.
+    [=](orders_atom, const std::string& reply_to, uint64_t tag, OrderRequest& req) {
+      on_new_order(self, std::move(req), one_way(self, reply_to, tag));
+    },
+    [=](orders_atom, const std::string& reply_to, uint64_t tag, const CancelRequest& c) {
+      on_cancel(self, c, one_way(self, reply_to, tag));
+    },
+    [=](orders_atom, const std::string& reply_to, uint64_t tag, const ReplaceRequest& r) {
+      on_replace(self, r, one_way(self, reply_to, tag));
+    },
     [=](OrderRequest& req) -> caf::result<OrderUpdate> {
       auto a = asked(self);
       on_new_order(self, std::move(req), a);
@@ -1266,16 +1290,6 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
       on_replace(self, r, a);
       return a.promise;
     },
-    // The same commands one-way, answered (orders_atom, tag, OrderUpdate) to `reply_to`.
-    [=](orders_atom, const std::string& reply_to, uint64_t tag, OrderRequest& req) {
-      on_new_order(self, std::move(req), one_way(self, reply_to, tag));
-    },
-    [=](orders_atom, const std::string& reply_to, uint64_t tag, const CancelRequest& c) {
-      on_cancel(self, c, one_way(self, reply_to, tag));
-    },
-    [=](orders_atom, const std::string& reply_to, uint64_t tag, const ReplaceRequest& r) {
-      on_replace(self, r, one_way(self, reply_to, tag));
-    },
     // The node is stopping (sent ahead of the backlog, at high priority): new orders are
     // refused from now on without a risk check or a journal record; the rest goes on.
     [=](stop_atom) {
@@ -1290,19 +1304,6 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
         self->state.answer_sync(self, who, token);
       else
         self->state.sync_waiters.emplace_back(who, token);
-    },
-    [=](const ExecutionReport& rep) { on_execution_report(self, rep); },
-    [=](check_atom, uint64_t n, RejectReason code, const std::string& detail) {
-      // Answers come in the order asked: any older one still waiting was lost.
-      auto& q = self->state.risk_checks;
-      if (n == 0)
-        return; // numbers start at 1: nothing of ours (and n - 1 would fail every check)
-      settle(q, n - 1, false, {RejectReason::risk_unavailable, "no answer from the risk manager"});
-      settle(q, n, true, {code, detail});
-    },
-    [=](durable_atom, uint64_t upto, bool ok, const std::string& err) {
-      settle(self->state.journal_records, upto, ok,
-             ok ? refusal{} : refusal{RejectReason::journal_failure, err});
     },
     [=](const BrokerStatus& s) { on_broker_status(self, s); },
     [=](tick_atom) {

@@ -12,6 +12,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
+#include "actors/peer_cache.hpp"
 #include "actors/strategy_gateway.hpp"
 #include "config/logging.hpp"
 #include "messages/order_state_machine.hpp"
@@ -52,6 +53,8 @@ public:
 
   sh_actor* self;
   strategy_host_options opts;
+  peer_cache peers;       // the directory's handles, looked up again only after it changed
+  std::string reply_name; // "strategy:<name>": where the order manager answers
   std::shared_ptr<spdlog::logger> logger_;
   std::unordered_map<std::string, Quantity> positions;
   std::unordered_map<std::string, Quote> quotes;
@@ -119,7 +122,11 @@ void maybe_finish_step(host_context& c) {
 }
 
 host_context::host_context(sh_actor* s, strategy_host_options o)
-  : self(s), opts(std::move(o)), logger_(logger("strategy." + opts.name)) {
+  : self(s),
+    opts(std::move(o)),
+    peers(opts.directory),
+    reply_name("strategy:" + opts.name),
+    logger_(logger("strategy." + opts.name)) {
   account_info.cash = opts.initial_cash;
   account_info.equity = opts.initial_cash;
   account_info.initial_cash = opts.initial_cash;
@@ -137,7 +144,7 @@ int64_t steady_ns() {
 /// table scanned linearly per answer, and times each one out on its own timer.)
 template <class Request>
 void ask_order_manager(host_context& c, Request req, std::string what) {
-  auto om = c.opts.directory->get(names::order_manager);
+  auto om = c.peers.get(names::order_manager);
   if (!om) {
     c.logger_->error("no order manager: {} not sent", what);
     return;
@@ -145,7 +152,7 @@ void ask_order_manager(host_context& c, Request req, std::string what) {
   ++c.outstanding;
   auto tag = ++c.next_tag;
   c.awaiting.emplace(tag, host_context::awaiting_answer{std::move(what), steady_ns()});
-  c.self->send(om, orders_atom::value, "strategy:" + c.opts.name, tag, std::move(req));
+  c.self->send(om, orders_atom::value, c.reply_name, tag, std::move(req));
   if (!c.watchdog_armed) {
     c.watchdog_armed = true;
     c.self->delayed_send(c.self, std::chrono::seconds(1), tick_atom::value);
@@ -255,7 +262,7 @@ void run_batch(sh_actor* self, const QuoteBatch& batch, caf::response_promise rp
 /// run of the same data sees the same numbers at the same quote; then runs it.
 void step_with_account(sh_actor* self, const QuoteBatch& batch, caf::response_promise rp) {
   auto& st = self->state;
-  auto pk = st.ctx->opts.directory->get(names::position_keeper);
+  auto pk = st.ctx->peers.get(names::position_keeper);
   if (++st.batches % account_refresh_batches != 0 || !pk) {
     run_batch(self, batch, rp);
     return;
@@ -287,7 +294,7 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
       // First a barrier with the order manager: its answer travels behind every
       // update and fill it sent us, so the strategy has seen them all before
       // it sees this batch, on one node or across several.
-      auto om = self->state.ctx->opts.directory->get(names::order_manager);
+      auto om = self->state.ctx->peers.get(names::order_manager);
       if (!om) {
         step_with_account(self, batch, rp);
         return rp;
