@@ -162,7 +162,7 @@ struct engine_harness {
     sys = std::make_unique<caf::actor_system>(cfg);
     engine_core_options o;
     o.directory = directory;
-    o.journal.dir = dir; // defaults: batch_max_records 256, batch_max_us 500
+    o.journal.dir = dir; // defaults: batch_max_records 4096, batch_max_us 500
     o.journal.fsync = policy;
     // Limits all 0 = off; cash so large that buying power never binds.
     o.initial_cash = Money::from_units(10'000'000'000);

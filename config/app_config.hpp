@@ -194,7 +194,7 @@ enum class fsync_policy { always, batch, never };
 struct journal_config {
   std::string dir = "logs/execution";
   fsync_policy fsync = fsync_policy::batch;
-  int64_t batch_max_records = 256;
+  int64_t batch_max_records = 4096;
   int64_t batch_max_us = 500;
   std::string rotate = "daily"; // daily | size
   int64_t rotate_bytes = 256 * 1024 * 1024;

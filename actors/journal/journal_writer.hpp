@@ -26,7 +26,7 @@ namespace engine {
 struct journal_options {
   std::string dir = "logs/execution";
   fsync_policy fsync = fsync_policy::batch;
-  int64_t batch_max_records = 256; // records per group commit (batch)
+  int64_t batch_max_records = 4096; // records per group commit (batch)
   int64_t batch_max_us = 500;      // how long a short batch waits for more (batch)
   std::string rotate = "daily";    // daily: new segments at rotate_day; size: past rotate_bytes
   int64_t rotate_bytes = 256 * 1024 * 1024;
