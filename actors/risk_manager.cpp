@@ -23,7 +23,6 @@ namespace {
 
 struct risk_manager_state {
   static inline const char* name = "risk_manager";
-  std::shared_ptr<actor_directory> directory;
   peer_cache peers; // the directory's handles, looked up again only after it changed
   std::unique_ptr<risk_rules> rules;
   std::unique_ptr<position_book> book;
@@ -91,7 +90,6 @@ refusal verdict(rm_actor* self, const OrderRequest& o) {
 
 caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
   auto& st = self->state;
-  st.directory = opts.directory;
   st.peers = peer_cache{opts.directory};
   st.rules = std::make_unique<risk_rules>(opts.limits);
   st.book = std::make_unique<position_book>(opts.initial_cash);
