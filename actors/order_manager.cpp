@@ -137,6 +137,7 @@ struct order_manager_state {
   std::map<std::string, int64_t> reconciliation; // what reconciliations found, by kind
   wall_clock wall;
   peer_cache peers; // the directory's handles, looked up again only after it changed
+  std::string strategy_key; // "strategy:<name>" of the order at hand (its buffer is reused)
   std::vector<caf::typed_response_promise<bool>> reconcile_waiters;
 
   /// Answers a barrier by sending to the asker's name, not by replying: the
@@ -403,8 +404,11 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   rec.exec = execution_from(req);
   // A strategy is found by its name, so its updates reach it wherever it runs
   // (through a proxy when on another node); otherwise answer the sender.
-  auto submitter = req.strategy.empty() ? caf::actor{}
-                                        : st.peers.get("strategy:" + req.strategy);
+  caf::actor submitter;
+  if (!req.strategy.empty()) {
+    st.strategy_key.assign("strategy:").append(req.strategy); // reused: no string per order
+    submitter = st.peers.get(st.strategy_key);
+  }
   rec.submitter = st.submitters.acquire(submitter ? submitter : reply.from);
   auto id = req.order_id;
   st.book.take(std::move(rec));
