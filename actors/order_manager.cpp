@@ -18,6 +18,7 @@
 #include "actors/clock/clock.hpp"
 #include "actors/engine_metrics.hpp"
 #include "actors/order_event_tap.hpp"
+#include "actors/outbox.hpp"
 #include "actors/orders/order_book.hpp"
 #include "config/logging.hpp"
 #include "messages/commission_completion.hpp"
@@ -137,6 +138,7 @@ struct order_manager_state {
   std::map<std::string, int64_t> reconciliation; // what reconciliations found, by kind
   wall_clock wall;
   peer_cache peers; // the directory's handles, looked up again only after it changed
+  outbox out;       // every one-way send of the order path, batched per receiver
   std::string strategy_key; // "strategy:<name>" of the order at hand (its buffer is reused)
   std::vector<caf::typed_response_promise<bool>> reconcile_waiters;
 
@@ -144,8 +146,10 @@ struct order_manager_state {
   /// answer then takes the same path (the same proxy and link, when the asker
   /// is on another node) as the orders and updates sent to it before.
   void answer_sync(caf::event_based_actor* self, const std::string& who, uint64_t token) {
-    if (auto h = peers.get(who))
+    if (auto h = peers.get(who)) {
+      out.flush(self); // after everything the barrier covers, to anyone
       self->send(h, sync_atom::value, token);
+    }
   }
 
   void journal_done(caf::event_based_actor* self) {
@@ -172,10 +176,12 @@ struct answer {
   caf::actor from; // who sent the command (read before a promise takes the sender away)
 
   void operator()(om_actor* self, const OrderUpdate& u) {
-    if (to)
-      self->send(to, orders_atom::value, tag, u);
-    else
+    if (to) {
+      self->state.out.send(self, outbox::observers, to, orders_atom::value, tag, u);
+    } else {
+      self->state.out.flush(self); // a response follows what was sent before it
       promise.deliver(u);
+    }
   }
 };
 
@@ -225,7 +231,7 @@ void journal_failed(om_actor* self, const std::string& why) {
   self->state.halt_reason = why;
   self->state.log->critical("journal write failed, refusing new orders: {}", why);
   if (auto risk = self->state.peer(names::risk_manager))
-    self->send(risk, TradingState::halted);
+    self->state.out.send(self, outbox::core, risk, TradingState::halted);
 }
 
 /// Watches `peer` once, so that its exit fails what it still owes at once.
@@ -262,7 +268,8 @@ void journal_then(om_actor* self, const std::string& event, const T& msg, F then
        }
        self->state.journal_done(self);
      }});
-  self->send(logger, journal_atom::value, std::string{names::order_manager}, n, event, msg);
+  st.out.send(self, outbox::core, logger, journal_atom::value, std::string{names::order_manager},
+              n, event, msg);
 }
 
 /// Who gets an order's updates (a handle: it outlives the order's record).
@@ -273,26 +280,28 @@ caf::actor submitter_of(om_actor* self, const order_record& r) {
 /// Sends an update (and a fill) to the submitter and every subscriber.
 void fan_out_update(om_actor* self, const caf::actor& submitter, const OrderUpdate& u) {
   // The risk manager follows every order's open quantity (unless it submitted it).
+  auto& out = self->state.out;
   if (auto risk = self->state.peer(names::risk_manager); risk && risk != submitter)
-    self->send(risk, u);
+    out.send(self, outbox::core, risk, u);
   if (submitter)
-    self->send(submitter, u);
+    out.send(self, outbox::observers, submitter, u);
   for (auto& s : self->state.subscribers)
     if (s != submitter)
-      self->send(s, u);
+      out.send(self, outbox::observers, s, u);
   if (auto& tap = self->state.opts.tap; tap && tap->active())
     tap->put(u);
 }
 
 void fan_out_fill(om_actor* self, const caf::actor& submitter, const Fill& f) {
+  auto& out = self->state.out;
   for (auto name : {names::position_keeper, names::risk_manager})
     if (auto p = self->state.peer(name))
-      self->send(p, f);
+      out.send(self, outbox::core, p, f);
   if (submitter)
-    self->send(submitter, f);
+    out.send(self, outbox::observers, submitter, f);
   for (auto& s : self->state.subscribers)
     if (s != submitter)
-      self->send(s, f);
+      out.send(self, outbox::observers, s, f);
   if (auto& tap = self->state.opts.tap; tap && tap->active())
     tap->put(f);
 }
@@ -466,7 +475,8 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
           return;
         }
         self->state.book.await_venue(rr, self->state.wall.now());
-        self->send(self->state.peers.get(rr.broker), routed_request(rr));
+        self->state.out.send(self, outbox::core, self->state.peers.get(rr.broker),
+                             routed_request(rr));
         done(make_update(rr, rr.request.timestamp));
         process_metrics().order_ack.record(std::chrono::steady_clock::now() - received);
       },
@@ -492,7 +502,8 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
     journal_then(self, "risk_rejected", u, [=]() mutable { done(u); },
                  [=](const refusal&) mutable { done(u); });
   }});
-  self->send(risk, check_atom::value, std::string{names::order_manager}, n, req);
+  st.out.send(self, outbox::core, risk, check_atom::value, std::string{names::order_manager}, n,
+              req);
 }
 
 /// Journals `record`, then routes `to_broker` and answers `u`; a journal
@@ -519,7 +530,7 @@ void journal_route_answer(om_actor* self, const char* event, const Record& recor
       if (r)
         st.book.await_venue(*r, st.wall.now());
       if (auto b = st.peers.get(broker))
-        self->send(b, to_broker);
+        st.out.send(self, outbox::core, b, to_broker);
       reply(self, u);
     },
     [=](const refusal& why) mutable {
@@ -635,7 +646,7 @@ bool complete_commission(om_actor* self, order_record& r, const std::string& exe
                [=, to = submitter_of(self, r), completion = *completion] {
                  for (auto name : {names::position_keeper, names::risk_manager})
                    if (auto p = self->state.peer(name))
-                     self->send(p, completion);
+                     self->state.out.send(self, outbox::core, p, completion);
                  fan_out_update(self, to, u);
                });
   return true;
@@ -1006,7 +1017,7 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
                        "trading in {} goes to reducing until an operator clears it",
                        t, broker, theirs[t].to_string(), ours[t].to_string(), t);
       if (auto risk = st.peer(names::risk_manager))
-        self->send(risk, reduce_atom::value, t, true);
+        st.out.send(self, outbox::core, risk, reduce_atom::value, t, true);
     }
   }
   // The cancels kept while it was away go out now (for orders still open).
@@ -1020,7 +1031,7 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
       st.book.step(*r, OrderEvent::cancel_request);
     st.book.await_venue(*r, st.wall.now());
     if (auto b = st.peers.get(broker))
-      self->send(b, c);
+      st.out.send(self, outbox::core, b, c);
   }
   st.log->info("reconciled with {}: {} open there, {} fills reported, {} kept cancels sent",
                broker, v.open.size(), v.fills.size(), kept.size());
@@ -1030,7 +1041,7 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
     if (!h)
       h = route.supervisor;
     if (h)
-      self->send(h, reconcile_atom::value, broker);
+      st.out.send(self, outbox::core, h, reconcile_atom::value, broker);
   }
   if (route.again) {
     route.again = false;
@@ -1040,6 +1051,7 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
   for (auto& [n, r] : st.brokers)
     busy = busy || r.reconciling;
   if (!busy) {
+    st.out.flush(self);
     for (auto& rp : st.reconcile_waiters)
       rp.deliver(true);
     st.reconcile_waiters.clear();
@@ -1083,6 +1095,7 @@ void reconcile_broker(om_actor* self, const std::string& broker) {
       finish_reconcile(self, broker, *view);
   };
   view->pending = 3;
+  st.out.flush(self); // the venue answers after what was sent to it before
   self->request(h, timeout, orders_atom::value)
     .then(
       [=](std::vector<OrderExecution>& open) {
@@ -1254,8 +1267,10 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
              {RejectReason::journal_failure, "the trade logger is gone"});
     }
   });
-  return {
-    // The order path's messages first: CAF 0.17 tries the handlers in this order.
+  // Smart batching: the outbox's flush and MessageBatch come first, then the order path's
+  // messages (CAF 0.17 tries the handlers in this order).
+  return batching_behavior(
+    self, &self->state.out,
     [=](const ExecutionReport& rep) { on_execution_report(self, rep); },
     [=](check_atom, uint64_t n, RejectReason code, const std::string& detail) {
       // Answers come in the order asked: any older one still waiting was lost.
@@ -1363,6 +1378,7 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
         return true;
       }
       auto rp = self->make_response_promise<bool>();
+      self->state.out.flush(self);
       self->request(broker, std::chrono::seconds(30), orders_atom::value)
         .then(
           [=](const std::vector<OrderExecution>& at_venue) mutable {
@@ -1379,8 +1395,7 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
     },
     [=](subscribe_atom, caf::actor& who) {
       self->state.subscribers.push_back(std::move(who));
-    },
-  };
+    });
 }
 
 } // namespace

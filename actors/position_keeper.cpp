@@ -5,6 +5,7 @@
 
 #include "actors/clock/session_calendar.hpp"
 #include "actors/engine_metrics.hpp"
+#include "actors/outbox.hpp"
 #include "actors/portfolio/position_book.hpp"
 #include "messages/commission_completion.hpp"
 #include "messages/type_ids.hpp"
@@ -38,7 +39,9 @@ caf::behavior position_keeper_impl(pk_actor* self, Money initial_cash, session_c
     self->state.on_time(f.timestamp);
     self->state.book->apply_fill(f);
   }
-  return {
+  // The order manager's fills come batched (actors/outbox.hpp).
+  return batching_behavior(
+    self, nullptr,
     [=](const Fill& f) {
       process_metrics().sample_mailbox(watched_actor::position_keeper, self);
       self->state.on_time(f.timestamp);
@@ -63,8 +66,7 @@ caf::behavior position_keeper_impl(pk_actor* self, Money initial_cash, session_c
       return flat;
     },
     [=](account_atom) -> AccountInfo { return self->state.book->account(); },
-    [=](metrics_atom) -> PerformanceMetrics { return self->state.book->metrics(); },
-  };
+    [=](metrics_atom) -> PerformanceMetrics { return self->state.book->metrics(); });
 }
 
 } // namespace

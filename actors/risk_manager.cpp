@@ -9,6 +9,7 @@
 #include "actors/peer_cache.hpp"
 #include "actors/clock/session_calendar.hpp"
 #include "actors/engine_metrics.hpp"
+#include "actors/outbox.hpp"
 #include "actors/portfolio/position_book.hpp"
 #include "actors/risk/protective_orders.hpp"
 #include "actors/risk/risk_rules.hpp"
@@ -24,6 +25,7 @@ namespace {
 struct risk_manager_state {
   static inline const char* name = "risk_manager";
   peer_cache peers; // the directory's handles, looked up again only after it changed
+  outbox out;       // verdicts and cancels to the order manager, batched
   std::unique_ptr<risk_rules> rules;
   std::unique_ptr<position_book> book;
   std::unique_ptr<session_calendar> calendar;
@@ -58,11 +60,12 @@ void apply_protection(rm_actor* self, const std::string& ticker, timestamp_ns ts
     c.client_order_id = id;
     c.reason = "protective order no longer needed";
     c.timestamp = ts;
-    self->send(om, c);
+    st.out.send(self, outbox::core, om, c);
   }
   for (auto& o : plan.place) {
     o.timestamp = ts;
     o.strategy = "risk_manager";
+    st.out.flush(self); // after the verdicts and cancels sent before
     self->request(om, std::chrono::seconds(30), o)
       .then([=](const OrderUpdate& u) {
               if (u.status == OrderStatus::rejected) {
@@ -102,7 +105,8 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
     if (st.book->apply_fill(f))
       st.rules->on_fill(f, st.day);
   }
-  return {
+  return batching_behavior(
+    self, &st.out,
     [=](check_atom, const OrderRequest& o) -> caf::result<RejectReason, std::string> {
       auto v = verdict(self, o);
       return {v.code, std::move(v.detail)};
@@ -113,7 +117,8 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
       if (!to)
         to = caf::actor_cast<caf::actor>(self->current_sender());
       auto v = verdict(self, o);
-      self->send(to, check_atom::value, tag, v.code, std::move(v.detail));
+      self->state.out.send(self, outbox::core, to, check_atom::value, tag, v.code,
+                           std::move(v.detail));
     },
     [=](step_atom, const QuoteBatch& batch) -> done_atom {
       auto& s = self->state;
@@ -160,8 +165,7 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
     [=](const BrokerStatus& s) {
       // Orders to a broker that is away are refused by the order manager; risk only notes it.
       self->state.log->debug("broker {} is {}", s.broker, enum_name(s.state));
-    },
-  };
+    });
 }
 
 } // namespace

@@ -12,6 +12,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
+#include "actors/outbox.hpp"
 #include "actors/peer_cache.hpp"
 #include "actors/strategy_gateway.hpp"
 #include "config/logging.hpp"
@@ -281,7 +282,9 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
   self->state.ctx = std::make_unique<host_context>(self, std::move(opts));
   self->state.impl = std::move(impl);
   guarded(*self->state.ctx, "on_start", [=] { self->state.impl->on_start(*self->state.ctx); });
-  return {
+  // The order manager's answers, updates and fills come batched (actors/outbox.hpp).
+  return batching_behavior(
+    self, nullptr,
     [=](step_atom, const QuoteBatch& batch) -> caf::result<done_atom> {
       if (self->state.ctx->stopped) {
         // A stopped strategy never holds up the lock step.
@@ -331,8 +334,7 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
     [=](stats_atom) -> std::string {
       auto& c = *self->state.ctx;
       return c.stopped ? "stopped: " + c.stop_reason : std::string{"running"};
-    },
-  };
+    });
 }
 
 } // namespace

@@ -12,6 +12,7 @@
 #include "actors/peer_cache.hpp"
 #include "actors/clock/session_calendar.hpp"
 #include "actors/engine_metrics.hpp"
+#include "actors/outbox.hpp"
 #include "actors/journal/journal_writer.hpp"
 #include "config/logging.hpp"
 #include "messages/type_ids.hpp"
@@ -143,7 +144,9 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
         caf::anon_send(h, durable_atom::value, first, last, ok, err);
     });
   // The state's destructor drains, syncs and joins the writer when the actor goes.
-  return {
+  // The order manager's records come batched (actors/outbox.hpp).
+  return batching_behavior(
+    self, nullptr,
     [=](journal_atom, const std::string& ev, OrderRequest& m) { return append(self, ev, m); },
     [=](journal_atom, const std::string& ev, OrderUpdate& m) { return append(self, ev, m); },
     [=](journal_atom, const std::string& ev, Fill& m) { return append(self, ev, m); },
@@ -182,8 +185,7 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
       auto rp = self->make_response_promise();
       self->state.flush_waiters.push_back(rp);
       return rp;
-    },
-  };
+    });
 }
 
 } // namespace

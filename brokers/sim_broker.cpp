@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actor_directory.hpp"
+#include "actors/outbox.hpp"
 #include "actors/peer_cache.hpp"
 #include "actors/clock/clock.hpp"
 #include "actors/clock/session_calendar.hpp"
@@ -69,6 +70,10 @@ void flush(sim_actor* self) {
   if (st.events.empty())
     return;
   auto om = st.opts.supervised ? st.sink : st.peers.get(names::order_manager);
+  // What one input caused (an order's acceptance and its fills) goes as one batch to an
+  // order manager that takes batches (actors/outbox.hpp), else report by report.
+  MessageBatch batch;
+  bool batched = om && st.events.size() > 1 && accepts_batches(om);
   for (auto& e : st.events) {
     if (e.what == sim::sim_event::kind::fill) {
       st.account->apply_fill(e.fill);
@@ -79,12 +84,16 @@ void flush(sim_actor* self) {
     rep.update = std::move(e.update);
     if (e.what == sim::sim_event::kind::fill)
       rep.fill = std::move(e.fill);
-    if (om)
+    if (batched)
+      batch.messages.push_back(caf::make_message(std::move(rep)));
+    else if (om)
       self->send(om, std::move(rep));
     else if (st.opts.supervised)
       ++st.lost_reports;
   }
   st.events.clear();
+  if (batched)
+    self->send(om, std::move(batch));
   if (!st.opts.simulated_time)
     arm_timer(self);
 }
@@ -179,7 +188,9 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
   for (auto& f : st.opts.initial_fills)
     st.account->apply_fill(f);
   st.opts.initial_fills.clear();
-  return {
+  // The order manager's orders come batched (actors/outbox.hpp).
+  return batching_behavior(
+    self, nullptr,
     [=](const OrderRequest& o) {
       auto now = current_time(self);
       self->state.engine->submit(o, now, self->state.events);
@@ -301,8 +312,7 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
       md.spread = i->second.ask - i->second.bid;
       md.timestamp = i->second.timestamp;
       return md;
-    },
-  };
+    });
 }
 
 } // namespace
