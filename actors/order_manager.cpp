@@ -160,7 +160,7 @@ struct order_manager_state {
     }
   }
 
-  caf::actor peer(const std::string& name) { return peers.get(name); }
+  const caf::actor& peer(const std::string& name) { return peers.get(name); }
 };
 
 using om_actor = caf::stateful_actor<order_manager_state>;
@@ -281,7 +281,7 @@ caf::actor submitter_of(om_actor* self, const order_record& r) {
 void fan_out_update(om_actor* self, const caf::actor& submitter, const OrderUpdate& u) {
   // The risk manager follows every order's open quantity (unless it submitted it).
   auto& out = self->state.out;
-  if (auto risk = self->state.peer(names::risk_manager); risk && risk != submitter)
+  if (const auto& risk = self->state.peer(names::risk_manager); risk && risk != submitter)
     out.send(self, outbox::core, risk, u);
   if (submitter)
     out.send(self, outbox::observers, submitter, u);
@@ -295,7 +295,7 @@ void fan_out_update(om_actor* self, const caf::actor& submitter, const OrderUpda
 void fan_out_fill(om_actor* self, const caf::actor& submitter, const Fill& f) {
   auto& out = self->state.out;
   for (auto name : {names::position_keeper, names::risk_manager})
-    if (auto p = self->state.peer(name))
+    if (const auto& p = self->state.peer(name))
       out.send(self, outbox::core, p, f);
   if (submitter)
     out.send(self, outbox::observers, submitter, f);

@@ -22,9 +22,13 @@ public:
   explicit peer_cache(std::shared_ptr<actor_directory> directory)
     : directory_(std::move(directory)) {}
 
-  caf::actor get(const std::string& name) {
+  /// The handle, valid until the next get() (which may find the directory changed): copy it
+  /// to keep it longer. A reference, so that the order path copies no handle (an atomic
+  /// increment and decrement each) just to send to it.
+  const caf::actor& get(const std::string& name) {
+    static const caf::actor none;
     if (!directory_)
-      return {};
+      return none;
     auto v = directory_->version();
     if (v != version_) {
       entries_.clear();

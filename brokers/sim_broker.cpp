@@ -37,6 +37,7 @@ struct sim_broker_state {
   wall_clock wall;
   caf::actor sink;            // supervised: the live connection, if any
   peer_cache peers;           // the directory's handles, looked up again only after it changed
+  caf::actor batch_taker;     // the order manager last seen taking batches (asked until it does)
   std::vector<Fill> fills;    // every execution, for (fills_atom, since)
   int64_t lost_reports = 0;   // supervised, sent while no connection was up
   // Lock step (hold_until_settled): between a batch's step and the settle step that follows
@@ -64,6 +65,16 @@ OrderEvent event_of(const sim::sim_event& e) {
 
 void arm_timer(sim_actor* self);
 
+/// Whether `om` takes batches, asked of the process-wide list (a lock) only until it says yes.
+bool takes_batches(sim_broker_state& st, const caf::actor& om) {
+  if (st.batch_taker == om)
+    return true;
+  if (!accepts_batches(om))
+    return false;
+  st.batch_taker = om;
+  return true;
+}
+
 /// Sends what the engine produced to the order manager, in order.
 void flush(sim_actor* self) {
   auto& st = self->state;
@@ -73,7 +84,7 @@ void flush(sim_actor* self) {
   // What one input caused (an order's acceptance and its fills) goes as one batch to an
   // order manager that takes batches (actors/outbox.hpp), else report by report.
   MessageBatch batch;
-  bool batched = om && st.events.size() > 1 && accepts_batches(om);
+  bool batched = om && st.events.size() > 1 && takes_batches(st, om);
   for (auto& e : st.events) {
     if (e.what == sim::sim_event::kind::fill) {
       st.account->apply_fill(e.fill);

@@ -72,6 +72,7 @@ order_record& order_book::take(order_record rec) {
     (*slots_)[slot] = std::move(rec);
   }
   auto& r = (*slots_)[slot];
+  last_found_ = slot;
   // Kept once, in exec: routed_request() puts them back.
   r.request.order_id.clear();
   r.request.client_order_id.clear();
@@ -91,8 +92,17 @@ order_record& order_book::take(order_record rec) {
 }
 
 order_record* order_book::find(const std::string& order_id) {
+  // A freed slot's record has an empty order id, so a stale slot never matches.
+  if (last_found_ < slots_->size() && !order_id.empty()) {
+    auto& r = (*slots_)[last_found_];
+    if (r.exec.order_id == order_id)
+      return &r;
+  }
   auto i = by_id_.find(order_id);
-  return i ? &(*slots_)[*i] : nullptr;
+  if (!i)
+    return nullptr;
+  last_found_ = *i;
+  return &(*slots_)[*i];
 }
 
 order_record* order_book::find_any(const std::string& id) {

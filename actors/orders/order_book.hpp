@@ -168,6 +168,9 @@ private:
   // through two open-addressing indexes keyed on the records' own ids: no node, no key copy.
   std::unique_ptr<std::deque<order_record>> slots_ = std::make_unique<std::deque<order_record>>();
   std::vector<uint32_t> free_slots_;
+  // The slot last found: an order's answers come in runs (its acceptance and fills in one
+  // report batch, its journal answer and routing), so find() tries it before the index.
+  uint32_t last_found_ = UINT32_MAX;
   string_index<order_id_of> by_id_{order_id_of{slots_.get()}};
   string_index<client_id_of> by_client_id_{client_id_of{slots_.get()}};
   // Of orders that left: hashes of their ids (-> their broker), client ids and exec ids.

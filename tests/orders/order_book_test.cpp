@@ -81,8 +81,9 @@ TEST(order_book, a_record_keeps_its_ids_once_and_routes_the_whole_request) {
 
 TEST(order_book, a_freed_slot_is_reused_and_indexes_stay_right) {
   order_book book{"O", 1, 0};
+  std::vector<std::string> ids;
   for (int round = 0; round < 3; ++round) {
-    std::vector<std::string> ids;
+    ids.clear();
     for (int i = 0; i < 50; ++i) {
       auto& r = take(book, "r" + std::to_string(round) + "-" + std::to_string(i));
       ids.push_back(r.exec.order_id);
@@ -97,6 +98,10 @@ TEST(order_book, a_freed_slot_is_reused_and_indexes_stay_right) {
     }
   }
   auto& fresh = take(book, "fresh");
+  EXPECT_EQ(book.find(fresh.exec.order_id), &fresh);
+  // The slot last found now holds another order: the ids that left still find nothing.
+  for (auto& id : ids)
+    EXPECT_EQ(book.find(id), nullptr);
   EXPECT_EQ(book.find(fresh.exec.order_id), &fresh);
   EXPECT_EQ(book.by_client_id("fresh"), &fresh);
   EXPECT_EQ(book.by_client_id("r0-1"), nullptr);
