@@ -150,7 +150,8 @@ struct engine_harness {
   engine_core core;
   timestamp_ns now = parse_iso8601("2026-11-24T10:00:00-05:00");
 
-  engine_harness(fsync_policy policy, const std::string& leaf, bool tuned_scheduler = false)
+  engine_harness(fsync_policy policy, const std::string& leaf, bool tuned_scheduler = false,
+                 size_t max_queued_orders = 0)
     : dir(bench_dir(leaf)) {
     cfg.add_message_types<caf::id_block::engine>();
     cfg.set("scheduler.max-threads", 2); // as engine_node: two workers on two cores
@@ -168,6 +169,7 @@ struct engine_harness {
     // Limits all 0 = off; cash so large that buying power never binds.
     o.initial_cash = Money::from_units(10'000'000'000);
     o.universe = {"AAPL"};
+    o.order_manager.max_queued_orders = max_queued_orders; // admission control (0 = off)
     core = spawn_engine_core(*sys, std::move(o));
     standing_quote();
   }
@@ -359,7 +361,7 @@ struct latency_run {
   std::atomic<uint64_t> expected{UINT64_MAX};   // set when the sender is done
   latency_histogram ack;                        // intended send -> acknowledgement
   latency_histogram fill;                       // intended send -> fill at the driver
-  uint64_t acks = 0, fills = 0, rejects = 0;
+  uint64_t acks = 0, fills = 0, rejects = 0, shed = 0;
   std::string first_reject;
   clock_type::time_point last_fill;
   bool done = false;
@@ -387,7 +389,9 @@ caf::behavior latency_receiver(caf::event_based_actor* self, std::shared_ptr<lat
         ++run->acks;
       } else if (u.status == OrderStatus::rejected) {
         ++run->rejects;
-        if (run->first_reject.empty())
+        if (u.reject == RejectReason::overloaded)
+          ++run->shed;
+        else if (run->first_reject.empty())
           run->first_reject = u.reason;
         check_done();
       }
@@ -453,13 +457,11 @@ void wait_until(clock_type::time_point t) {
     __builtin_ia32_pause();
 }
 
-// Args: policy, offered orders/s, duration in ms (after a warm-up of a fifth of it),
-// scheduler (0 = engine_node's, 1 = the tuned experiment).
-void BM_engine_ack_latency_open_loop(benchmark::State& state) {
-  const auto policy = policy_of(state.range(0));
-  const auto rate = state.range(1);
-  const auto duration_ms = state.range(2);
-  const bool tuned = state.range(3) != 0;
+/// Offers `rate` orders/s for duration_ms (after a warm-up of a fifth of it) from a thread
+/// that sends on time, whatever the engine does. With admission control on (max_queued > 0)
+/// the orders refused `overloaded` are counted as shed; any other reject fails the run.
+void open_loop(benchmark::State& state, fsync_policy policy, int64_t rate, int64_t duration_ms,
+               bool tuned, size_t max_queued) {
   // The sender thread's timer slack: wake-ups within ~1 us of the asked time.
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   for (auto _ : state) {
@@ -472,7 +474,7 @@ void BM_engine_ack_latency_open_loop(benchmark::State& state) {
     std::string why;
     uint64_t acks = 0;
     {
-      engine_harness h{policy, std::string{"lat-"} + policy_name(policy), tuned};
+      engine_harness h{policy, std::string{"lat-"} + policy_name(policy), tuned, max_queued};
       if (policy != fsync_policy::never)
         probe = std::make_unique<raw_sync_probe>();
       auto om = h.get(names::order_manager);
@@ -500,7 +502,7 @@ void BM_engine_ack_latency_open_loop(benchmark::State& state) {
       if (fut.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
         caf::anon_send_exit(receiver, caf::exit_reason::user_shutdown);
         why = "the engine did not answer every order within 60 s";
-      } else if (run->rejects > 0) {
+      } else if (run->rejects > run->shed) {
         why = "orders rejected: " + run->first_reject;
       }
       acks = run->acks;
@@ -520,15 +522,30 @@ void BM_engine_ack_latency_open_loop(benchmark::State& state) {
     state.counters["send_lag_p99_us"] = send_lag.percentile_us(99);
     state.counters["samples"] = static_cast<double>(run->ack.count());
     state.counters["acks"] = static_cast<double>(acks);
-    // Below the offered rate when the engine cannot keep up (the queue grows).
+    // Below the offered rate when the engine cannot keep up (the queue grows, or is shed).
     state.counters["achieved_orders_per_s"] =
-      static_cast<double>(total) / seconds_since(run->t0, run->last_fill);
+      static_cast<double>(run->fills) / seconds_since(run->t0, run->last_fill);
+    state.counters["shed"] = static_cast<double>(run->shed);
     if (probe && probe->hist.count() > 0) {
       state.counters["raw_fdatasync_p50_us"] = probe->hist.percentile_us(50);
       state.counters["raw_fdatasync_p99_us"] = probe->hist.percentile_us(99);
     }
   }
   state.SetLabel(policy_name(policy));
+}
+
+// Args: policy, offered orders/s, duration in ms, scheduler (0 = engine_node's, 1 = the tuned
+// experiment). No admission control: past capacity the queue grows.
+void BM_engine_ack_latency_open_loop(benchmark::State& state) {
+  open_loop(state, policy_of(state.range(0)), state.range(1), state.range(2),
+            state.range(3) != 0, 0);
+}
+
+// Args: offered orders/s, the admission bound (execution.max_queued_orders). Past capacity the
+// order manager sheds new orders `overloaded`: what is admitted keeps its ack latency.
+void BM_engine_overload_open_loop(benchmark::State& state) {
+  open_loop(state, fsync_policy::never, state.range(0), 1000, false,
+            static_cast<size_t>(state.range(1)));
 }
 BENCHMARK(BM_engine_ack_latency_open_loop)
   ->ArgNames({"fsync", "rate", "ms", "tuned"})
@@ -539,6 +556,16 @@ BENCHMARK(BM_engine_ack_latency_open_loop)
   ->Args({0, 1000, 2000, 1})
   ->Args({0, 10000, 2000, 1})
   ->Args({2, 40, 5000, 1})
+  ->Iterations(1)
+  ->UseManualTime()
+  ->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_engine_overload_open_loop)
+  ->ArgNames({"rate", "max_queued"})
+  ->Args({100000, 0})     // about the closed-loop capacity, no bound: the queue grows
+  ->Args({200000, 0})     // twice it, no bound
+  ->Args({200000, 20000}) // twice it, the default bound of config/app_config.yaml
+  ->Args({200000, 200})   // twice it, a bound of about 2 ms of work
   ->Iterations(1)
   ->UseManualTime()
   ->Unit(benchmark::kMillisecond);
