@@ -2,6 +2,7 @@
 #include "brokers/sim_broker.hpp"
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <unordered_map>
 
@@ -38,7 +39,7 @@ struct sim_broker_state {
   caf::actor sink;            // supervised: the live connection, if any
   peer_cache peers;           // the directory's handles, looked up again only after it changed
   caf::actor batch_taker;     // the order manager last seen taking batches (asked until it does)
-  std::vector<Fill> fills;    // every execution, for (fills_atom, since)
+  std::deque<Fill> fills;     // every execution, for (fills_atom, since); a deque: no copies as it grows
   int64_t lost_reports = 0;   // supervised, sent while no connection was up
   // Lock step (hold_until_settled): between a batch's step and the settle step that follows
   // the strategies, the reports of the orders taken wait here, so that they reach the order
