@@ -93,62 +93,56 @@ std::vector<int> iota(int first, int n) {
   return xs;
 }
 
+/// Has a sender put each turn's ints {first, n} for `to` (one turn per message it handles)
+/// and waits until `to` saw them all. False when they did not arrive in time.
+bool deliver(caf::actor_system& sys, const caf::actor& to, seen& s,
+             std::vector<std::pair<int, int>> turns) {
+  for (auto& [first, n] : turns)
+    s.expect += static_cast<size_t>(n);
+  auto from = sys.spawn(sender);
+  for (auto& [first, n] : turns)
+    caf::anon_send(from, put_atom::value, to, first, n);
+  bool ok = s.all.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  caf::anon_send_exit(from, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(to, caf::exit_reason::user_shutdown);
+  return ok;
+}
+
 TEST_F(outbox_fixture, what_one_turn_sends_a_taker_arrives_as_one_batch_in_order) {
   auto s = std::make_shared<seen>();
-  s->expect = 50;
   auto taker = sys.spawn(counting_taker, s);
   ASSERT_TRUE(wait_until_taking(taker));
-  auto from = sys.spawn(sender);
-  caf::anon_send(from, put_atom::value, taker, 1, 50);
-  ASSERT_EQ(s->all.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_TRUE(deliver(sys, taker, *s, {{1, 50}}));
   EXPECT_EQ(s->values, iota(1, 50));
   EXPECT_EQ(s->batches, 1);
   EXPECT_EQ(s->alone, 0);
-  caf::anon_send_exit(from, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(taker, caf::exit_reason::user_shutdown);
 }
 
 TEST_F(outbox_fixture, a_lone_message_is_sent_as_itself) {
   auto s = std::make_shared<seen>();
-  s->expect = 1;
   auto taker = sys.spawn(counting_taker, s);
   ASSERT_TRUE(wait_until_taking(taker));
-  auto from = sys.spawn(sender);
-  caf::anon_send(from, put_atom::value, taker, 7, 1);
-  ASSERT_EQ(s->all.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_TRUE(deliver(sys, taker, *s, {{7, 1}}));
   EXPECT_EQ(s->values, std::vector<int>{7});
   EXPECT_EQ(s->batches, 0) << "under light load a batch is one message, without an envelope";
   EXPECT_EQ(s->alone, 1);
-  caf::anon_send_exit(from, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(taker, caf::exit_reason::user_shutdown);
 }
 
 TEST_F(outbox_fixture, a_receiver_that_does_not_take_batches_gets_them_one_by_one) {
   auto s = std::make_shared<seen>();
-  s->expect = 20;
   auto plain = sys.spawn(plain_receiver, s);
-  auto from = sys.spawn(sender);
-  caf::anon_send(from, put_atom::value, plain, 100, 20);
-  ASSERT_EQ(s->all.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_TRUE(deliver(sys, plain, *s, {{100, 20}}));
   EXPECT_EQ(s->values, iota(100, 20));
   EXPECT_EQ(s->alone, 20);
-  caf::anon_send_exit(from, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(plain, caf::exit_reason::user_shutdown);
 }
 
 TEST_F(outbox_fixture, batching_behavior_handles_each_message_of_a_batch_in_order) {
   auto s = std::make_shared<seen>();
-  s->expect = 30;
   auto taker = sys.spawn(dispatching_taker, s);
   ASSERT_TRUE(wait_until_taking(taker));
-  auto from = sys.spawn(sender);
   // Two turns: 10 then 20, each its own batch, in the order sent.
-  caf::anon_send(from, put_atom::value, taker, 0, 10);
-  caf::anon_send(from, put_atom::value, taker, 10, 20);
-  ASSERT_EQ(s->all.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_TRUE(deliver(sys, taker, *s, {{0, 10}, {10, 20}}));
   EXPECT_EQ(s->values, iota(0, 30));
-  caf::anon_send_exit(from, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(taker, caf::exit_reason::user_shutdown);
 }
 
 TEST_F(outbox_fixture, an_actor_takes_batches_only_while_it_lives) {
