@@ -68,7 +68,6 @@ void outbox::flush(caf::event_based_actor* self) {
       MessageBatch b;
       b.messages.swap(q.messages);
       self->send(q.to, std::move(b));
-      q.messages.reserve(b.messages.size());
     }
     q.messages.clear();
   }

@@ -20,8 +20,9 @@ namespace engine {
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 /// Says that `self` takes MessageBatch (its behavior comes from batching_behavior), from
-/// when its behavior is made (CAF runs that when the actor first runs) until it terminates. Outboxes batch only to such actors; every other receiver (a remote proxy,
-/// a test's actor) gets the same messages one by one.
+/// when its behavior is made (CAF runs that when the actor first runs) until it terminates.
+/// Outboxes batch only to such actors; every other receiver (a remote proxy, a test's actor)
+/// gets the same messages one by one.
 void accept_batches(caf::local_actor* self);
 bool accepts_batches(const caf::actor& receiver);
 
