@@ -46,11 +46,11 @@ order_record* order_book::by_client_id(const std::string& client_order_id) {
 }
 
 bool order_book::client_id_retired(const std::string& client_order_id) const {
-  return !retired_client_ids_.empty() && retired_client_ids_.count(hash_of(client_order_id));
+  return !retired_client_ids_.empty() && retired_client_ids_.contains(hash_of(client_order_id));
 }
 
 bool order_book::retired(const std::string& order_id) const {
-  return !retired_ids_.empty() && retired_ids_.count(hash_of(order_id));
+  return !retired_ids_.empty() && retired_ids_.contains(hash_of(order_id));
 }
 
 void order_book::index_client_id(uint32_t slot) {
@@ -154,10 +154,10 @@ fill_outcome order_book::apply_fill(order_record& r, const Fill& f, bool commiss
 }
 
 bool order_book::take_retired_fill(const Fill& f) {
-  auto o = retired_ids_.find(hash_of(f.order_id));
-  if (o == retired_ids_.end() || !retired_exec_ids_.insert(hash_of(f.exec_id)).second)
+  auto* broker = retired_ids_.find(hash_of(f.order_id));
+  if (!broker || !retired_exec_ids_.insert(hash_of(f.exec_id)))
     return false;
-  count_net(broker_names_[o->second], f);
+  count_net(broker_names_[*broker], f);
   ++fills_;
   return true;
 }
@@ -245,7 +245,7 @@ void order_book::forget(const std::string& order_id) {
   auto b = std::find(broker_names_.begin(), broker_names_.end(), r.broker);
   if (b == broker_names_.end())
     b = broker_names_.insert(b, r.broker);
-  retired_ids_[hash_of(order_id)] = static_cast<uint32_t>(b - broker_names_.begin());
+  retired_ids_.assign(hash_of(order_id), static_cast<uint32_t>(b - broker_names_.begin()));
   if (!r.exec.client_order_id.empty()) {
     auto c = by_client_id_.find(r.exec.client_order_id);
     if (c && *c == slot) {

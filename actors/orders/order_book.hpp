@@ -16,6 +16,7 @@
 #include "messages/order_state_machine.hpp"
 #include "messages/orders.hpp"
 #include "messages/string_index.hpp"
+#include "messages/u64_map.hpp"
 #include "messages/string_set.hpp"
 
 namespace engine {
@@ -174,8 +175,8 @@ private:
   string_index<order_id_of> by_id_{order_id_of{slots_.get()}};
   string_index<client_id_of> by_client_id_{client_id_of{slots_.get()}};
   // Of orders that left: hashes of their ids (-> their broker), client ids and exec ids.
-  std::unordered_map<uint64_t, uint32_t> retired_ids_;
-  std::unordered_set<uint64_t> retired_client_ids_, retired_exec_ids_;
+  u64_map retired_ids_;                               // -> index in broker_names_
+  u64_map retired_client_ids_{false}, retired_exec_ids_{false}; // sets
   std::vector<std::string> broker_names_; // what retired_ids_ map to
   string_set seen_exec_ids_;                         // of held orders' fills
   std::unordered_map<std::string, std::string> pending_commissions_; // exec id -> order id
