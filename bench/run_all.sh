@@ -233,7 +233,7 @@ if os.path.exists(meta_path):
 
 def norm(run_name):
     parts = [p for p in run_name.split("/")
-             if not re.fullmatch(r"(iterations|repeats|threads):\d+|manual_time|real_time", p)]
+             if not re.fullmatch(r"(iterations|repeats|threads):\d+|manual_time|real_time|process_time", p)]
     return "/".join(parts)
 
 
