@@ -54,8 +54,6 @@ public:
   /// Sends everything held: batches to the receivers that take them, else one by one.
   void flush(caf::event_based_actor* self);
 
-  bool empty() const { return held_ == 0; }
-
 private:
   struct queue {
     caf::actor to;
