@@ -409,8 +409,8 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   if (req.client_order_id.empty())
     req.client_order_id = req.order_id;
   order_record rec;
-  rec.request = req;
   rec.exec = execution_from(req);
+  rec.terms = terms_of(req);
   // A strategy is found by its name, so its updates reach it wherever it runs
   // (through a proxy when on another node); otherwise answer the sender.
   caf::actor submitter;
@@ -431,7 +431,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
       rr.reject = why.code;
     });
     count_reject(self, why.code);
-    return make_update(rr, rr.request.timestamp);
+    return make_update(rr, rr.terms.timestamp);
   };
   if (!st.halt_reason.empty()) {
     reply(self, reject({RejectReason::trading_halted, st.halt_reason}));
@@ -446,7 +446,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   auto risk = st.peer(names::risk_manager);
   auto route_name = req.broker.empty() ? st.opts.broker_name : req.broker;
   route_name = fallback_for(self, route_name);
-  st.book.find(id)->broker = route_name;
+  st.book.find(id)->broker = st.book.route(route_name);
   auto broker = st.peers.get(route_name);
   if (!broker) {
     reply(self, reject({RejectReason::no_route, "broker " + route_name + " is not available"}));
@@ -468,16 +468,16 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
       [=]() mutable {
         auto& rr = *self->state.book.find(id); // open until the venue hears of it
         // It may have gone away while risk and the journal were asked.
-        if (auto why = unavailable(self->state, rr.broker)) {
+        if (auto why = unavailable(self->state, *rr.broker)) {
           auto u = reject(why);
           journal_then(self, "rejected", u, [=]() mutable { done(u); },
                        [=](const refusal&) mutable { done(u); });
           return;
         }
         self->state.book.await_venue(rr, self->state.wall.now());
-        self->state.out.send(self, outbox::core, self->state.peers.get(rr.broker),
+        self->state.out.send(self, outbox::core, self->state.peers.get(*rr.broker),
                              routed_request(rr));
-        done(make_update(rr, rr.request.timestamp));
+        done(make_update(rr, rr.terms.timestamp));
         process_metrics().order_ack.record(std::chrono::steady_clock::now() - received);
       },
       [=](const refusal& why) mutable { done(reject(why)); });
@@ -516,7 +516,7 @@ void journal_route_answer(om_actor* self, const char* event, const Record& recor
     [=]() mutable {
       auto& st = self->state;
       auto* r = st.book.find(to_broker.order_id);
-      auto broker = !r || r->broker.empty() ? st.opts.broker_name : r->broker;
+      auto broker = !r || r->broker->empty() ? st.opts.broker_name : *r->broker;
       bool away = static_cast<bool>(unavailable(st, broker)) ||
                   (r && r->exec.status == OrderStatus::unknown);
       if constexpr (std::is_same_v<Routed, CancelRequest>) {
@@ -559,7 +559,7 @@ void on_cancel(om_actor* self, const CancelRequest& c, answer reply) {
   }
   auto& r = *found;
   auto id = r.exec.order_id;
-  auto& route = st.brokers[r.broker.empty() ? st.opts.broker_name : r.broker];
+  auto& route = st.brokers[r.broker->empty() ? st.opts.broker_name : *r.broker];
   if (route.kept_cancels.size() >= st.opts.max_kept_cancels) {
     auto u = make_update(r, c.timestamp);
     set_refusal(u, {RejectReason::broker_unavailable,
@@ -594,7 +594,7 @@ void on_replace(om_actor* self, const ReplaceRequest& rq, answer reply) {
     reply(self, u);
     return;
   }
-  auto why = unavailable(st, r->broker);
+  auto why = unavailable(st, *r->broker);
   if (!why && r->exec.status == OrderStatus::unknown)
     why = {RejectReason::order_unknown, "waiting for reconciliation"};
   if (why) {
@@ -682,17 +682,18 @@ order_record* adopt_leg(om_actor* self, const std::string& id, const OrderUpdate
   const auto& parent = *p;
   order_record rec;
   // A parent recovered from the journal has no leg prices: the venue's word fills in.
-  rec.request = leg_request(routed_request(parent), leg);
-  rec.request.strategy = parent.exec.strategy;
-  rec.request.timestamp = seen.timestamp;
+  auto req = leg_request(routed_request(parent), leg);
+  req.strategy = parent.exec.strategy;
+  req.timestamp = seen.timestamp;
   if (!seen.ticker.empty()) {
-    rec.request.ticker = seen.ticker;
-    rec.request.side = seen.side;
+    req.ticker = seen.ticker;
+    req.side = seen.side;
   }
   auto venue_qty = seen.executed_quantity + seen.leaves_quantity;
   if (venue_qty.is_positive())
-    rec.request.quantity = venue_qty;
-  rec.exec = execution_from(rec.request);
+    req.quantity = venue_qty;
+  rec.exec = execution_from(req);
+  rec.terms = terms_of(req);
   rec.submitter = st.submitters.acquire(submitter_of(self, parent));
   rec.broker = parent.broker;
   auto& r = st.book.take(std::move(rec));
@@ -752,7 +753,7 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
       u.reason = rep.update.reason;
       journal_then(self, "unknown", u, [=, to = submitter_of(self, r)] { fan_out_update(self, to, u); });
     }
-    reconcile_broker(self, r.broker.empty() ? st.opts.broker_name : r.broker);
+    reconcile_broker(self, r.broker->empty() ? st.opts.broker_name : *r.broker);
     return;
   }
   if (rep.event == OrderEvent::fill || rep.event == OrderEvent::partial_fill) {
@@ -818,7 +819,7 @@ void lose_in_flight(om_actor* self, const std::string& broker, const std::string
   std::sort(ids.begin(), ids.end()); // the same journal order in every run
   for (auto& id : ids) {
     auto& r = *st.book.find(id);
-    if (!is_open(r.exec.status) || r.broker != broker)
+    if (!is_open(r.exec.status) || *r.broker != broker)
       continue;
     if (older_than_ns > 0 && now - r.awaiting_since < older_than_ns)
       continue;
@@ -936,8 +937,8 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
       rec.exec.fills.clear();
       rec.exec.executed_quantity = Quantity{};
       rec.exec.status = OrderStatus::new_;
-      rec.request = request_from(rec.exec);
-      rec.broker = broker;
+      rec.terms.timestamp = rec.exec.timestamp;
+      rec.broker = st.book.route(broker);
       auto id = e.order_id;
       auto& adopted = st.book.take(std::move(rec));
       ++st.reconciliation["orders_adopted"];
@@ -957,7 +958,7 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
   }
   // Engine-open orders the venue no longer has open: closed with the venue's final status.
   st.book.for_each([&](const std::string& id, order_record& r) {
-    if (r.broker != broker || !is_open(r.exec.status) || open_there.count(id))
+    if (*r.broker != broker || !is_open(r.exec.status) || open_there.count(id))
       return;
     bool was_unknown = r.exec.status == OrderStatus::unknown;
     auto a = v.asked.find(id);
@@ -1077,7 +1078,7 @@ void reconcile_broker(om_actor* self, const std::string& broker) {
   // oldest fill still waiting for its commission (the answer completes it).
   timestamp_ns since = st.book.oldest_pending_commission(broker);
   st.book.for_each([&](const std::string&, order_record& r) {
-    if (r.broker == broker && is_open(r.exec.status))
+    if (*r.broker == broker && is_open(r.exec.status))
       since = std::min(since, r.exec.timestamp);
   });
   if (since == INT64_MAX)
@@ -1106,7 +1107,7 @@ void reconcile_broker(om_actor* self, const std::string& broker) {
         // Each engine-open order the venue does not list: asked by its client order id.
         std::vector<std::string> missing;
         self->state.book.for_each([&](const std::string& id, order_record& r) {
-          if (r.broker == broker && is_open(r.exec.status) && !there.count(id))
+          if (*r.broker == broker && is_open(r.exec.status) && !there.count(id))
             missing.push_back(id);
         });
         // A rate-limited venue (Alpaca: 200 requests a minute) answers them one after another:
@@ -1174,11 +1175,11 @@ void check_timeouts(om_actor* self) {
   std::set<std::string> late;
   for (auto& id : st.book.awaiting()) {
     auto& r = *st.book.find(id);
-    auto i = st.opts.answer_timeout_ms.find(r.broker);
+    auto i = st.opts.answer_timeout_ms.find(*r.broker);
     int64_t limit = (i == st.opts.answer_timeout_ms.end() ? st.opts.default_answer_timeout_ms
                                                             : i->second) * 1'000'000;
     if (now - r.awaiting_since >= limit)
-      late.insert(r.broker);
+      late.insert(*r.broker);
   }
   for (auto& b : late) {
     auto i = st.opts.answer_timeout_ms.find(b);

@@ -32,6 +32,7 @@
 #include "actors/clock/clock.hpp"
 #include "actors/journal/journal_recovery.hpp"
 #include "actors/journal/journal_writer.hpp"
+#include "actors/orders/order_book.hpp"
 #include "actors/portfolio/position_book.hpp"
 #include "actors/risk/risk_rules.hpp"
 #include "bench/latency_histogram.hpp"
@@ -718,7 +719,7 @@ void BM_memory_breakdown(benchmark::State& state) {
     q.bid_size = Quantity::from_units(1'000'000'000);
     q.ask_size = Quantity::from_units(1'000'000'000);
     q.timestamp = t;
-    double sim_bytes = 0, risk_bytes = 0;
+    double sim_bytes = 0, risk_bytes = 0, book_bytes = 0;
     {
       std::vector<sim::sim_event> events;
       sim::fill_engine engine{simulator_config{}};
@@ -748,8 +749,27 @@ void BM_memory_breakdown(benchmark::State& state) {
       release_free_memory();
       risk_bytes = static_cast<double>(rss_bytes() - before) / static_cast<double>(n);
     }
+    {
+      // As the order manager holds a resting order: taken, accepted by the venue.
+      order_book book{"O", 1, 100'000};
+      release_free_memory();
+      auto before = rss_bytes();
+      for (auto& o : orders) {
+        order_record rec;
+        rec.exec = execution_from(o);
+        rec.terms = terms_of(o);
+        rec.broker = book.route("simulator");
+        book.step(book.take(std::move(rec)), OrderEvent::accept);
+      }
+      release_free_memory();
+      book_bytes = static_cast<double>(rss_bytes() - before) / static_cast<double>(n);
+      if (book.held() != n)
+        state.SkipWithError("the order book did not hold every order");
+    }
     state.counters["fill_engine_bytes_per_order"] = sim_bytes;
     state.counters["risk_rules_bytes_per_order"] = risk_bytes;
+    state.counters["order_book_bytes_per_order"] = book_bytes;
+    state.counters["sizeof_order_record"] = sizeof(order_record);
     state.counters["sizeof_OrderRequest"] = sizeof(OrderRequest);
     state.counters["sizeof_OrderExecution"] = sizeof(OrderExecution);
   }

@@ -33,12 +33,6 @@ public:
     return *this;
   }
 
-  template <class It>
-  string_set(It first, It last) {
-    for (; first != last; ++first)
-      insert(*first);
-  }
-
   size_t size() const { return keys_->size(); }
   bool empty() const { return keys_->empty(); }
   size_t count(std::string_view key) const { return index_.find(key) ? 1 : 0; }

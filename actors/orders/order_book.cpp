@@ -27,13 +27,51 @@ std::string order_book::next_order_id() {
   return id_prefix_ + "-" + std::to_string(next_id_++);
 }
 
+const std::string no_route;
+
+order_terms terms_of(const OrderRequest& req) {
+  order_terms t;
+  t.timestamp = req.timestamp;
+  order_rare_terms rare;
+  rare.expire_time = req.expire_time;
+  rare.trail_amount = req.trail_amount;
+  rare.trail_percent = req.trail_percent;
+  rare.take_profit_limit_price = req.take_profit_limit_price;
+  rare.stop_loss_stop_price = req.stop_loss_stop_price;
+  rare.stop_loss_limit_price = req.stop_loss_limit_price;
+  rare.order_class = req.order_class;
+  rare.extended_hours = req.extended_hours;
+  bool any = rare.expire_time != 0 || !rare.trail_amount.is_zero() || !rare.trail_percent.is_zero()
+             || !rare.take_profit_limit_price.is_zero() || !rare.stop_loss_stop_price.is_zero()
+             || !rare.stop_loss_limit_price.is_zero() || rare.order_class != OrderClass::simple
+             || rare.extended_hours;
+  if (any)
+    t.rare = std::make_unique<order_rare_terms>(rare);
+  return t;
+}
+
 OrderRequest routed_request(const order_record& r) {
-  OrderRequest req = r.request;
-  req.order_id = r.exec.order_id;
-  req.client_order_id = r.exec.client_order_id;
-  req.ticker = r.exec.ticker;
-  req.strategy = r.exec.strategy;
+  OrderRequest req = request_from(r.exec);
+  req.timestamp = r.terms.timestamp;
+  if (const auto* rare = r.terms.rare.get()) {
+    req.expire_time = rare->expire_time;
+    req.trail_amount = rare->trail_amount;
+    req.trail_percent = rare->trail_percent;
+    req.take_profit_limit_price = rare->take_profit_limit_price;
+    req.stop_loss_stop_price = rare->stop_loss_stop_price;
+    req.stop_loss_limit_price = rare->stop_loss_limit_price;
+    req.order_class = rare->order_class;
+    req.extended_hours = rare->extended_hours;
+  }
+  req.broker = *r.broker;
   return req;
+}
+
+const std::string* order_book::route(const std::string& broker) {
+  for (auto& name : routes_)
+    if (name == broker)
+      return &name;
+  return &routes_.emplace_back(broker);
 }
 
 void order_book::count_net(const std::string& broker, const Fill& f) {
@@ -73,15 +111,6 @@ order_record& order_book::take(order_record rec) {
   }
   auto& r = (*slots_)[slot];
   last_found_ = slot;
-  // Kept once, in exec: routed_request() puts them back.
-  r.request.order_id.clear();
-  r.request.client_order_id.clear();
-  r.request.ticker.clear();
-  r.request.strategy.clear();
-  r.request.order_id.shrink_to_fit();
-  r.request.client_order_id.shrink_to_fit();
-  r.request.ticker.shrink_to_fit();
-  r.request.strategy.shrink_to_fit();
   by_id_.find_or_insert(r.exec.order_id, slot);
   index_client_id(slot);
   ++taken_;
@@ -113,9 +142,10 @@ order_record* order_book::find_any(const std::string& id) {
 
 std::vector<OrderExecution> order_book::executions(bool include_closed) const {
   std::vector<OrderExecution> out;
-  for (auto& r : *slots_)
+  slots_->for_each([&](const order_record& r) {
     if (!r.exec.order_id.empty() && (include_closed || is_open(r.exec.status)))
       out.push_back(r.exec);
+  });
   std::sort(out.begin(), out.end(),
             [](auto& a, auto& b) { return id_less(a.order_id, b.order_id); });
   return out;
@@ -148,7 +178,7 @@ fill_outcome order_book::apply_fill(order_record& r, const Fill& f, bool commiss
   r.exec.average_price = div<Price>(r.filled_notional, executed, rounding::half_even);
   r.exec.commission += f.commission;
   r.exec.fills.push_back(f);
-  count_net(r.broker, f);
+  count_net(*r.broker, f);
   ++fills_;
   return out;
 }
@@ -157,7 +187,7 @@ bool order_book::take_retired_fill(const Fill& f) {
   auto* broker = retired_ids_.find(hash_of(f.order_id));
   if (!broker || !retired_exec_ids_.insert(hash_of(f.exec_id)))
     return false;
-  count_net(broker_names_[*broker], f);
+  count_net(routes_[*broker], f);
   ++fills_;
   return true;
 }
@@ -181,7 +211,7 @@ timestamp_ns order_book::oldest_pending_commission(const std::string& broker) {
   timestamp_ns since = INT64_MAX;
   for (auto& [exec_id, oid] : pending_commissions_) {
     auto* r = find(oid);
-    if (!r || r->broker != broker)
+    if (!r || *r->broker != broker)
       continue;
     for (auto& f : r->exec.fills)
       if (f.exec_id == exec_id)
@@ -209,8 +239,8 @@ size_t order_book::restore(std::vector<OrderExecution> recovered,
   size_t open = 0;
   for (auto& e : recovered) {
     order_record r;
-    r.request = request_from(e);
-    r.broker = broker;
+    r.terms.timestamp = e.timestamp; // the journal's execution keeps no other terms
+    r.broker = route(broker);
     for (auto& f : e.fills) {
       r.filled_notional += notional(f.quantity, f.price);
       seen_exec_ids_.insert(f.exec_id);
@@ -242,10 +272,10 @@ void order_book::fill_in(OrderStats& s) const {
 void order_book::forget(const std::string& order_id) {
   auto slot = *by_id_.find(order_id);
   auto& r = (*slots_)[slot];
-  auto b = std::find(broker_names_.begin(), broker_names_.end(), r.broker);
-  if (b == broker_names_.end())
-    b = broker_names_.insert(b, r.broker);
-  retired_ids_.assign(hash_of(order_id), static_cast<uint32_t>(b - broker_names_.begin()));
+  const auto* name = route(*r.broker); // the book's copy; no_route ("") for one never routed
+  auto b = std::find_if(routes_.begin(), routes_.end(),
+                        [&](const std::string& n) { return &n == name; });
+  retired_ids_.assign(hash_of(order_id), static_cast<uint32_t>(b - routes_.begin()));
   if (!r.exec.client_order_id.empty()) {
     auto c = by_client_id_.find(r.exec.client_order_id);
     if (c && *c == slot) {

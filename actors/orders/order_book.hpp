@@ -15,26 +15,51 @@
 #include "actors/orders/order_tally.hpp"
 #include "messages/order_state_machine.hpp"
 #include "messages/orders.hpp"
+#include "messages/slot_store.hpp"
 #include "messages/string_index.hpp"
-#include "messages/u64_map.hpp"
 #include "messages/string_set.hpp"
+#include "messages/u64_map.hpp"
 
 namespace engine {
 
-/// One order the book holds.
-struct order_record {
-  // As accepted, without the ids, ticker and strategy that `exec` holds: routed_request()
-  // puts them back where the whole request is sent on.
-  OrderRequest request;
-  OrderExecution exec;   // its state now, with its fills
-  uint32_t submitter = 0; // the actor's index of who gets its updates (0: nobody)
-  Money filled_notional;  // exact sum of qty x price, for the average price
-  std::string broker;     // where it was routed
-  int64_t awaiting_since = 0; // wall ns a submit/cancel/replace was sent, unanswered; 0: none
-  RejectReason reject = RejectReason::none; // why it was refused; exec.reason is the text
+/// The terms few orders have: trailing, gtd, bracket legs, extended hours.
+struct order_rare_terms {
+  timestamp_ns expire_time = 0;
+  Price trail_amount;
+  Rate trail_percent;
+  Price take_profit_limit_price;
+  Price stop_loss_stop_price;
+  Price stop_loss_limit_price;
+  OrderClass order_class = OrderClass::simple;
+  bool extended_hours = false;
 };
 
-/// The order as accepted and routed to its venue (the record keeps its ids once, in `exec`).
+/// What of an accepted request its execution does not hold (routed_request() puts the two
+/// together): when it was sent, and the rare terms, kept only by an order that has them.
+struct order_terms {
+  timestamp_ns timestamp = 0;
+  std::unique_ptr<order_rare_terms> rare; // null: all at their defaults
+};
+
+/// The terms of `req` that execution_from(req) leaves out.
+order_terms terms_of(const OrderRequest& req);
+
+/// The broker name of a record not routed yet.
+extern const std::string no_route;
+
+/// One order the book holds.
+struct order_record {
+  OrderExecution exec;   // its state now, with its fills
+  order_terms terms;     // the rest of the request as accepted
+  const std::string* broker = &no_route; // where it was routed: a name from order_book::route()
+  uint32_t submitter = 0; // the actor's index of who gets its updates (0: nobody)
+  RejectReason reject = RejectReason::none; // why it was refused; exec.reason is the text
+  Money filled_notional;  // exact sum of qty x price, for the average price
+  int64_t awaiting_since = 0; // wall ns a submit/cancel/replace was sent, unanswered; 0: none
+};
+
+/// The order as accepted and routed to its venue, `broker` the venue it went to (the record
+/// keeps each field once: the execution's, then the terms).
 OrderRequest routed_request(const order_record& r);
 
 /// What applying one execution did.
@@ -53,6 +78,9 @@ struct fill_outcome {
 class order_book {
 public:
   order_book(std::string id_prefix, uint64_t first_id, size_t max_recent_closed);
+
+  /// The book's one copy of a broker's name, for order_record::broker.
+  const std::string* route(const std::string& broker);
 
   // --- ids and idempotency ---------------------------------------------------------------
   /// The next order id, <prefix>-<n>.
@@ -75,9 +103,10 @@ public:
   /// order_record&)`. `f` may change records (through change()), not take new ones.
   template <class F>
   void for_each(F&& f) {
-    for (auto& r : *slots_)
+    slots_->for_each([&](order_record& r) {
       if (!r.exec.order_id.empty())
         f(r.exec.order_id, r);
+    });
   }
 
   /// Held orders' states in id order (numeric order for <prefix>-<n> ids): the open ones, or
@@ -157,17 +186,17 @@ private:
   size_t max_recent_closed_;
   /// The slot's order id, or its client order id: the two indexes' keys, in the records.
   struct order_id_of {
-    const std::deque<order_record>* slots;
+    const slot_store<order_record>* slots;
     std::string_view operator()(uint32_t i) const { return (*slots)[i].exec.order_id; }
   };
   struct client_id_of {
-    const std::deque<order_record>* slots;
+    const slot_store<order_record>* slots;
     std::string_view operator()(uint32_t i) const { return (*slots)[i].exec.client_order_id; }
   };
 
-  // The records in slots (a deque: a record never moves; a freed slot is reused), found
-  // through two open-addressing indexes keyed on the records' own ids: no node, no key copy.
-  std::unique_ptr<std::deque<order_record>> slots_ = std::make_unique<std::deque<order_record>>();
+  // The records in slots (a record never moves; a freed slot is reused), found through two
+  // open-addressing indexes keyed on the records' own ids: no node, no key copy.
+  std::unique_ptr<slot_store<order_record>> slots_ = std::make_unique<slot_store<order_record>>();
   std::vector<uint32_t> free_slots_;
   // The slot last found: an order's answers come in runs (its acceptance and fills in one
   // report batch, its journal answer and routing), so find() tries it before the index.
@@ -175,9 +204,9 @@ private:
   string_index<order_id_of> by_id_{order_id_of{slots_.get()}};
   string_index<client_id_of> by_client_id_{client_id_of{slots_.get()}};
   // Of orders that left: hashes of their ids (-> their broker), client ids and exec ids.
-  u64_map retired_ids_;                               // -> index in broker_names_
+  u64_map retired_ids_;                               // -> index in routes_
   u64_map retired_client_ids_{false}, retired_exec_ids_{false}; // sets
-  std::vector<std::string> broker_names_; // what retired_ids_ map to
+  std::deque<std::string> routes_; // the brokers' names (a deque: they never move)
   string_set seen_exec_ids_;                         // of held orders' fills
   std::unordered_map<std::string, std::string> pending_commissions_; // exec id -> order id
   std::unordered_set<std::string> awaiting_;

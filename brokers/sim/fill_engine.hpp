@@ -14,6 +14,7 @@
 #include "config/app_config.hpp"
 #include "messages/market.hpp"
 #include "messages/orders.hpp"
+#include "messages/slot_store.hpp"
 #include "messages/string_index.hpp"
 #include "messages/string_pool.hpp"
 
@@ -232,12 +233,12 @@ private:
   std::unordered_map<std::string, uint32_t> ticker_index_;
   std::deque<ticker_book> books_; // a deque: references stay valid as tickers are added
   string_pool names_;             // tickers and strategies of the orders
-  std::deque<order_rec> orders_; // a deque: growing moves no order, and touches no old page
+  slot_store<order_rec> orders_; // growing moves no order, and touches no old page
   std::vector<uint32_t> free_slots_;
   std::deque<order_extra> extras_; // a deque: references stay valid as extras are added
   std::vector<uint32_t> free_extras_;
   struct order_id_of {
-    const std::deque<order_rec>* orders;
+    const slot_store<order_rec>* orders;
     std::string_view operator()(uint32_t i) const { return (*orders)[i].order_id; }
   };
   string_index<order_id_of> by_id_{order_id_of{&orders_}};

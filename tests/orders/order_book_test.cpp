@@ -1,5 +1,6 @@
 // The order book without actors: ids, idempotency, fill arithmetic, transitions, retiring.
 #include "actors/orders/order_book.hpp"
+#include "messages/json_writer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,10 +22,11 @@ order_record& take(order_book& book, const std::string& client_id, const char* q
   req.order_type = OrderType::limit;
   req.price = px("10.05");
   req.quantity = qty(quantity);
+  req.timestamp = 1'700'000'000'000'000'000;
   order_record rec;
-  rec.request = req;
   rec.exec = execution_from(req);
-  rec.broker = "simulator";
+  rec.terms = terms_of(req);
+  rec.broker = book.route("simulator");
   return book.take(std::move(rec));
 }
 
@@ -65,18 +67,56 @@ TEST(order_book, ids_continue_from_the_first_and_a_client_id_finds_its_order) {
   EXPECT_EQ(book.held(), 2u);
 }
 
-TEST(order_book, a_record_keeps_its_ids_once_and_routes_the_whole_request) {
+TEST(order_book, a_record_routes_the_whole_request) {
   order_book book{"O", 7, 10};
   auto& r = take(book, "client-with-a-long-id-0001");
-  EXPECT_TRUE(r.request.order_id.empty());
-  EXPECT_TRUE(r.request.client_order_id.empty());
-  EXPECT_TRUE(r.request.ticker.empty());
   auto routed = routed_request(r);
   EXPECT_EQ(routed.order_id, "O-7");
   EXPECT_EQ(routed.client_order_id, "client-with-a-long-id-0001");
   EXPECT_EQ(routed.ticker, "AAPL");
   EXPECT_EQ(routed.price, px("10.05"));
   EXPECT_EQ(routed.order_type, OrderType::limit);
+  EXPECT_EQ(routed.timestamp, 1'700'000'000'000'000'000);
+  EXPECT_EQ(routed.broker, "simulator"); // where it went
+}
+
+TEST(order_book, the_terms_an_execution_lacks_survive_the_record) {
+  OrderRequest req;
+  req.order_id = "O-1";
+  req.ticker = "MSFT";
+  req.order_type = OrderType::trailing_stop;
+  req.side = OrderSide::sell;
+  req.quantity = qty("5");
+  req.trail_amount = px("0.25");
+  req.trail_percent = *Rate::parse("0.01");
+  req.time_in_force = TimeInForce::gtd;
+  req.expire_time = 1'800'000'000'000'000'000;
+  req.order_class = OrderClass::bracket;
+  req.take_profit_limit_price = px("12");
+  req.stop_loss_stop_price = px("9");
+  req.stop_loss_limit_price = px("8.9");
+  req.extended_hours = true;
+  req.strategy = "s1";
+  order_book book{"O", 1, 10};
+  order_record rec;
+  rec.exec = execution_from(req);
+  rec.terms = terms_of(req);
+  rec.broker = book.route("alpaca");
+  req.broker = "alpaca";
+  EXPECT_EQ(to_json(routed_request(rec)), to_json(req));
+  // Without them the record keeps no room for them.
+  OrderRequest plain;
+  plain.order_id = "O-2";
+  plain.ticker = "MSFT";
+  plain.quantity = qty("5");
+  EXPECT_EQ(terms_of(plain).rare, nullptr);
+  order_record simple;
+  simple.exec = execution_from(plain);
+  simple.terms = terms_of(plain);
+  simple.broker = book.route("alpaca");
+  EXPECT_EQ(simple.broker, rec.broker); // one copy of the name
+  plain.broker = "alpaca";
+  EXPECT_EQ(to_json(routed_request(simple)), to_json(plain));
 }
 
 TEST(order_book, a_freed_slot_is_reused_and_indexes_stay_right) {
