@@ -205,11 +205,11 @@ answer asked(om_actor* self) {
   return a;
 }
 
-OrderUpdate make_update(const order_record& r, timestamp_ns ts) {
+OrderUpdate make_update(const order_book& book, const order_record& r, timestamp_ns ts) {
   OrderUpdate u;
   u.order_id = r.exec.order_id;
   u.client_order_id = r.exec.client_order_id;
-  u.ticker = r.exec.ticker;
+  u.ticker = book.name(r.exec.ticker);
   u.side = r.exec.side;
   u.status = r.exec.status;
   u.executed_quantity = r.exec.executed_quantity;
@@ -217,9 +217,9 @@ OrderUpdate make_update(const order_record& r, timestamp_ns ts) {
                                              : Quantity{};
   u.average_price = r.exec.average_price;
   u.commission = r.exec.commission;
-  u.reason = r.exec.reason;
+  u.reason = r.exec.reason();
   u.timestamp = ts;
-  u.strategy = r.exec.strategy;
+  u.strategy = book.name(r.exec.strategy);
   u.reject = r.reject;
   return u;
 }
@@ -386,7 +386,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   if (!req.client_order_id.empty()) {
     if (auto* existing = st.book.by_client_id(req.client_order_id)) {
       // Idempotent resubmission: answer with the existing order, never a second one.
-      reply(self, make_update(*existing, req.timestamp));
+      reply(self, make_update(self->state.book, *existing, req.timestamp));
       return;
     }
     if (st.book.client_id_retired(req.client_order_id)) {
@@ -409,7 +409,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   if (req.client_order_id.empty())
     req.client_order_id = req.order_id;
   order_record rec;
-  rec.exec = execution_from(req);
+  rec.exec = st.book.state_of(req);
   rec.terms = terms_of(req);
   // A strategy is found by its name, so its updates reach it wherever it runs
   // (through a proxy when on another node); otherwise answer the sender.
@@ -427,11 +427,11 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
     auto& rr = *self->state.book.find(id);
     self->state.book.change(rr, [&] {
       rr.exec.status = OrderStatus::rejected;
-      rr.exec.reason = why.text();
+      rr.exec.set_reason(why.text());
       rr.reject = why.code;
     });
     count_reject(self, why.code);
-    return make_update(rr, rr.terms.timestamp);
+    return make_update(self->state.book, rr, rr.terms.timestamp);
   };
   if (!st.halt_reason.empty()) {
     reply(self, reject({RejectReason::trading_halted, st.halt_reason}));
@@ -464,7 +464,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   };
   auto route = [=]() mutable {
     journal_then(
-      self, "accepted", routed_request(*self->state.book.find(id)),
+      self, "accepted", self->state.book.routed_request(*self->state.book.find(id)),
       [=]() mutable {
         auto& rr = *self->state.book.find(id); // open until the venue hears of it
         // It may have gone away while risk and the journal were asked.
@@ -476,8 +476,8 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
         }
         self->state.book.await_venue(rr, self->state.wall.now());
         self->state.out.send(self, outbox::core, self->state.peers.get(*rr.broker),
-                             routed_request(rr));
-        done(make_update(rr, rr.terms.timestamp));
+                             self->state.book.routed_request(rr));
+        done(make_update(self->state.book, rr, rr.terms.timestamp));
         process_metrics().order_ack.record(std::chrono::steady_clock::now() - received);
       },
       [=](const refusal& why) mutable { done(reject(why)); });
@@ -561,7 +561,7 @@ void on_cancel(om_actor* self, const CancelRequest& c, answer reply) {
   auto id = r.exec.order_id;
   auto& route = st.brokers[r.broker->empty() ? st.opts.broker_name : *r.broker];
   if (route.kept_cancels.size() >= st.opts.max_kept_cancels) {
-    auto u = make_update(r, c.timestamp);
+    auto u = make_update(self->state.book, r, c.timestamp);
     set_refusal(u, {RejectReason::broker_unavailable,
                     std::to_string(route.kept_cancels.size()) +
                       " cancels already kept for the broker's return"});
@@ -569,13 +569,13 @@ void on_cancel(om_actor* self, const CancelRequest& c, answer reply) {
     return;
   }
   if (!st.book.step(r, OrderEvent::cancel_request).ok) {
-    auto u = make_update(r, c.timestamp);
+    auto u = make_update(self->state.book, r, c.timestamp);
     set_refusal(u,
                 {RejectReason::cannot_cancel, "order is " + std::string{enum_name(r.exec.status)}});
     reply(self, u);
     return;
   }
-  auto u = make_update(r, c.timestamp);
+  auto u = make_update(self->state.book, r, c.timestamp);
   CancelRequest routed = c;
   routed.order_id = id;
   // Answered once journaled and routed, like a new order.
@@ -586,7 +586,7 @@ void on_replace(om_actor* self, const ReplaceRequest& rq, answer reply) {
   auto& st = self->state;
   auto* r = st.book.find(rq.order_id);
   if (!r || !is_open(r->exec.status)) {
-    OrderUpdate u = r ? make_update(*r, rq.timestamp) : OrderUpdate{};
+    OrderUpdate u = r ? make_update(self->state.book, *r, rq.timestamp) : OrderUpdate{};
     u.order_id = rq.order_id;
     set_refusal(u, r || st.book.retired(rq.order_id)
                      ? refusal{RejectReason::cannot_replace, "order is closed"}
@@ -598,12 +598,13 @@ void on_replace(om_actor* self, const ReplaceRequest& rq, answer reply) {
   if (!why && r->exec.status == OrderStatus::unknown)
     why = {RejectReason::order_unknown, "waiting for reconciliation"};
   if (why) {
-    auto u = make_update(*r, rq.timestamp);
+    auto u = make_update(self->state.book, *r, rq.timestamp);
     set_refusal(u, why);
     reply(self, u);
     return;
   }
-  journal_route_answer(self, "replace_requested", rq, rq, make_update(*r, rq.timestamp), reply);
+  journal_route_answer(self, "replace_requested", rq, rq, make_update(st.book, *r, rq.timestamp),
+                       reply);
 }
 
 /// Applies one execution once (dedup by execution id), journals it as `event`, then reports
@@ -626,7 +627,7 @@ bool record_fill(om_actor* self, order_record& r, const Fill& f, std::string eve
   Fill fill = f;
   fill.order_id = r.exec.order_id;
   fill.client_order_id = r.exec.client_order_id;
-  auto u = make_update(r, f.timestamp);
+  auto u = make_update(self->state.book, r, f.timestamp);
   journal_then(self, event, fill, [=, to = submitter_of(self, r)] {
     fan_out_fill(self, to, fill);
     fan_out_update(self, to, u);
@@ -641,7 +642,7 @@ bool complete_commission(om_actor* self, order_record& r, const std::string& exe
   auto completion = self->state.book.complete_commission(r, exec_id, c);
   if (!completion)
     return false;
-  auto u = make_update(r, completion->timestamp);
+  auto u = make_update(self->state.book, r, completion->timestamp);
   journal_then(self, std::string{commission_completed_event}, *completion,
                [=, to = submitter_of(self, r), completion = *completion] {
                  for (auto name : {names::position_keeper, names::risk_manager})
@@ -682,8 +683,8 @@ order_record* adopt_leg(om_actor* self, const std::string& id, const OrderUpdate
   const auto& parent = *p;
   order_record rec;
   // A parent recovered from the journal has no leg prices: the venue's word fills in.
-  auto req = leg_request(routed_request(parent), leg);
-  req.strategy = parent.exec.strategy;
+  auto req = leg_request(self->state.book.routed_request(parent), leg);
+  req.strategy = st.book.name(parent.exec.strategy);
   req.timestamp = seen.timestamp;
   if (!seen.ticker.empty()) {
     req.ticker = seen.ticker;
@@ -692,13 +693,13 @@ order_record* adopt_leg(om_actor* self, const std::string& id, const OrderUpdate
   auto venue_qty = seen.executed_quantity + seen.leaves_quantity;
   if (venue_qty.is_positive())
     req.quantity = venue_qty;
-  rec.exec = execution_from(req);
+  rec.exec = st.book.state_of(req);
   rec.terms = terms_of(req);
   rec.submitter = st.submitters.acquire(submitter_of(self, parent));
   rec.broker = parent.broker;
   auto& r = st.book.take(std::move(rec));
   st.log->info("order {}: its {} leg {} is working at the venue", parent_id, enum_name(leg), id);
-  journal_then(self, "accepted", routed_request(r), [] {});
+  journal_then(self, "accepted", self->state.book.routed_request(r), [] {});
   return &r;
 }
 
@@ -749,7 +750,7 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
     auto t = transition(r.exec.status, OrderEvent::lose);
     if (t.ok && r.exec.status != OrderStatus::unknown) {
       st.book.change(r, [&] { r.exec.status = t.status; });
-      auto u = make_update(r, rep.update.timestamp);
+      auto u = make_update(self->state.book, r, rep.update.timestamp);
       u.reason = rep.update.reason;
       journal_then(self, "unknown", u, [=, to = submitter_of(self, r)] { fan_out_update(self, to, u); });
     }
@@ -782,18 +783,18 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
       case OrderEvent::reject:
         // The venue's own words stay the text; the code is the adapter's, else venue_reject.
         journal_event = "rejected";
-        r.exec.reason = rep.update.reason;
+        r.exec.set_reason(rep.update.reason);
         r.reject = rep.update.reject != RejectReason::none ? rep.update.reject
                                                            : RejectReason::venue_reject;
         count_reject(self, r.reject);
         break;
       case OrderEvent::cancel:
         journal_event = "canceled";
-        r.exec.reason = rep.update.reason;
+        r.exec.set_reason(rep.update.reason);
         break;
       case OrderEvent::expire:
         journal_event = "expired";
-        r.exec.reason = rep.update.reason;
+        r.exec.set_reason(rep.update.reason);
         break;
       case OrderEvent::cancel_reject:
         journal_event = "cancel_rejected";
@@ -801,7 +802,7 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
       default: journal_event = "updated"; break;
     }
   }
-  auto u = make_update(r, rep.update.timestamp);
+  auto u = make_update(self->state.book, r, rep.update.timestamp);
   if (rep.event == OrderEvent::cancel_reject)
     u.reason = rep.update.reason;
   journal_then(self, journal_event, u, [=, to = submitter_of(self, r)] {
@@ -828,7 +829,7 @@ void lose_in_flight(om_actor* self, const std::string& broker, const std::string
     if (!t.ok || r.exec.status == OrderStatus::unknown)
       continue;
     st.book.change(r, [&] { r.exec.status = t.status; });
-    auto u = make_update(r, st.wall.now());
+    auto u = make_update(self->state.book, r, st.wall.now());
     u.reason = "outcome unknown: " + why;
     journal_then(self, "unknown", u, [=, to = submitter_of(self, r)] { fan_out_update(self, to, u); });
   }
@@ -843,12 +844,12 @@ void apply_found(om_actor* self, order_record& r, OrderEvent ev, const std::stri
     return;
   self->state.book.change(r, [&] { r.exec.status = t.status; });
   if (!reason.empty())
-    r.exec.reason = reason;
+    r.exec.set_reason(reason);
   if (ev == OrderEvent::reject) {
     r.reject = code;
     count_reject(self, code);
   }
-  auto u = make_update(r, ts);
+  auto u = make_update(self->state.book, r, ts);
   const char* event = ev == OrderEvent::accept   ? "acknowledged"
                       : ev == OrderEvent::reject ? "rejected"
                       : ev == OrderEvent::cancel ? "canceled"
@@ -932,11 +933,12 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
     if (!found) {
       // Open at the venue, unknown here: adopted, marked external.
       order_record rec;
-      rec.exec = e;
-      rec.exec.strategy = "external";
-      rec.exec.fills.clear();
-      rec.exec.executed_quantity = Quantity{};
-      rec.exec.status = OrderStatus::new_;
+      OrderExecution theirs = e;
+      theirs.strategy = "external";
+      theirs.fills.clear();
+      theirs.executed_quantity = Quantity{};
+      theirs.status = OrderStatus::new_;
+      rec.exec = st.book.state_of(std::move(theirs));
       rec.terms.timestamp = rec.exec.timestamp;
       rec.broker = st.book.route(broker);
       auto id = e.order_id;
@@ -945,7 +947,7 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
       st.log->warn("reconciliation: order {} ({} {}) is open at {} but was not sent by this "
                    "engine: adopted as external",
                    id, e.ticker, e.quantity.to_string(), broker);
-      journal_then(self, "accepted", routed_request(adopted), [] {});
+      journal_then(self, "accepted", self->state.book.routed_request(adopted), [] {});
       fills_of(adopted, e.fills);
       continue;
     }
@@ -1231,9 +1233,9 @@ void reconcile(om_actor* self, const std::vector<OrderExecution>& at_venue) {
     if (!is_open(r.exec.status) || known.count(id))
       return;
     st.book.change(r, [&] { r.exec.status = OrderStatus::canceled; });
-    r.exec.reason = "reconciled: not open at the broker after restart";
+    r.exec.set_reason("reconciled: not open at the broker after restart");
     ++canceled;
-    auto u = make_update(r, r.exec.timestamp);
+    auto u = make_update(self->state.book, r, r.exec.timestamp);
     journal_then(self, "canceled", u, [=, to = submitter_of(self, r)] { fan_out_update(self, to, u); });
   });
   st.ready = true;
@@ -1355,7 +1357,7 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
     },
     [=](get_atom, const std::string& order_id) -> OrderExecution {
       auto* r = self->state.book.find_any(order_id);
-      return r ? r->exec : OrderExecution{};
+      return r ? self->state.book.execution(*r) : OrderExecution{};
     },
     [=](orders_atom) -> std::vector<OrderExecution> {
       return self->state.book.executions(false);

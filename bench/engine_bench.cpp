@@ -756,7 +756,7 @@ void BM_memory_breakdown(benchmark::State& state) {
       auto before = rss_bytes();
       for (auto& o : orders) {
         order_record rec;
-        rec.exec = execution_from(o);
+        rec.exec = book.state_of(o);
         rec.terms = terms_of(o);
         rec.broker = book.route("simulator");
         book.step(book.take(std::move(rec)), OrderEvent::accept);

@@ -50,8 +50,83 @@ order_terms terms_of(const OrderRequest& req) {
   return t;
 }
 
-OrderRequest routed_request(const order_record& r) {
-  OrderRequest req = request_from(r.exec);
+order_state order_book::state_of(const OrderRequest& req) {
+  order_state s;
+  s.order_id = req.order_id;
+  s.client_order_id = req.client_order_id;
+  s.ticker = intern(req.ticker);
+  s.strategy = intern(req.strategy);
+  s.side = req.side;
+  s.order_type = req.order_type;
+  s.time_in_force = req.time_in_force;
+  s.status = OrderStatus::pending_new;
+  s.quantity = req.quantity;
+  s.price = req.price;
+  s.stop_price = req.stop_price;
+  s.timestamp = req.timestamp;
+  return s;
+}
+
+order_state order_book::state_of(OrderExecution e) {
+  order_state s;
+  s.order_id = std::move(e.order_id);
+  s.client_order_id = std::move(e.client_order_id);
+  s.ticker = intern(e.ticker);
+  s.strategy = intern(e.strategy);
+  s.side = e.side;
+  s.order_type = e.order_type;
+  s.time_in_force = e.time_in_force;
+  s.status = e.status;
+  s.quantity = e.quantity;
+  s.price = e.price;
+  s.stop_price = e.stop_price;
+  s.executed_quantity = e.executed_quantity;
+  s.average_price = e.average_price;
+  s.commission = e.commission;
+  s.timestamp = e.timestamp;
+  if (!e.reason.empty())
+    s.set_reason(std::move(e.reason));
+  for (auto& f : e.fills)
+    s.add_fill(std::move(f));
+  return s;
+}
+
+OrderExecution order_book::execution(const order_record& r) const {
+  const auto& s = r.exec;
+  OrderExecution e;
+  e.order_id = s.order_id;
+  e.client_order_id = s.client_order_id;
+  e.ticker = name(s.ticker);
+  e.side = s.side;
+  e.order_type = s.order_type;
+  e.quantity = s.quantity;
+  e.price = s.price;
+  e.stop_price = s.stop_price;
+  e.time_in_force = s.time_in_force;
+  e.executed_quantity = s.executed_quantity;
+  e.average_price = s.average_price;
+  e.commission = s.commission;
+  e.timestamp = s.timestamp;
+  e.status = s.status;
+  e.reason = s.reason();
+  e.strategy = name(s.strategy);
+  e.fills = s.fills();
+  return e;
+}
+
+OrderRequest order_book::routed_request(const order_record& r) const {
+  const auto& s = r.exec;
+  OrderRequest req;
+  req.order_id = s.order_id;
+  req.client_order_id = s.client_order_id;
+  req.ticker = name(s.ticker);
+  req.side = s.side;
+  req.order_type = s.order_type;
+  req.quantity = s.quantity;
+  req.price = s.price;
+  req.stop_price = s.stop_price;
+  req.time_in_force = s.time_in_force;
+  req.strategy = name(s.strategy);
   req.timestamp = r.terms.timestamp;
   if (const auto* rare = r.terms.rare.get()) {
     req.expire_time = rare->expire_time;
@@ -144,7 +219,7 @@ std::vector<OrderExecution> order_book::executions(bool include_closed) const {
   std::vector<OrderExecution> out;
   slots_->for_each([&](const order_record& r) {
     if (!r.exec.order_id.empty() && (include_closed || is_open(r.exec.status)))
-      out.push_back(r.exec);
+      out.push_back(execution(r));
   });
   std::sort(out.begin(), out.end(),
             [](auto& a, auto& b) { return id_less(a.order_id, b.order_id); });
@@ -177,7 +252,7 @@ fill_outcome order_book::apply_fill(order_record& r, const Fill& f, bool commiss
   r.filled_notional += notional(f.quantity, f.price);
   r.exec.average_price = div<Price>(r.filled_notional, executed, rounding::half_even);
   r.exec.commission += f.commission;
-  r.exec.fills.push_back(f);
+  r.exec.add_fill(f);
   count_net(*r.broker, f);
   ++fills_;
   return out;
@@ -194,9 +269,8 @@ bool order_book::take_retired_fill(const Fill& f) {
 
 std::optional<Fill> order_book::complete_commission(order_record& r, const std::string& exec_id,
                                                     Money c) {
-  auto f = std::find_if(r.exec.fills.begin(), r.exec.fills.end(),
-                        [&](const Fill& x) { return x.exec_id == exec_id; });
-  if (f == r.exec.fills.end() || pending_commissions_.erase(exec_id) == 0)
+  auto* f = r.exec.fill(exec_id);
+  if (!f || pending_commissions_.erase(exec_id) == 0)
     return std::nullopt;
   f->commission = c;
   r.exec.commission += c;
@@ -213,7 +287,7 @@ timestamp_ns order_book::oldest_pending_commission(const std::string& broker) {
     auto* r = find(oid);
     if (!r || *r->broker != broker)
       continue;
-    for (auto& f : r->exec.fills)
+    for (auto& f : r->exec.fills())
       if (f.exec_id == exec_id)
         since = std::min(since, f.timestamp);
   }
@@ -251,7 +325,7 @@ size_t order_book::restore(std::vector<OrderExecution> recovered,
     }
     if (is_open(e.status))
       ++open;
-    r.exec = std::move(e);
+    r.exec = state_of(std::move(e));
     take(std::move(r));
   }
   return open;
@@ -283,7 +357,7 @@ void order_book::forget(const std::string& order_id) {
       by_client_id_.erase(r.exec.client_order_id);
     }
   }
-  for (auto& f : r.exec.fills) {
+  for (auto& f : r.exec.fills()) {
     retired_exec_ids_.insert(hash_of(f.exec_id));
     seen_exec_ids_.erase(f.exec_id);
   }
@@ -305,7 +379,8 @@ size_t order_book::retire(const std::function<void(const order_record&)>& leavin
     auto* r = find(c.id);
     if (!r || is_open(r->exec.status))
       continue; // gone, or open again (it joins again when it closes)
-    bool pending = std::any_of(r->exec.fills.begin(), r->exec.fills.end(), [&](const Fill& f) {
+    const auto& fills = r->exec.fills();
+    bool pending = std::any_of(fills.begin(), fills.end(), [&](const Fill& f) {
       return pending_commissions_.count(f.exec_id) > 0;
     });
     if (pending) {

@@ -12,10 +12,12 @@
 #include <unordered_set>
 #include <vector>
 
+#include "actors/orders/order_state.hpp"
 #include "actors/orders/order_tally.hpp"
 #include "messages/order_state_machine.hpp"
 #include "messages/orders.hpp"
 #include "messages/slot_store.hpp"
+#include "messages/string_pool.hpp"
 #include "messages/string_index.hpp"
 #include "messages/string_set.hpp"
 #include "messages/u64_map.hpp"
@@ -49,7 +51,7 @@ extern const std::string no_route;
 
 /// One order the book holds.
 struct order_record {
-  OrderExecution exec;   // its state now, with its fills
+  order_state exec;      // its state now, with its fills
   order_terms terms;     // the rest of the request as accepted
   const std::string* broker = &no_route; // where it was routed: a name from order_book::route()
   uint32_t submitter = 0; // the actor's index of who gets its updates (0: nobody)
@@ -57,10 +59,6 @@ struct order_record {
   Money filled_notional;  // exact sum of qty x price, for the average price
   int64_t awaiting_since = 0; // wall ns a submit/cancel/replace was sent, unanswered; 0: none
 };
-
-/// The order as accepted and routed to its venue, `broker` the venue it went to (the record
-/// keeps each field once: the execution's, then the terms).
-OrderRequest routed_request(const order_record& r);
 
 /// What applying one execution did.
 struct fill_outcome {
@@ -81,6 +79,20 @@ public:
 
   /// The book's one copy of a broker's name, for order_record::broker.
   const std::string* route(const std::string& broker);
+
+  // --- records and the messages made of them ----------------------------------------------
+  /// The id of a ticker or strategy name in the book's names (order_state::ticker, ::strategy).
+  uint32_t intern(std::string_view name) { return names_->intern(name); }
+  const std::string& name(uint32_t id) const { return names_->name(id); }
+  /// A new order's state: its request's fields, nothing executed yet (execution_from).
+  order_state state_of(const OrderRequest& req);
+  /// The state an execution record describes (one recovered, or a venue's).
+  order_state state_of(OrderExecution e);
+  /// The record as an OrderExecution, its fills included.
+  OrderExecution execution(const order_record& r) const;
+  /// The order as accepted and routed to its venue, `broker` the venue it went to (the record
+  /// keeps each field once: the state's, then the terms).
+  OrderRequest routed_request(const order_record& r) const;
 
   // --- ids and idempotency ---------------------------------------------------------------
   /// The next order id, <prefix>-<n>.
@@ -207,6 +219,7 @@ private:
   u64_map retired_ids_;                               // -> index in routes_
   u64_map retired_client_ids_{false}, retired_exec_ids_{false}; // sets
   std::deque<std::string> routes_; // the brokers' names (a deque: they never move)
+  std::unique_ptr<string_pool> names_ = std::make_unique<string_pool>(); // tickers, strategies
   string_set seen_exec_ids_;                         // of held orders' fills
   std::unordered_map<std::string, std::string> pending_commissions_; // exec id -> order id
   std::unordered_set<std::string> awaiting_;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "actors/orders/order_state.hpp"
 #include "messages/order_state_machine.hpp"
 #include "messages/orders.hpp"
 
@@ -16,8 +17,8 @@ struct order_tally {
   int64_t filled = 0, partially_filled = 0, canceled = 0, rejected = 0, expired = 0;
   int64_t open = 0, unknown = 0;
 
-  void add(const OrderExecution& x) { count(x, 1); }
-  void remove(const OrderExecution& x) { count(x, -1); }
+  void add(const order_state& x) { count(x, 1); }
+  void remove(const order_state& x) { count(x, -1); }
 
   /// The counts into `s` (the rest of OrderStats is not the tally's).
   void fill_in(OrderStats& s) const {
@@ -31,7 +32,7 @@ struct order_tally {
   }
 
 private:
-  void count(const OrderExecution& x, int64_t n) {
+  void count(const order_state& x, int64_t n) {
     switch (x.status) {
       case OrderStatus::filled: filled += n; break;
       case OrderStatus::canceled: canceled += n; break;

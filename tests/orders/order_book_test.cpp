@@ -24,7 +24,7 @@ order_record& take(order_book& book, const std::string& client_id, const char* q
   req.quantity = qty(quantity);
   req.timestamp = 1'700'000'000'000'000'000;
   order_record rec;
-  rec.exec = execution_from(req);
+  rec.exec = book.state_of(req);
   rec.terms = terms_of(req);
   rec.broker = book.route("simulator");
   return book.take(std::move(rec));
@@ -70,7 +70,7 @@ TEST(order_book, ids_continue_from_the_first_and_a_client_id_finds_its_order) {
 TEST(order_book, a_record_routes_the_whole_request) {
   order_book book{"O", 7, 10};
   auto& r = take(book, "client-with-a-long-id-0001");
-  auto routed = routed_request(r);
+  auto routed = book.routed_request(r);
   EXPECT_EQ(routed.order_id, "O-7");
   EXPECT_EQ(routed.client_order_id, "client-with-a-long-id-0001");
   EXPECT_EQ(routed.ticker, "AAPL");
@@ -99,11 +99,11 @@ TEST(order_book, the_terms_an_execution_lacks_survive_the_record) {
   req.strategy = "s1";
   order_book book{"O", 1, 10};
   order_record rec;
-  rec.exec = execution_from(req);
+  rec.exec = book.state_of(req);
   rec.terms = terms_of(req);
   rec.broker = book.route("alpaca");
   req.broker = "alpaca";
-  EXPECT_EQ(to_json(routed_request(rec)), to_json(req));
+  EXPECT_EQ(to_json(book.routed_request(rec)), to_json(req));
   // Without them the record keeps no room for them.
   OrderRequest plain;
   plain.order_id = "O-2";
@@ -111,12 +111,39 @@ TEST(order_book, the_terms_an_execution_lacks_survive_the_record) {
   plain.quantity = qty("5");
   EXPECT_EQ(terms_of(plain).rare, nullptr);
   order_record simple;
-  simple.exec = execution_from(plain);
+  simple.exec = book.state_of(plain);
   simple.terms = terms_of(plain);
   simple.broker = book.route("alpaca");
   EXPECT_EQ(simple.broker, rec.broker); // one copy of the name
   plain.broker = "alpaca";
-  EXPECT_EQ(to_json(routed_request(simple)), to_json(plain));
+  EXPECT_EQ(to_json(book.routed_request(simple)), to_json(plain));
+}
+
+TEST(order_book, a_state_gives_back_the_execution_it_was_made_of) {
+  OrderExecution e;
+  e.order_id = "O-9";
+  e.client_order_id = "c-9";
+  e.ticker = "MSFT";
+  e.side = OrderSide::sell;
+  e.order_type = OrderType::stop_limit;
+  e.quantity = qty("7");
+  e.price = px("9.5");
+  e.stop_price = px("9.6");
+  e.time_in_force = TimeInForce::gtc;
+  e.executed_quantity = qty("2");
+  e.average_price = px("9.55");
+  e.commission = money("0.02");
+  e.timestamp = 1'700'000'000'000'000'000;
+  e.status = OrderStatus::canceled;
+  e.reason = "user asked";
+  e.strategy = "s2";
+  e.fills.push_back(fill("e1", "2", "9.55", "0.02"));
+  order_book book{"O", 1, 10};
+  order_record r;
+  r.exec = book.state_of(e);
+  EXPECT_EQ(to_json(book.execution(r)), to_json(e));
+  // A new order has neither reason nor fills: no room is taken for them.
+  EXPECT_EQ(take(book, "c").exec.story, nullptr);
 }
 
 TEST(order_book, a_freed_slot_is_reused_and_indexes_stay_right) {
@@ -158,10 +185,10 @@ TEST(order_book, an_id_taken_twice_keeps_its_first_record) {
   auto& first = take(book, "c");
   order_record again;
   again.exec.order_id = first.exec.order_id;
-  again.exec.ticker = "MSFT";
+  again.exec.ticker = book.intern("MSFT");
   auto& kept = book.take(std::move(again));
   EXPECT_EQ(&kept, &first);
-  EXPECT_EQ(kept.exec.ticker, "AAPL");
+  EXPECT_EQ(book.name(kept.exec.ticker), "AAPL");
   EXPECT_EQ(stats(book).submitted, 1);
 }
 
@@ -185,7 +212,7 @@ TEST(order_book, fills_make_the_exact_average_and_move_the_status) {
   EXPECT_EQ(r.exec.average_price, px("10.006667"));
   EXPECT_EQ(r.filled_notional, money("30.02"));
   EXPECT_EQ(r.exec.commission, money("0.75"));
-  EXPECT_EQ(r.exec.fills.size(), 2u);
+  EXPECT_EQ(r.exec.fills().size(), 2u);
 
   auto s = stats(book);
   EXPECT_EQ(s.filled, 1);
