@@ -2,6 +2,7 @@
 #include "nodes/remote_bridge.hpp"
 
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -96,6 +97,19 @@ caf::behavior remote_proxy(proxy_actor* self, std::string target, std::string pe
   return {[](const std::string&) {}}; // everything goes through the default handler
 }
 
+// What arrives for an actor this node hosts but has not started yet waits for it: a node
+// starts its strategies after its peers are up, so a peer's first message (the market data's
+// first batch) can come first. It waits at most this long, in arrival order.
+constexpr auto max_hold = std::chrono::seconds(60);
+constexpr size_t max_held = 100'000;
+constexpr auto hold_retry = std::chrono::milliseconds(5);
+using retry_held_atom = caf::atom_constant<caf::atom("gwretry")>;
+
+struct held_envelope {
+  envelope e;
+  std::chrono::steady_clock::time_point since;
+};
+
 struct gateway_state {
   static inline const char* name = "gateway";
   std::shared_ptr<actor_directory> dir;
@@ -105,6 +119,9 @@ struct gateway_state {
   std::vector<caf::actor> monitors; // told of every peer going down or coming back
   uint64_t next_request = 0;
   uint64_t undeliverable = 0;
+  std::set<std::string> not_started;                       // hosted here, not yet seen
+  std::map<std::string, std::deque<held_envelope>> held;  // by target, in arrival order
+  size_t held_count = 0;
 };
 
 using gateway_actor = caf::stateful_actor<gateway_state>;
@@ -119,10 +136,17 @@ void answer(gateway_actor* self, const envelope& req, std::string payload, bool 
     self->state.log->error("could not answer request {} from {}", req.request_id, req.sender_node);
 }
 
+void hold(gateway_actor* self, envelope&& e);
+void retry_held(gateway_actor* self);
+void deliver(gateway_actor* self, const caf::actor& target, envelope&& e);
+
+/// `hosted`: the actors this node's config places here; until each is first found in the
+/// directory, what arrives for it waits (see max_hold).
 caf::behavior gateway(gateway_actor* self, std::shared_ptr<actor_directory> dir,
-                      std::shared_ptr<node_link> link) {
+                      std::shared_ptr<node_link> link, std::set<std::string> hosted) {
   self->state.dir = std::move(dir);
   self->state.link = std::move(link);
+  self->state.not_started = std::move(hosted);
   self->state.log = logger("gateway");
   return {
     [=](remote_atom, const std::string& peer, const std::string& target,
@@ -169,38 +193,92 @@ caf::behavior gateway(gateway_actor* self, std::shared_ptr<actor_directory> dir,
           rp.deliver(caf::make_error(caf::sec::runtime_error, "undecodable answer"));
         return;
       }
+      if (auto h = st.held.find(e.target); h != st.held.end()) {
+        hold(self, std::move(e)); // behind what already waits for it
+        return;
+      }
       auto target = st.dir->get(e.target);
-      if (!target) {
-        ++st.undeliverable;
-        st.log->error("message from {} for {}: no such actor here", e.sender_node, e.target);
-        if (e.request_id != 0)
-          answer(self, e, "no actor " + e.target + " on this node", true);
+      if (target) {
+        st.not_started.erase(e.target);
+      } else if (st.not_started.count(e.target) > 0 && st.held_count < max_held) {
+        hold(self, std::move(e));
         return;
       }
-      auto msg = decode_message(e.payload);
-      if (!msg) {
-        ++st.undeliverable;
-        st.log->error("undecodable message from {} for {} dropped", e.sender_node, e.target);
-        if (e.request_id != 0)
-          answer(self, e, "undecodable message", true);
-        return;
-      }
-      if (e.request_id == 0) {
-        self->send(target, std::move(*msg));
-        return;
-      }
-      auto req = std::make_shared<envelope>(std::move(e));
-      request_any(
-        self, target, std::move(*msg),
-        [=](caf::message& reply) {
-          if (auto bytes = encode_message(reply))
-            answer(self, *req, std::move(*bytes), false);
-          else
-            answer(self, *req, "answer not encodable: " + to_string(reply), true);
-        },
-        [=](caf::error& err) { answer(self, *req, self->system().render(err), true); });
+      deliver(self, target, std::move(e));
     },
+    [=](retry_held_atom) { retry_held(self); },
   };
+}
+
+void hold(gateway_actor* self, envelope&& e) {
+  auto& st = self->state;
+  if (st.held.empty())
+    self->delayed_send(self, hold_retry, retry_held_atom::value);
+  st.held[e.target].push_back({std::move(e), std::chrono::steady_clock::now()});
+  ++st.held_count;
+}
+
+/// Delivers what waited for actors that have started; what waited too long is refused.
+void retry_held(gateway_actor* self) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  for (auto i = st.held.begin(); i != st.held.end();) {
+    auto target = st.dir->get(i->first);
+    bool expired = now - i->second.front().since > max_hold;
+    if (!target && !expired) {
+      ++i;
+      continue;
+    }
+    if (target) {
+      st.not_started.erase(i->first);
+      st.log->info("{} started: {} message(s) that waited for it delivered", i->first,
+                   i->second.size());
+    } else
+      st.log->error("{} did not start within {} s: {} message(s) for it refused", i->first,
+                    std::chrono::duration_cast<std::chrono::seconds>(max_hold).count(),
+                    i->second.size());
+    st.held_count -= i->second.size();
+    auto waiting = std::move(i->second);
+    i = st.held.erase(i);
+    for (auto& h : waiting)
+      deliver(self, target, std::move(h.e));
+  }
+  if (!st.held.empty())
+    self->delayed_send(self, hold_retry, retry_held_atom::value);
+}
+
+/// Hands an envelope to its local actor (null: there is none, the sender is told).
+void deliver(gateway_actor* self, const caf::actor& target, envelope&& e) {
+  auto& st = self->state;
+  if (!target) {
+    ++st.undeliverable;
+    st.log->error("message from {} for {}: no such actor here", e.sender_node, e.target);
+    if (e.request_id != 0)
+      answer(self, e, "no actor " + e.target + " on this node", true);
+    return;
+  }
+  auto msg = decode_message(e.payload);
+  if (!msg) {
+    ++st.undeliverable;
+    st.log->error("undecodable message from {} for {} dropped", e.sender_node, e.target);
+    if (e.request_id != 0)
+      answer(self, e, "undecodable message", true);
+    return;
+  }
+  if (e.request_id == 0) {
+    self->send(target, std::move(*msg));
+    return;
+  }
+  auto req = std::make_shared<envelope>(std::move(e));
+  request_any(
+    self, target, std::move(*msg),
+    [=](caf::message& reply) {
+      if (auto bytes = encode_message(reply))
+        answer(self, *req, std::move(*bytes), false);
+      else
+        answer(self, *req, "answer not encodable: " + to_string(reply), true);
+    },
+    [=](caf::error& err) { answer(self, *req, self->system().render(err), true); });
 }
 
 } // namespace
@@ -277,7 +355,9 @@ remote_bridge::remote_bridge(caf::actor_system& sys, std::shared_ptr<actor_direc
       else
         raw->log->error("peer {} is down", peer);
     });
-  m.gateway_handle = sys.spawn(gateway, m.dir, m.link);
+  auto hosted = node_actors(cfg, *me);
+  m.gateway_handle =
+    sys.spawn(gateway, m.dir, m.link, std::set<std::string>(hosted.begin(), hosted.end()));
   m.dir->put(names::gateway, m.gateway_handle);
   // A proxy for every actor placed on another node, under the actor's name.
   for (auto& n : cfg.nodes) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <iostream>
 #include <thread>
 
 #include "tests/nodes/journal_check.hpp"
@@ -104,5 +105,8 @@ TEST(Cluster, ThreeNodesGiveTheSingleNodeReportAndMatchTheTradeLog) {
   };
   EXPECT_EQ(without_strategies(read_text(dir / "report.json")),
             without_strategies(read_text(dir / "single.json")));
-  fs::remove_all(dir);
+  if (HasFailure())
+    std::cerr << "kept " << dir << " (journals, reports, the nodes' logs)\n";
+  else
+    fs::remove_all(dir);
 }

@@ -1,11 +1,16 @@
-// Two bridges in one process on 127.0.0.1: a request crosses, and a peer that goes silent is
-// reported down to the monitors, then up when it returns.
+// Two bridges in one process on 127.0.0.1: a request crosses, a peer that goes silent is
+// reported down to the monitors, then up when it returns, and what arrives for an actor that
+// has not started yet waits for it.
 #include "nodes/remote_bridge.hpp"
 
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+
+#include <future>
+#include <optional>
+#include <thread>
 
 #include "actors/actor_directory.hpp"
 #include "messages/type_ids.hpp"
@@ -84,5 +89,48 @@ TEST(PeerStatus, RequestsCrossAndSilentPeersAreReportedDownThenUp) {
     caf::anon_send_exit(keeper, caf::exit_reason::user_shutdown);
     EXPECT_TRUE(wait_status(watcher, "b", false)) << "round " << round;
   }
+  bridge_a.stop();
+}
+
+// A node starts some of its actors (its strategies) only after its peers are up, so what a
+// peer sends first can arrive before its target exists: it waits for it, in order.
+TEST(PeerStatus, MessagesForAnActorNotStartedYetWaitForIt) {
+  auto cfg = two_nodes();
+  node_system na, nb;
+  remote_bridge bridge_a{*na.sys, na.dir, cfg, "a"};
+  remote_bridge bridge_b{*nb.sys, nb.dir, cfg, "b"};
+  bridge_a.start();
+  bridge_b.start();
+  ASSERT_TRUE(bridge_a.wait_peers_up(std::chrono::seconds(10)));
+  caf::scoped_actor self{*na.sys};
+  auto proxy = na.dir->get(names::position_keeper);
+  self->send(proxy, done_atom::value, std::string{"first"});
+  self->send(proxy, done_atom::value, std::string{"second"});
+  std::optional<AccountInfo> answer;
+  std::string failure;
+  auto asked = std::async(std::launch::async, [&] {
+    caf::scoped_actor asker{*na.sys};
+    asker->request(proxy, std::chrono::seconds(10), account_atom::value)
+      .receive([&](const AccountInfo& a) { answer = a; },
+               [&](caf::error& e) { failure = na.sys->render(e); });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300)); // everything is at b by now
+  auto keeper = nb.sys->spawn([]() -> caf::behavior {
+    auto seen = std::make_shared<std::string>();
+    return {
+      [=](done_atom, const std::string& s) { seen->append(s).append(" "); },
+      [=](account_atom) {
+        AccountInfo a;
+        a.account_id = *seen;
+        return a;
+      },
+    };
+  });
+  nb.dir->put(names::position_keeper, keeper);
+  asked.wait();
+  ASSERT_TRUE(answer) << failure;
+  EXPECT_EQ(answer->account_id, "first second "); // the sends, then the request, as sent
+  caf::anon_send_exit(keeper, caf::exit_reason::user_shutdown);
+  bridge_b.stop();
   bridge_a.stop();
 }
