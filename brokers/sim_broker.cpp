@@ -39,7 +39,7 @@ struct sim_broker_state {
   caf::actor sink;            // supervised: the live connection, if any
   peer_cache peers;           // the directory's handles, looked up again only after it changed
   caf::actor batch_taker;     // the order manager last seen taking batches (asked until it does)
-  std::deque<Fill> fills;     // every execution, for (fills_atom, since); a deque: no copies as it grows
+  std::deque<Fill> fills; // the latest opts.fill_history executions, for (fills_atom, since)
   int64_t lost_reports = 0;   // supervised, sent while no connection was up
   // Lock step (hold_until_settled): between a batch's step and the settle step that follows
   // the strategies, the reports of the orders taken wait here, so that they reach the order
@@ -90,6 +90,8 @@ void flush(sim_actor* self) {
     if (e.what == sim::sim_event::kind::fill) {
       st.account->apply_fill(e.fill);
       st.fills.push_back(e.fill);
+      if (st.fills.size() > st.opts.fill_history)
+        st.fills.pop_front();
     }
     ExecutionReport rep;
     rep.event = event_of(e);

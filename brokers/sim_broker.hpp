@@ -43,6 +43,10 @@ struct sim_broker_options {
   std::string exec_id_prefix = "SIM-"; // carries the incarnation after a restart
   Money initial_cash = Money::from_units(100000); // the venue's account starts with this
   std::vector<Fill> initial_fills; // the account's history (a venue keeps it across restarts)
+  /// How many of its latest fills it remembers for (fills_atom, since): reconciliation asks
+  /// for the fills since the engine's oldest open order, and a run's memory must not grow
+  /// with every fill of its life (about 250 B each).
+  size_t fill_history = 1'000'000;
   /// Behind a broker_supervisor: reports and barriers go to the current sink (the
   /// connection, set with (sink_atom, actor)); without one the connection is down, reports
   /// are lost (reconciliation finds them) and barriers go straight to the order manager.

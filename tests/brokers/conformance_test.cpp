@@ -20,9 +20,11 @@
 #include "brokers/sim_link.hpp"
 #include "brokers/venue_factory.hpp"
 #include "fake_server_process.hpp"
+#include "stand_in_order_manager.hpp"
 #include "messages/type_ids.hpp"
 
 using namespace engine;
+using engine::testing::stand_in_order_manager;
 
 namespace {
 
@@ -54,24 +56,6 @@ struct broker_kind {
 void PrintTo(const broker_kind& k, std::ostream* os) { *os << k.name; }
 
 Price px(const char* text) { return *Price::parse(text); }
-
-/// Stands in for the order manager: reports go to the test, barriers and reconciliation
-/// are answered at once.
-caf::behavior stand_in_order_manager(caf::event_based_actor* self, caf::actor test,
-                                     std::shared_ptr<actor_directory> dir) {
-  return {
-    [=](const ExecutionReport& r) { self->send(test, r); },
-    [=](sync_atom, const std::string& who, uint64_t token) {
-      self->send(dir->get(who), sync_atom::value, token);
-    },
-    [=](const BrokerStatus& s) {
-      // Answers the supervisor that spoke: it may speak before its name is registered.
-      if (s.state == BrokerState::reconciling)
-        self->send(caf::actor_cast<caf::actor>(self->current_sender()), reconcile_atom::value,
-                   s.broker);
-    },
-  };
-}
 
 broker_kind simulator_kind() {
   broker_kind k;
