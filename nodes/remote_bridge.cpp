@@ -193,17 +193,14 @@ caf::behavior gateway(gateway_actor* self, std::shared_ptr<actor_directory> dir,
           rp.deliver(caf::make_error(caf::sec::runtime_error, "undecodable answer"));
         return;
       }
-      if (auto h = st.held.find(e.target); h != st.held.end()) {
-        hold(self, std::move(e)); // behind what already waits for it
-        return;
-      }
-      auto target = st.dir->get(e.target);
-      if (target) {
-        st.not_started.erase(e.target);
-      } else if (st.not_started.count(e.target) > 0 && st.held_count < max_held) {
+      // Behind what already waits for its target, or the first to wait for it.
+      bool queued = st.held.count(e.target) > 0;
+      auto target = queued ? caf::actor{} : st.dir->get(e.target);
+      if (queued || (!target && st.not_started.count(e.target) > 0)) {
         hold(self, std::move(e));
         return;
       }
+      st.not_started.erase(e.target);
       deliver(self, target, std::move(e));
     },
     [=](retry_held_atom) { retry_held(self); },
@@ -212,6 +209,12 @@ caf::behavior gateway(gateway_actor* self, std::shared_ptr<actor_directory> dir,
 
 void hold(gateway_actor* self, envelope&& e) {
   auto& st = self->state;
+  if (st.held_count >= max_held) {
+    st.log->error("{} messages wait for actors that have not started: one for {} refused",
+                  st.held_count, e.target);
+    deliver(self, caf::actor{}, std::move(e));
+    return;
+  }
   if (st.held.empty())
     self->delayed_send(self, hold_retry, retry_held_atom::value);
   st.held[e.target].push_back({std::move(e), std::chrono::steady_clock::now()});
@@ -229,11 +232,11 @@ void retry_held(gateway_actor* self) {
       ++i;
       continue;
     }
-    if (target) {
-      st.not_started.erase(i->first);
+    st.not_started.erase(i->first); // started, or given up on: nothing more waits for it
+    if (target)
       st.log->info("{} started: {} message(s) that waited for it delivered", i->first,
                    i->second.size());
-    } else
+    else
       st.log->error("{} did not start within {} s: {} message(s) for it refused", i->first,
                     std::chrono::duration_cast<std::chrono::seconds>(max_hold).count(),
                     i->second.size());

@@ -142,11 +142,16 @@ OrderRequest order_book::routed_request(const order_record& r) const {
   return req;
 }
 
+uint32_t order_book::route_index(const std::string& broker) {
+  for (uint32_t i = 0; i < routes_.size(); ++i)
+    if (routes_[i] == broker)
+      return i;
+  routes_.push_back(broker);
+  return static_cast<uint32_t>(routes_.size() - 1);
+}
+
 const std::string* order_book::route(const std::string& broker) {
-  for (auto& name : routes_)
-    if (name == broker)
-      return &name;
-  return &routes_.emplace_back(broker);
+  return &routes_[route_index(broker)];
 }
 
 void order_book::count_net(const std::string& broker, const Fill& f) {
@@ -346,10 +351,7 @@ void order_book::fill_in(OrderStats& s) const {
 void order_book::forget(const std::string& order_id) {
   auto slot = *by_id_.find(order_id);
   auto& r = (*slots_)[slot];
-  const auto* name = route(*r.broker); // the book's copy; no_route ("") for one never routed
-  auto b = std::find_if(routes_.begin(), routes_.end(),
-                        [&](const std::string& n) { return &n == name; });
-  retired_ids_.assign(hash_of(order_id), static_cast<uint32_t>(b - routes_.begin()));
+  retired_ids_.assign(hash_of(order_id), route_index(*r.broker)); // "" for one never routed
   if (!r.exec.client_order_id.empty()) {
     auto c = by_client_id_.find(r.exec.client_order_id);
     if (c && *c == slot) {

@@ -190,6 +190,7 @@ public:
 
 private:
   void index_client_id(uint32_t slot);
+  uint32_t route_index(const std::string& broker); // in routes_, added when new
   void count_net(const std::string& broker, const Fill& f); // buys positive
   void forget(const std::string& order_id);
 
