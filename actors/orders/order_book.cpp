@@ -50,40 +50,52 @@ order_terms terms_of(const OrderRequest& req) {
   return t;
 }
 
-order_state order_book::state_of(const OrderRequest& req) {
+// The order's own fields, which OrderRequest and OrderExecution share by name, into a state
+// (with its names interned) and back out of one.
+template <class Message>
+order_state order_book::state_from(const Message& m) {
   order_state s;
-  s.order_id = req.order_id;
-  s.client_order_id = req.client_order_id;
-  s.ticker = intern(req.ticker);
-  s.strategy = intern(req.strategy);
-  s.side = req.side;
-  s.order_type = req.order_type;
-  s.time_in_force = req.time_in_force;
+  s.order_id = m.order_id;
+  s.client_order_id = m.client_order_id;
+  s.ticker = intern(m.ticker);
+  s.strategy = intern(m.strategy);
+  s.side = m.side;
+  s.order_type = m.order_type;
+  s.time_in_force = m.time_in_force;
+  s.quantity = m.quantity;
+  s.price = m.price;
+  s.stop_price = m.stop_price;
+  s.timestamp = m.timestamp;
+  return s;
+}
+
+template <class Message>
+void order_book::fields_into(const order_state& s, Message& m) const {
+  m.order_id = s.order_id;
+  m.client_order_id = s.client_order_id;
+  m.ticker = name(s.ticker);
+  m.strategy = name(s.strategy);
+  m.side = s.side;
+  m.order_type = s.order_type;
+  m.time_in_force = s.time_in_force;
+  m.quantity = s.quantity;
+  m.price = s.price;
+  m.stop_price = s.stop_price;
+  m.timestamp = s.timestamp;
+}
+
+order_state order_book::state_of(const OrderRequest& req) {
+  auto s = state_from(req);
   s.status = OrderStatus::pending_new;
-  s.quantity = req.quantity;
-  s.price = req.price;
-  s.stop_price = req.stop_price;
-  s.timestamp = req.timestamp;
   return s;
 }
 
 order_state order_book::state_of(OrderExecution e) {
-  order_state s;
-  s.order_id = std::move(e.order_id);
-  s.client_order_id = std::move(e.client_order_id);
-  s.ticker = intern(e.ticker);
-  s.strategy = intern(e.strategy);
-  s.side = e.side;
-  s.order_type = e.order_type;
-  s.time_in_force = e.time_in_force;
+  auto s = state_from(e);
   s.status = e.status;
-  s.quantity = e.quantity;
-  s.price = e.price;
-  s.stop_price = e.stop_price;
   s.executed_quantity = e.executed_quantity;
   s.average_price = e.average_price;
   s.commission = e.commission;
-  s.timestamp = e.timestamp;
   if (!e.reason.empty())
     s.set_reason(std::move(e.reason));
   for (auto& f : e.fills)
@@ -94,39 +106,19 @@ order_state order_book::state_of(OrderExecution e) {
 OrderExecution order_book::execution(const order_record& r) const {
   const auto& s = r.exec;
   OrderExecution e;
-  e.order_id = s.order_id;
-  e.client_order_id = s.client_order_id;
-  e.ticker = name(s.ticker);
-  e.side = s.side;
-  e.order_type = s.order_type;
-  e.quantity = s.quantity;
-  e.price = s.price;
-  e.stop_price = s.stop_price;
-  e.time_in_force = s.time_in_force;
+  fields_into(s, e);
+  e.status = s.status;
   e.executed_quantity = s.executed_quantity;
   e.average_price = s.average_price;
   e.commission = s.commission;
-  e.timestamp = s.timestamp;
-  e.status = s.status;
   e.reason = s.reason();
-  e.strategy = name(s.strategy);
   e.fills = s.fills();
   return e;
 }
 
 OrderRequest order_book::routed_request(const order_record& r) const {
-  const auto& s = r.exec;
   OrderRequest req;
-  req.order_id = s.order_id;
-  req.client_order_id = s.client_order_id;
-  req.ticker = name(s.ticker);
-  req.side = s.side;
-  req.order_type = s.order_type;
-  req.quantity = s.quantity;
-  req.price = s.price;
-  req.stop_price = s.stop_price;
-  req.time_in_force = s.time_in_force;
-  req.strategy = name(s.strategy);
+  fields_into(r.exec, req);
   req.timestamp = r.terms.timestamp;
   if (const auto* rare = r.terms.rare.get()) {
     req.expire_time = rare->expire_time;

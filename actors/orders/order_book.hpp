@@ -189,6 +189,10 @@ public:
   size_t retire(const std::function<void(const order_record&)>& leaving = {});
 
 private:
+  template <class Message>
+  order_state state_from(const Message& m); // the fields OrderRequest and OrderExecution share
+  template <class Message>
+  void fields_into(const order_state& s, Message& m) const;
   void index_client_id(uint32_t slot);
   uint32_t route_index(const std::string& broker); // in routes_, added when new
   void count_net(const std::string& broker, const Fill& f); // buys positive
