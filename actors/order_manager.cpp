@@ -386,7 +386,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   if (!req.client_order_id.empty()) {
     if (auto* existing = st.book.by_client_id(req.client_order_id)) {
       // Idempotent resubmission: answer with the existing order, never a second one.
-      reply(self, make_update(self->state.book, *existing, req.timestamp));
+      reply(self, make_update(st.book, *existing, req.timestamp));
       return;
     }
     if (st.book.client_id_retired(req.client_order_id)) {
@@ -561,7 +561,7 @@ void on_cancel(om_actor* self, const CancelRequest& c, answer reply) {
   auto id = r.exec.order_id;
   auto& route = st.brokers[r.broker->empty() ? st.opts.broker_name : *r.broker];
   if (route.kept_cancels.size() >= st.opts.max_kept_cancels) {
-    auto u = make_update(self->state.book, r, c.timestamp);
+    auto u = make_update(st.book, r, c.timestamp);
     set_refusal(u, {RejectReason::broker_unavailable,
                     std::to_string(route.kept_cancels.size()) +
                       " cancels already kept for the broker's return"});
@@ -569,13 +569,13 @@ void on_cancel(om_actor* self, const CancelRequest& c, answer reply) {
     return;
   }
   if (!st.book.step(r, OrderEvent::cancel_request).ok) {
-    auto u = make_update(self->state.book, r, c.timestamp);
+    auto u = make_update(st.book, r, c.timestamp);
     set_refusal(u,
                 {RejectReason::cannot_cancel, "order is " + std::string{enum_name(r.exec.status)}});
     reply(self, u);
     return;
   }
-  auto u = make_update(self->state.book, r, c.timestamp);
+  auto u = make_update(st.book, r, c.timestamp);
   CancelRequest routed = c;
   routed.order_id = id;
   // Answered once journaled and routed, like a new order.
@@ -586,7 +586,7 @@ void on_replace(om_actor* self, const ReplaceRequest& rq, answer reply) {
   auto& st = self->state;
   auto* r = st.book.find(rq.order_id);
   if (!r || !is_open(r->exec.status)) {
-    OrderUpdate u = r ? make_update(self->state.book, *r, rq.timestamp) : OrderUpdate{};
+    OrderUpdate u = r ? make_update(st.book, *r, rq.timestamp) : OrderUpdate{};
     u.order_id = rq.order_id;
     set_refusal(u, r || st.book.retired(rq.order_id)
                      ? refusal{RejectReason::cannot_replace, "order is closed"}
@@ -598,7 +598,7 @@ void on_replace(om_actor* self, const ReplaceRequest& rq, answer reply) {
   if (!why && r->exec.status == OrderStatus::unknown)
     why = {RejectReason::order_unknown, "waiting for reconciliation"};
   if (why) {
-    auto u = make_update(self->state.book, *r, rq.timestamp);
+    auto u = make_update(st.book, *r, rq.timestamp);
     set_refusal(u, why);
     reply(self, u);
     return;
@@ -627,7 +627,7 @@ bool record_fill(om_actor* self, order_record& r, const Fill& f, std::string eve
   Fill fill = f;
   fill.order_id = r.exec.order_id;
   fill.client_order_id = r.exec.client_order_id;
-  auto u = make_update(self->state.book, r, f.timestamp);
+  auto u = make_update(st.book, r, f.timestamp);
   journal_then(self, event, fill, [=, to = submitter_of(self, r)] {
     fan_out_fill(self, to, fill);
     fan_out_update(self, to, u);
@@ -683,8 +683,7 @@ order_record* adopt_leg(om_actor* self, const std::string& id, const OrderUpdate
   const auto& parent = *p;
   order_record rec;
   // A parent recovered from the journal has no leg prices: the venue's word fills in.
-  auto req = leg_request(self->state.book.routed_request(parent), leg);
-  req.strategy = st.book.name(parent.exec.strategy);
+  auto req = leg_request(st.book.routed_request(parent), leg);
   req.timestamp = seen.timestamp;
   if (!seen.ticker.empty()) {
     req.ticker = seen.ticker;
@@ -699,7 +698,7 @@ order_record* adopt_leg(om_actor* self, const std::string& id, const OrderUpdate
   rec.broker = parent.broker;
   auto& r = st.book.take(std::move(rec));
   st.log->info("order {}: its {} leg {} is working at the venue", parent_id, enum_name(leg), id);
-  journal_then(self, "accepted", self->state.book.routed_request(r), [] {});
+  journal_then(self, "accepted", st.book.routed_request(r), [] {});
   return &r;
 }
 
@@ -750,7 +749,7 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
     auto t = transition(r.exec.status, OrderEvent::lose);
     if (t.ok && r.exec.status != OrderStatus::unknown) {
       st.book.change(r, [&] { r.exec.status = t.status; });
-      auto u = make_update(self->state.book, r, rep.update.timestamp);
+      auto u = make_update(st.book, r, rep.update.timestamp);
       u.reason = rep.update.reason;
       journal_then(self, "unknown", u, [=, to = submitter_of(self, r)] { fan_out_update(self, to, u); });
     }
@@ -802,7 +801,7 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
       default: journal_event = "updated"; break;
     }
   }
-  auto u = make_update(self->state.book, r, rep.update.timestamp);
+  auto u = make_update(st.book, r, rep.update.timestamp);
   if (rep.event == OrderEvent::cancel_reject)
     u.reason = rep.update.reason;
   journal_then(self, journal_event, u, [=, to = submitter_of(self, r)] {
@@ -829,7 +828,7 @@ void lose_in_flight(om_actor* self, const std::string& broker, const std::string
     if (!t.ok || r.exec.status == OrderStatus::unknown)
       continue;
     st.book.change(r, [&] { r.exec.status = t.status; });
-    auto u = make_update(self->state.book, r, st.wall.now());
+    auto u = make_update(st.book, r, st.wall.now());
     u.reason = "outcome unknown: " + why;
     journal_then(self, "unknown", u, [=, to = submitter_of(self, r)] { fan_out_update(self, to, u); });
   }
@@ -947,7 +946,7 @@ void finish_reconcile(om_actor* self, const std::string& broker, const venue_vie
       st.log->warn("reconciliation: order {} ({} {}) is open at {} but was not sent by this "
                    "engine: adopted as external",
                    id, e.ticker, e.quantity.to_string(), broker);
-      journal_then(self, "accepted", self->state.book.routed_request(adopted), [] {});
+      journal_then(self, "accepted", st.book.routed_request(adopted), [] {});
       fills_of(adopted, e.fills);
       continue;
     }
@@ -1235,7 +1234,7 @@ void reconcile(om_actor* self, const std::vector<OrderExecution>& at_venue) {
     st.book.change(r, [&] { r.exec.status = OrderStatus::canceled; });
     r.exec.set_reason("reconciled: not open at the broker after restart");
     ++canceled;
-    auto u = make_update(self->state.book, r, r.exec.timestamp);
+    auto u = make_update(st.book, r, r.exec.timestamp);
     journal_then(self, "canceled", u, [=, to = submitter_of(self, r)] { fan_out_update(self, to, u); });
   });
   st.ready = true;

@@ -193,23 +193,6 @@ inline OrderExecution execution_from(const OrderRequest& req) {
   return e;
 }
 
-/// The request an execution record was made from (the fields it keeps).
-inline OrderRequest request_from(const OrderExecution& e) {
-  OrderRequest r;
-  r.order_id = e.order_id;
-  r.client_order_id = e.client_order_id;
-  r.ticker = e.ticker;
-  r.side = e.side;
-  r.order_type = e.order_type;
-  r.quantity = e.quantity;
-  r.price = e.price;
-  r.stop_price = e.stop_price;
-  r.time_in_force = e.time_in_force;
-  r.timestamp = e.timestamp;
-  r.strategy = e.strategy;
-  return r;
-}
-
 /// What a broker reports about an order: the event, the order's state after
 /// it, and the execution when the event is a fill.
 struct ExecutionReport {
