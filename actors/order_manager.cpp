@@ -215,8 +215,8 @@ OrderUpdate make_update(const order_book& book, const order_record& r, timestamp
   u.executed_quantity = r.exec.executed_quantity;
   u.leaves_quantity = is_open(r.exec.status) ? r.exec.quantity - r.exec.executed_quantity
                                              : Quantity{};
-  u.average_price = r.exec.average_price;
-  u.commission = r.exec.commission;
+  u.average_price = r.exec.average_price();
+  u.commission = r.exec.commission();
   u.reason = r.exec.reason();
   u.timestamp = ts;
   u.strategy = book.name(r.exec.strategy);
@@ -815,13 +815,14 @@ void lose_in_flight(om_actor* self, const std::string& broker, const std::string
                     int64_t older_than_ns = 0) {
   auto& st = self->state;
   auto now = st.wall.now();
-  std::vector<std::string> ids{st.book.awaiting().begin(), st.book.awaiting().end()};
-  std::sort(ids.begin(), ids.end()); // the same journal order in every run
-  for (auto& id : ids) {
+  std::vector<std::pair<std::string, int64_t>> sent{st.book.awaiting().begin(),
+                                                    st.book.awaiting().end()};
+  std::sort(sent.begin(), sent.end()); // the same journal order in every run
+  for (auto& [id, since] : sent) {
     auto& r = *st.book.find(id);
     if (!is_open(r.exec.status) || *r.broker != broker)
       continue;
-    if (older_than_ns > 0 && now - r.awaiting_since < older_than_ns)
+    if (older_than_ns > 0 && now - since < older_than_ns)
       continue;
     st.book.venue_answered(r);
     auto t = transition(r.exec.status, OrderEvent::lose);
@@ -1174,12 +1175,12 @@ void check_timeouts(om_actor* self) {
   expire(st.journal_records, now - journal_timeout_ns,
          {RejectReason::journal_failure, "no answer from the trade logger within 30 s"});
   std::set<std::string> late;
-  for (auto& id : st.book.awaiting()) {
+  for (auto& [id, since] : st.book.awaiting()) {
     auto& r = *st.book.find(id);
     auto i = st.opts.answer_timeout_ms.find(*r.broker);
     int64_t limit = (i == st.opts.answer_timeout_ms.end() ? st.opts.default_answer_timeout_ms
                                                             : i->second) * 1'000'000;
-    if (now - r.awaiting_since >= limit)
+    if (now - since >= limit)
       late.insert(*r.broker);
   }
   for (auto& b : late) {

@@ -10,7 +10,7 @@ namespace engine {
 
 namespace {
 
-uint64_t hash_of(const std::string& s) { return std::hash<std::string>{}(s); }
+uint64_t hash_of(std::string_view s) { return std::hash<std::string_view>{}(s); }
 
 /// <prefix>-<n> ids sort by n: shorter first, then by text.
 bool id_less(const std::string& a, const std::string& b) {
@@ -94,8 +94,8 @@ order_state order_book::state_of(OrderExecution e) {
   auto s = state_from(e);
   s.status = e.status;
   s.executed_quantity = e.executed_quantity;
-  s.average_price = e.average_price;
-  s.commission = e.commission;
+  s.set_average_price(e.average_price);
+  s.add_commission(e.commission);
   if (!e.reason.empty())
     s.set_reason(std::move(e.reason));
   for (auto& f : e.fills)
@@ -109,8 +109,8 @@ OrderExecution order_book::execution(const order_record& r) const {
   fields_into(s, e);
   e.status = s.status;
   e.executed_quantity = s.executed_quantity;
-  e.average_price = s.average_price;
-  e.commission = s.commission;
+  e.average_price = s.average_price();
+  e.commission = s.commission();
   e.reason = s.reason();
   e.fills = s.fills();
   return e;
@@ -192,7 +192,7 @@ order_record& order_book::take(order_record rec) {
   return r;
 }
 
-order_record* order_book::find(const std::string& order_id) {
+order_record* order_book::find(std::string_view order_id) {
   // A freed slot's record has an empty order id, so a stale slot never matches.
   if (last_found_ < slots_->size() && !order_id.empty()) {
     auto& r = (*slots_)[last_found_];
@@ -246,9 +246,9 @@ fill_outcome order_book::apply_fill(order_record& r, const Fill& f, bool commiss
       r.exec.status = out.step.status;
     r.exec.executed_quantity = executed;
   });
-  r.filled_notional += notional(f.quantity, f.price);
-  r.exec.average_price = div<Price>(r.filled_notional, executed, rounding::half_even);
-  r.exec.commission += f.commission;
+  r.exec.add_filled_notional(notional(f.quantity, f.price));
+  r.exec.set_average_price(div<Price>(r.exec.filled_notional(), executed, rounding::half_even));
+  r.exec.add_commission(f.commission);
   r.exec.add_fill(f);
   count_net(*r.broker, f);
   ++fills_;
@@ -270,7 +270,7 @@ std::optional<Fill> order_book::complete_commission(order_record& r, const std::
   if (!f || pending_commissions_.erase(exec_id) == 0)
     return std::nullopt;
   f->commission = c;
-  r.exec.commission += c;
+  r.exec.add_commission(c);
   ++commissions_completed_;
   Fill completion = commission_completion_of(*f, c);
   completion.order_id = r.exec.order_id;
@@ -292,15 +292,15 @@ timestamp_ns order_book::oldest_pending_commission(const std::string& broker) {
 }
 
 void order_book::await_venue(order_record& r, int64_t now_ns) {
-  r.awaiting_since = now_ns;
-  awaiting_.insert(r.exec.order_id);
+  r.awaiting = true;
+  awaiting_[r.exec.order_id.str()] = now_ns;
 }
 
 void order_book::venue_answered(order_record& r) {
-  if (r.awaiting_since == 0)
+  if (!r.awaiting)
     return;
-  r.awaiting_since = 0;
-  awaiting_.erase(r.exec.order_id);
+  r.awaiting = false;
+  awaiting_.erase(r.exec.order_id.str());
 }
 
 size_t order_book::restore(std::vector<OrderExecution> recovered,
@@ -312,8 +312,9 @@ size_t order_book::restore(std::vector<OrderExecution> recovered,
     order_record r;
     r.terms.timestamp = e.timestamp; // the journal's execution keeps no other terms
     r.broker = route(broker);
+    Money filled_notional;
     for (auto& f : e.fills) {
-      r.filled_notional += notional(f.quantity, f.price);
+      filled_notional += notional(f.quantity, f.price);
       seen_exec_ids_.insert(f.exec_id);
       if (pending.count(f.exec_id))
         pending_commissions_.emplace(f.exec_id, e.order_id);
@@ -323,6 +324,7 @@ size_t order_book::restore(std::vector<OrderExecution> recovered,
     if (is_open(e.status))
       ++open;
     r.exec = state_of(std::move(e));
+    r.exec.add_filled_notional(filled_notional);
     take(std::move(r));
   }
   return open;
@@ -340,7 +342,7 @@ void order_book::fill_in(OrderStats& s) const {
   }
 }
 
-void order_book::forget(const std::string& order_id) {
+void order_book::forget(std::string_view order_id) {
   auto slot = *by_id_.find(order_id);
   auto& r = (*slots_)[slot];
   retired_ids_.assign(hash_of(order_id), route_index(*r.broker)); // "" for one never routed

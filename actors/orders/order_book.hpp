@@ -56,9 +56,9 @@ struct order_record {
   const std::string* broker = &no_route; // where it was routed: a name from order_book::route()
   uint32_t submitter = 0; // the actor's index of who gets its updates (0: nobody)
   RejectReason reject = RejectReason::none; // why it was refused; exec.reason is the text
-  Money filled_notional;  // exact sum of qty x price, for the average price
-  int64_t awaiting_since = 0; // wall ns a submit/cancel/replace was sent, unanswered; 0: none
+  bool awaiting = false; // a submit, cancel or replace is unanswered (since when: awaiting())
 };
+static_assert(sizeof(order_record) <= 128, "a resting order's record grew");
 
 /// What applying one execution did.
 struct fill_outcome {
@@ -106,7 +106,7 @@ public:
   /// Takes a new record under its exec.order_id (and indexes its client order id). An id the
   /// book already holds keeps its record, which is returned.
   order_record& take(order_record rec);
-  order_record* find(const std::string& order_id);
+  order_record* find(std::string_view order_id);
   /// By order id, else by client order id.
   order_record* find_any(const std::string& id);
   size_t held() const { return by_id_.size(); }
@@ -117,7 +117,7 @@ public:
   void for_each(F&& f) {
     slots_->for_each([&](order_record& r) {
       if (!r.exec.order_id.empty())
-        f(r.exec.order_id, r);
+        f(r.exec.order_id.str(), r); // a std::string: callers look it up in their own maps
     });
   }
 
@@ -171,8 +171,8 @@ public:
   // --- venue answers ---------------------------------------------------------------------
   void await_venue(order_record& r, int64_t now_ns);
   void venue_answered(order_record& r);
-  /// Ids of orders whose submit, cancel or replace the venue has not answered.
-  const std::unordered_set<std::string>& awaiting() const { return awaiting_; }
+  /// Orders whose submit, cancel or replace the venue has not answered: id -> wall ns sent.
+  const std::unordered_map<std::string, int64_t>& awaiting() const { return awaiting_; }
 
   // --- start, counts, retiring -----------------------------------------------------------
   /// Takes the orders recovered from the journal, at `broker` (the journal keeps no route).
@@ -196,7 +196,7 @@ private:
   void index_client_id(uint32_t slot);
   uint32_t route_index(const std::string& broker); // in routes_, added when new
   void count_net(const std::string& broker, const Fill& f); // buys positive
-  void forget(const std::string& order_id);
+  void forget(std::string_view order_id);
 
   std::string id_prefix_;
   uint64_t next_id_;
@@ -227,9 +227,9 @@ private:
   std::unique_ptr<string_pool> names_ = std::make_unique<string_pool>(); // tickers, strategies
   string_set seen_exec_ids_;                         // of held orders' fills
   std::unordered_map<std::string, std::string> pending_commissions_; // exec id -> order id
-  std::unordered_set<std::string> awaiting_;
+  std::unordered_map<std::string, int64_t> awaiting_; // few: only orders in flight
   struct closed_order {
-    std::string id;
+    compact_id id;
     uint64_t epoch = 0; // retire() calls before it closed
   };
   std::deque<closed_order> closed_; // oldest first

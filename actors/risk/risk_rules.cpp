@@ -249,12 +249,12 @@ void risk_rules::track_open(const OrderRequest& o, Price ref) {
   if (i != candidate) {
     // The same id again (as the map's assignment did): it replaces the old
     // entry, whose exposure stays counted until released by updates.
-    open_orders_[i] = open_order{o.order_id, ticker, o.side, o.quantity, ref};
+    open_orders_[i] = open_order{compact_id{o.order_id}, ticker, o.side, o.quantity, ref};
   } else if (i == open_orders_.size()) {
-    open_orders_.push_back(open_order{o.order_id, ticker, o.side, o.quantity, ref});
+    open_orders_.push_back(open_order{compact_id{o.order_id}, ticker, o.side, o.quantity, ref});
   } else {
     free_open_.pop_back();
-    open_orders_[i] = open_order{o.order_id, ticker, o.side, o.quantity, ref};
+    open_orders_[i] = open_order{compact_id{o.order_id}, ticker, o.side, o.quantity, ref};
   }
   if (o.side == OrderSide::buy) {
     exposure_[ticker].buys += o.quantity;

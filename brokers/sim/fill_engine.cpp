@@ -110,11 +110,14 @@ uint32_t fill_engine::store(order_rec&& rec) {
   if (!free_slots_.empty()) {
     uint32_t slot = free_slots_.back();
     free_slots_.pop_back();
+    rec.slot = slot;
     orders_[slot] = std::move(rec);
     return slot;
   }
+  const auto slot = static_cast<uint32_t>(orders_.size());
+  rec.slot = slot;
   orders_.push_back(std::move(rec));
-  return static_cast<uint32_t>(orders_.size() - 1);
+  return slot;
 }
 
 const char* fill_engine::validate(const OrderRequest& o, const ticker_book* b,
@@ -411,15 +414,15 @@ void fill_engine::match_quote(ticker_book& b, timestamp_ns at, std::vector<sim_e
   for (uint32_t s : b.trailing)
     if (trail_hit(orders_[s], b))
       trig.emplace_back(orders_[s].seq, s);
-  for (const auto& k : b.buy_stops) {
-    if (k.px > b.ask.raw())
+  for (const auto& o : b.buy_stops) {
+    if (o.stop_price > b.ask)
       break;
-    trig.emplace_back(k.ord, k.slot);
+    trig.emplace_back(o.seq, o.slot);
   }
-  for (const auto& k : b.sell_stops) {
-    if (-k.px < b.bid.raw())
+  for (const auto& o : b.sell_stops) {
+    if (o.stop_price < b.bid)
       break;
-    trig.emplace_back(k.ord, k.slot);
+    trig.emplace_back(o.seq, o.slot);
   }
   if (!trig.empty()) {
     std::sort(trig.begin(), trig.end());
@@ -441,17 +444,17 @@ void fill_engine::match_quote(ticker_book& b, timestamp_ns at, std::vector<sim_e
   cand.clear();
   for (uint32_t s : b.market_buys)
     cand.emplace_back(orders_[s].arrival, s);
-  for (const auto& k : b.buy_limits) {
-    if (-k.px < b.ask.raw())
+  for (const auto& o : b.buy_limits) {
+    if (o.price < b.ask)
       break;
-    cand.emplace_back(k.ord, k.slot);
+    cand.emplace_back(o.arrival, o.slot);
   }
   for (uint32_t s : b.market_sells)
     cand.emplace_back(orders_[s].arrival, s);
-  for (const auto& k : b.sell_limits) {
-    if (k.px > b.bid.raw())
+  for (const auto& o : b.sell_limits) {
+    if (o.price > b.bid)
       break;
-    cand.emplace_back(k.ord, k.slot);
+    cand.emplace_back(o.arrival, o.slot);
   }
   if (cand.empty())
     return;
@@ -613,9 +616,10 @@ void fill_engine::apply_fill(uint32_t slot, Quantity q, Price px, timestamp_ns a
   f.timestamp = at;
   f.broker = broker_;
   o.executed += q;
-  o.notional += static_cast<i128>(q.raw()) * px.raw();
-  o.commission += f.commission;
-  extra(o).fills.push_back(f);
+  auto& e = extra(o);
+  e.notional += static_cast<i128>(q.raw()) * px.raw();
+  e.commission += f.commission;
+  e.fills.push_back(f);
   if (o.leaves().is_zero())
     finish(slot, OrderStatus::filled, {});
   else
@@ -688,32 +692,25 @@ const std::string& fill_engine::reason_of(const order_rec& o) const {
   return o.extra == no_index ? none : extras_[o.extra].reason;
 }
 
-Price fill_engine::average_price(const order_rec& o) {
+Price fill_engine::average_price(const order_rec& o) const {
   if (!o.executed.is_positive())
-    return Price{};
-  return Price::from_raw(*detail::div_round(o.notional, o.executed.raw(), rounding::half_even));
+    return Price{}; // nothing executed: no extra needed
+  const auto& e = extras_[o.extra];
+  return Price::from_raw(*detail::div_round(e.notional, o.executed.raw(), rounding::half_even));
 }
 
-// Where the order sits in its book, from the fields it was inserted with
-// (the callers take it out before they change its price, stop or arrival).
-fill_engine::book_key fill_engine::key_in_book(const order_rec& o, uint32_t slot) const {
-  switch (o.where) {
-    case place::buy_limit: return {-o.price.raw(), o.arrival, slot};
-    case place::sell_limit: return {o.price.raw(), o.arrival, slot};
-    case place::buy_stop: return {o.stop_price.raw(), o.seq, slot};
-    case place::sell_stop: return {-o.stop_price.raw(), o.seq, slot};
-    default: return {0, 0, slot};
-  }
+Money fill_engine::commission_of(const order_rec& o) const {
+  return o.extra == no_index ? Money{} : extras_[o.extra].commission;
 }
 
 void fill_engine::insert_into_book(uint32_t slot) {
   auto& o = orders_[slot];
   auto& b = books_[o.book];
   switch (o.where) {
-    case place::buy_limit: b.buy_limits.insert(key_in_book(o, slot)); break;
-    case place::sell_limit: b.sell_limits.insert(key_in_book(o, slot)); break;
-    case place::buy_stop: b.buy_stops.insert(key_in_book(o, slot)); break;
-    case place::sell_stop: b.sell_stops.insert(key_in_book(o, slot)); break;
+    case place::buy_limit: b.buy_limits.insert(o); break;
+    case place::sell_limit: b.sell_limits.insert(o); break;
+    case place::buy_stop: b.buy_stops.insert(o); break;
+    case place::sell_stop: b.sell_stops.insert(o); break;
     case place::trailing: b.trailing.push_back(slot); break;
     case place::market:
       (o.side == OrderSide::buy ? b.market_buys : b.market_sells).push_back(slot);
@@ -727,15 +724,14 @@ void fill_engine::insert_into_book(uint32_t slot) {
 void fill_engine::remove_from_book(uint32_t slot) {
   auto& o = orders_[slot];
   auto& b = books_[o.book];
-  const book_key key = key_in_book(o, slot);
   auto drop = [slot](std::vector<uint32_t>& v) {
     v.erase(std::find(v.begin(), v.end(), slot));
   };
   switch (o.where) {
-    case place::buy_limit: b.buy_limits.erase(key); break;
-    case place::sell_limit: b.sell_limits.erase(key); break;
-    case place::buy_stop: b.buy_stops.erase(key); break;
-    case place::sell_stop: b.sell_stops.erase(key); break;
+    case place::buy_limit: b.buy_limits.erase(b.buy_limits.iterator_to(o)); break;
+    case place::sell_limit: b.sell_limits.erase(b.sell_limits.iterator_to(o)); break;
+    case place::buy_stop: b.buy_stops.erase(b.buy_stops.iterator_to(o)); break;
+    case place::sell_stop: b.sell_stops.erase(b.sell_stops.iterator_to(o)); break;
     case place::trailing: drop(b.trailing); break;
     case place::market:
       drop(o.side == OrderSide::buy ? b.market_buys : b.market_sells);
@@ -814,13 +810,13 @@ void fill_engine::emit(sim_event::kind what, const order_rec& o, timestamp_ns at
   u.executed_quantity = o.executed;
   u.leaves_quantity = o.done ? Quantity{} : o.leaves();
   u.average_price = average_price(o);
-  u.commission = o.commission;
+  u.commission = commission_of(o);
   u.reason = reason_of(o);
   u.timestamp = at;
   u.strategy = names_.name(o.strategy);
 }
 
-void fill_engine::refuse(const std::string& order_id, const order_rec* o, std::string reason,
+void fill_engine::refuse(std::string_view order_id, const order_rec* o, std::string reason,
                          timestamp_ns at, std::vector<sim_event>& out) {
   if (o != nullptr) {
     emit(sim_event::kind::cancel_rejected, *o, at, out);
@@ -849,7 +845,7 @@ OrderExecution fill_engine::execution(const order_rec& o) const {
   x.time_in_force = o.time_in_force;
   x.executed_quantity = o.executed;
   x.average_price = average_price(o);
-  x.commission = o.commission;
+  x.commission = commission_of(o);
   x.timestamp = o.timestamp;
   x.status = o.status;
   x.reason = reason_of(o);

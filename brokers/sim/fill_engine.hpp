@@ -10,8 +10,11 @@
 #include <utility>
 #include <vector>
 
+#include <boost/intrusive/set.hpp>
+
 #include "brokers/sim/sim_event.hpp"
 #include "config/app_config.hpp"
+#include "messages/compact_id.hpp"
 #include "messages/market.hpp"
 #include "messages/orders.hpp"
 #include "messages/slot_store.hpp"
@@ -94,16 +97,9 @@ private:
     bool operator<(const timer& o) const { return at != o.at ? at < o.at : tseq < o.tseq; }
   };
 
-  // A sorted book entry: px is the sort price (negated where the book is
-  // descending), ord the tie-breaker (arrival for limits, seq for stops).
-  struct book_key {
-    int64_t px;
-    uint64_t ord;
-    uint32_t slot;
-    bool operator<(const book_key& o) const {
-      return px != o.px ? px < o.px : ord < o.ord;
-    }
-  };
+  // A working limit order or an untriggered stop sits in its ticker's book through a hook
+  // in its own record (24 bytes, no node allocated per order).
+  using book_hook = boost::intrusive::set_member_hook<boost::intrusive::optimize_size<true>>;
 
   static constexpr uint32_t no_index = UINT32_MAX;
 
@@ -120,24 +116,26 @@ private:
     Rate trail_percent;
     timestamp_ns expire_time = 0;
     Price water; // trailing: best bid (sell) / ask (buy) since live
+    __int128 notional = 0; // sum of qty.raw x price.raw over fills, for the average
+    Money commission;      // of the fills
   };
 
-  // One accepted (or remembered rejected) order: ~200 bytes, no allocation
-  // for ids up to 15 characters. Ticker and strategy are interned; the average
-  // price follows from notional and executed; the book key from where it rests.
+  // One accepted (or remembered rejected) order: 176 bytes, no allocation for ids up to
+  // 15 characters. Ticker and strategy are interned; what only filled, stop, trailing or
+  // gtd orders need is in its order_extra.
   struct order_rec {
-    std::string order_id; // empty: a free slot
-    std::string client_order_id;
+    compact_id order_id; // empty: a free slot
+    compact_id client_order_id;
     Quantity quantity;
     Quantity executed;
     Price price;
     Price stop_price;
-    Money commission;
     timestamp_ns timestamp = 0;
     uint64_t seq = 0;      // acceptance order
     uint64_t arrival = 0;  // time priority once working (renewed at trigger, some replaces)
-    __int128 notional = 0; // sum of qty.raw x price.raw over fills, for the average
     __int128 vol_mark = 0; // ticker volume at acceptance or the last fill
+    book_hook in_book;     // linked while `where` is one of the four sorted books
+    uint32_t slot = 0;     // its own index in orders_
     uint32_t ticker = 0;   // in names_
     uint32_t strategy = 0; // in names_
     uint32_t book = 0;
@@ -156,6 +154,35 @@ private:
     bool cancel_pending = false;
     Quantity leaves() const { return quantity - executed; }
   };
+  static_assert(sizeof(order_rec) <= 176, "a resting order's record grew");
+
+  // The order of a sorted book, best first: the price (the limit, or the stop's trigger),
+  // then arrival for limits and acceptance for stops. A record's fields stay unchanged while
+  // it is linked (the callers take it out first).
+  struct buy_limits_first {
+    bool operator()(const order_rec& a, const order_rec& b) const {
+      return a.price != b.price ? a.price > b.price : a.arrival < b.arrival;
+    }
+  };
+  struct sell_limits_first {
+    bool operator()(const order_rec& a, const order_rec& b) const {
+      return a.price != b.price ? a.price < b.price : a.arrival < b.arrival;
+    }
+  };
+  struct buy_stops_first { // triggers from the front when ask >= stop
+    bool operator()(const order_rec& a, const order_rec& b) const {
+      return a.stop_price != b.stop_price ? a.stop_price < b.stop_price : a.seq < b.seq;
+    }
+  };
+  struct sell_stops_first { // triggers from the front when bid <= stop
+    bool operator()(const order_rec& a, const order_rec& b) const {
+      return a.stop_price != b.stop_price ? a.stop_price > b.stop_price : a.seq < b.seq;
+    }
+  };
+  template <class Order>
+  using sorted_book = boost::intrusive::multiset<
+    order_rec, boost::intrusive::member_hook<order_rec, book_hook, &order_rec::in_book>,
+    boost::intrusive::compare<Order>, boost::intrusive::constant_time_size<false>>;
 
   struct ticker_book {
     std::string ticker;
@@ -166,10 +193,10 @@ private:
     Quantity bid_left; // displayed size not yet taken by our orders in this quote
     Quantity ask_left;
     __int128 volume = 0; // cumulative traded volume (Quantity raw)
-    std::set<book_key> buy_limits;  // px = -limit: best first
-    std::set<book_key> sell_limits; // px = limit
-    std::set<book_key> buy_stops;   // px = stop: triggers from the front when ask >= stop
-    std::set<book_key> sell_stops;  // px = -stop: triggers from the front when bid <= stop
+    sorted_book<buy_limits_first> buy_limits;
+    sorted_book<sell_limits_first> sell_limits;
+    sorted_book<buy_stops_first> buy_stops;
+    sorted_book<sell_stops_first> sell_stops;
     std::vector<uint32_t> trailing;
     std::vector<uint32_t> market_buys;
     std::vector<uint32_t> market_sells;
@@ -206,14 +233,14 @@ private:
   void refresh_status(order_rec& o);
   void emit(sim_event::kind what, const order_rec& o, timestamp_ns at,
             std::vector<sim_event>& out);
-  void refuse(const std::string& order_id, const order_rec* o, std::string reason,
+  void refuse(std::string_view order_id, const order_rec* o, std::string reason,
               timestamp_ns at, std::vector<sim_event>& out);
 
   order_extra& extra(order_rec& o);
   const std::string& reason_of(const order_rec& o) const;
-  static Price average_price(const order_rec& o);
+  Price average_price(const order_rec& o) const;
+  Money commission_of(const order_rec& o) const;
   OrderExecution execution(const order_rec& o) const;
-  book_key key_in_book(const order_rec& o, uint32_t slot) const;
   void link_open(uint32_t slot);
   void unlink_open(uint32_t slot);
   std::vector<uint32_t> open_slots_with(TimeInForce tif) const;
@@ -231,9 +258,10 @@ private:
   uint64_t ignored_quotes_ = 0;
 
   std::unordered_map<std::string, uint32_t> ticker_index_;
-  std::deque<ticker_book> books_; // a deque: references stay valid as tickers are added
   string_pool names_;             // tickers and strategies of the orders
   slot_store<order_rec> orders_; // growing moves no order, and touches no old page
+  // After orders_: the books go first, while the records they link are still there.
+  std::deque<ticker_book> books_; // a deque: references stay valid as tickers are added
   std::vector<uint32_t> free_slots_;
   std::deque<order_extra> extras_; // a deque: references stay valid as extras are added
   std::vector<uint32_t> free_extras_;

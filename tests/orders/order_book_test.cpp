@@ -153,7 +153,7 @@ TEST(order_book, a_freed_slot_is_reused_and_indexes_stay_right) {
     ids.clear();
     for (int i = 0; i < 50; ++i) {
       auto& r = take(book, "r" + std::to_string(round) + "-" + std::to_string(i));
-      ids.push_back(r.exec.order_id);
+      ids.push_back(r.exec.order_id.str());
       close(book, r);
     }
     book.retire();
@@ -209,9 +209,9 @@ TEST(order_book, fills_make_the_exact_average_and_move_the_status) {
   EXPECT_EQ(r.exec.status, OrderStatus::filled);
   EXPECT_EQ(r.exec.executed_quantity, qty("3"));
   // 30.02 / 3 = 10.0066666..., half-even at six places.
-  EXPECT_EQ(r.exec.average_price, px("10.006667"));
-  EXPECT_EQ(r.filled_notional, money("30.02"));
-  EXPECT_EQ(r.exec.commission, money("0.75"));
+  EXPECT_EQ(r.exec.average_price(), px("10.006667"));
+  EXPECT_EQ(r.exec.filled_notional(), money("30.02"));
+  EXPECT_EQ(r.exec.commission(), money("0.75"));
   EXPECT_EQ(r.exec.fills().size(), 2u);
 
   auto s = stats(book);
@@ -277,10 +277,10 @@ TEST(order_book, a_pending_commission_is_completed_once) {
   EXPECT_TRUE(done->quantity.is_zero());
   EXPECT_EQ(done->commission, money("1.25"));
   EXPECT_EQ(done->order_id, r.exec.order_id);
-  EXPECT_EQ(r.exec.commission, money("1.25"));
+  EXPECT_EQ(r.exec.commission(), money("1.25"));
   EXPECT_FALSE(book.complete_commission(r, "e1", money("1.25")).has_value());
   EXPECT_FALSE(book.complete_commission(r, "nope", money("1")).has_value());
-  EXPECT_EQ(r.exec.commission, money("1.25"));
+  EXPECT_EQ(r.exec.commission(), money("1.25"));
   s = stats(book);
   EXPECT_EQ(s.reconciliation[0].count, 0); // pending
   EXPECT_EQ(s.reconciliation[1].count, 1); // completed
@@ -302,7 +302,7 @@ TEST(order_book, closed_orders_past_the_bound_leave_after_a_full_period) {
 
   EXPECT_EQ(book.retire(), 0u); // all closed since the last call: not yet
   std::vector<std::string> leaving;
-  EXPECT_EQ(book.retire([&](const order_record& r) { leaving.push_back(r.exec.order_id); }), 2u);
+  EXPECT_EQ(book.retire([&](const order_record& r) { leaving.push_back(r.exec.order_id.str()); }), 2u);
   EXPECT_EQ(leaving, (std::vector<std::string>{"O-1", "O-2"}));
   EXPECT_EQ(book.held(), 2u); // the newest closed one and the open one
   EXPECT_EQ(book.find("O-1"), nullptr);
@@ -370,7 +370,7 @@ TEST(order_book, restore_takes_the_journal_state) {
   EXPECT_TRUE(book.seen("e1"));
   EXPECT_TRUE(book.commission_pending("e3"));
   EXPECT_EQ(book.by_client_id("c1")->exec.order_id, "O-1");
-  EXPECT_EQ(book.find("O-3")->filled_notional, money("20"));
+  EXPECT_EQ(book.find("O-3")->exec.filled_notional(), money("20"));
   EXPECT_EQ(book.net_position("simulator").at("AAPL"), qty("4"));
   auto s = stats(book);
   EXPECT_EQ(s.submitted, 2);
