@@ -4,6 +4,7 @@
 #include <caf/all.hpp>
 
 #include "actors/clock/session_calendar.hpp"
+#include "actors/clock/session_day_tracker.hpp"
 #include "actors/engine_metrics.hpp"
 #include "actors/outbox.hpp"
 #include "actors/portfolio/position_book.hpp"
@@ -18,14 +19,11 @@ struct position_keeper_state {
   static inline const char* name = "position_keeper";
   std::unique_ptr<position_book> book;
   std::unique_ptr<session_calendar> calendar;
-  int64_t day = 0;
+  std::optional<session_day_tracker> days; // of calendar
 
   void on_time(timestamp_ns ts) {
-    auto d = calendar->session_day(ts);
-    if (d != day) {
-      day = d;
-      book->start_day(d);
-    }
+    if (auto d = days->changed(ts))
+      book->start_day(*d);
   }
 };
 
@@ -35,6 +33,7 @@ caf::behavior position_keeper_impl(pk_actor* self, Money initial_cash, session_c
                                    std::vector<Fill> initial_fills) {
   self->state.book = std::make_unique<position_book>(initial_cash);
   self->state.calendar = std::make_unique<session_calendar>(session);
+  self->state.days.emplace(*self->state.calendar);
   for (auto& f : initial_fills) {
     self->state.on_time(f.timestamp);
     self->state.book->apply_fill(f);

@@ -12,6 +12,7 @@
 #include "actors/outbox.hpp"
 #include "actors/portfolio/position_book.hpp"
 #include "actors/risk/protective_orders.hpp"
+#include "actors/clock/session_day_tracker.hpp"
 #include "actors/risk/risk_rules.hpp"
 #include "config/logging.hpp"
 #include "messages/commission_completion.hpp"
@@ -29,6 +30,7 @@ struct risk_manager_state {
   std::unique_ptr<risk_rules> rules;
   std::unique_ptr<position_book> book;
   std::unique_ptr<session_calendar> calendar;
+  std::optional<session_day_tracker> days; // of calendar
   std::unique_ptr<protective_orders> protective;
   std::shared_ptr<spdlog::logger> log;
   int64_t day = 0;
@@ -38,11 +40,10 @@ using rm_actor = caf::stateful_actor<risk_manager_state>;
 
 void maybe_start_day(rm_actor* self, timestamp_ns ts) {
   auto& st = self->state;
-  auto day = st.calendar->session_day(ts);
-  if (day != st.day) {
-    st.day = day;
-    st.rules->start_day(day);
-    st.book->start_day(day);
+  if (auto day = st.days->changed(ts)) {
+    st.day = *day;
+    st.rules->start_day(*day);
+    st.book->start_day(*day);
   }
 }
 
@@ -97,6 +98,7 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
   st.rules = std::make_unique<risk_rules>(opts.limits);
   st.book = std::make_unique<position_book>(opts.initial_cash);
   st.calendar = std::make_unique<session_calendar>(opts.session);
+  st.days.emplace(*st.calendar);
   st.protective = std::make_unique<protective_orders>(
     opts.limits.stop_loss_pct, opts.limits.take_profit_pct, opts.incarnation);
   st.log = logger("risk_manager");

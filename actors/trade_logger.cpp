@@ -11,6 +11,7 @@
 #include "actors/actor_directory.hpp"
 #include "actors/peer_cache.hpp"
 #include "actors/clock/session_calendar.hpp"
+#include "actors/clock/session_day_tracker.hpp"
 #include "actors/engine_metrics.hpp"
 #include "actors/outbox.hpp"
 #include "actors/journal/journal_writer.hpp"
@@ -40,7 +41,7 @@ struct trade_logger_state {
   std::vector<caf::response_promise> flush_waiters; // answered when nothing is pending
   std::shared_ptr<spdlog::logger> log;
   std::unique_ptr<session_calendar> calendar;
-  int64_t day = 0; // the session day of the current files
+  std::optional<session_day_tracker> days; // of calendar: the session day of the current files
 };
 
 using tl_actor = caf::stateful_actor<trade_logger_state>;
@@ -58,11 +59,8 @@ uint64_t write(tl_actor* self, const std::string& event, T& msg) {
   auto stream = std::is_same_v<T, Fill> ? journal_stream::trade_log : journal_stream::order_book;
   if (msg.timestamp != 0) {
     // Daily files: a record of a new session day opens the next segments.
-    auto day = st.calendar->session_day(msg.timestamp);
-    if (day != st.day) {
-      st.day = day;
-      st.writer->rotate_day(day);
-    }
+    if (auto day = st.days->changed(msg.timestamp))
+      st.writer->rotate_day(*day);
   }
   auto ts = msg.timestamp;
   return st.writer->append(stream, event, std::move(msg), ts, nullptr);
@@ -129,6 +127,7 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
   auto& st = self->state;
   st.directory = peer_cache{std::move(directory)};
   st.calendar = std::make_unique<session_calendar>(session);
+  st.days.emplace(*st.calendar);
   st.log = logger("trade_logger");
   journal_options opts{cfg.dir,          cfg.fsync,  cfg.batch_max_records,
                        cfg.batch_max_us, cfg.rotate, cfg.rotate_bytes, 0, {}};

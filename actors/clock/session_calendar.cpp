@@ -156,4 +156,9 @@ int64_t session_calendar::session_day(timestamp_ns t) const {
   return d.year * 10000 + d.month * 100 + d.day;
 }
 
+std::pair<timestamp_ns, timestamp_ns> session_calendar::local_day_span(timestamp_ns t) const {
+  int64_t d = local_days_of(t);
+  return {local_to_utc(d, 0), local_to_utc(d + 1, 0)};
+}
+
 } // namespace engine

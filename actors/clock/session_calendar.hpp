@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "actors/clock/clock.hpp"
@@ -38,6 +39,9 @@ public:
   /// The local date of t as YYYYMMDD (e.g. 20261124): the day daily counters
   /// belong to. Weekends and closed dates still have a date.
   int64_t session_day(timestamp_ns t) const;
+  /// The UTC instants of the local midnights before and after t: [start, end) of t's local
+  /// day, all of whose times have t's session_day (DST never changes at midnight here).
+  std::pair<timestamp_ns, timestamp_ns> local_day_span(timestamp_ns t) const;
   /// Offset of local time from UTC at t, in minutes (e.g. -300 for EST).
   int utc_offset_minutes(timestamp_ns t) const;
 
