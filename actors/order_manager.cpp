@@ -1215,9 +1215,10 @@ void restore(om_actor* self) {
   auto& st = self->state;
   // The journal keeps no route: the default broker's.
   if (st.book.restore(std::move(st.opts.recovered), st.opts.commissions_pending,
-                      st.opts.broker_name) > 0)
+                      st.opts.broker_name, st.opts.reject_codes) > 0)
     st.ready = false;
   st.opts.recovered.clear();
+  st.opts.reject_codes.clear();
 }
 
 /// Open orders the journal remembers but the venue does not know were lost

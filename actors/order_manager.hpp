@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "messages/orders.hpp"
@@ -59,6 +60,7 @@ struct order_manager_options {
   /// Exec ids of recovered fills whose commission is still pending (recovered_state): their
   /// completion, live or found by reconciliation, is applied once.
   std::vector<std::string> commissions_pending;
+  std::unordered_map<std::string, RejectReason> reject_codes; // of recovered refused orders
   /// A submit, cancel or replace unanswered this long becomes unknown (per broker name;
   /// default_answer_timeout_ms for others). Checked by one timer.
   std::map<std::string, int64_t> answer_timeout_ms;

@@ -67,6 +67,7 @@ engine_core spawn_engine_core(caf::actor_system& sys, engine_core_options opts) 
     om.first_id = rec.next_order_id;
     om.recovered = std::move(rec.orders);
     om.commissions_pending = std::move(rec.commissions_pending);
+    om.reject_codes = std::move(rec.reject_codes);
     add(core.order_manager, names::order_manager, spawn_order_manager(sys, std::move(om)));
   }
   if (opts.with_simulator && here(names::simulator)) {

@@ -380,6 +380,8 @@ recovered_state recover_journal(const std::string& dir, bool recover,
       o.status = u.status;
     if (auto reason = sv.of(u.reason); !reason.empty())
       o.reason = reason;
+    if (u.reject != RejectReason::none)
+      out.reject_codes[o.order_id] = u.reject;
   });
   out.next_seq = out.summary.next_seq();
   uint64_t max_id = 0;

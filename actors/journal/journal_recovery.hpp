@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/journal/journal_reader.hpp"
@@ -19,6 +20,8 @@ struct recovered_state {
                                // commission of its completion record when one followed
   std::vector<std::string> commissions_pending; // exec ids of fills whose commission is unknown
   std::vector<OrderExecution> orders; // every order with its latest state and fills, by id
+  /// Order id -> the code of its refusal, for the refused ones (OrderExecution keeps the text).
+  std::unordered_map<std::string, RejectReason> reject_codes;
   uint64_t open_orders = 0;    // orders still open when the journal ends
 
   /// A tag that differs between starts over the same journal: the next seq.

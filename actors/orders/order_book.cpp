@@ -305,13 +305,16 @@ void order_book::venue_answered(order_record& r) {
 
 size_t order_book::restore(std::vector<OrderExecution> recovered,
                            const std::vector<std::string>& commissions_pending,
-                           const std::string& broker) {
+                           const std::string& broker,
+                           const std::unordered_map<std::string, RejectReason>& reject_codes) {
   std::unordered_set<std::string> pending(commissions_pending.begin(), commissions_pending.end());
   size_t open = 0;
   for (auto& e : recovered) {
     order_record r;
     r.terms.timestamp = e.timestamp; // the journal's execution keeps no other terms
     r.broker = route(broker);
+    if (auto code = reject_codes.find(e.order_id); code != reject_codes.end())
+      r.reject = code->second;
     Money filled_notional;
     for (auto& f : e.fills) {
       filled_notional += notional(f.quantity, f.price);

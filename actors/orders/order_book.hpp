@@ -175,10 +175,12 @@ public:
   const std::unordered_map<std::string, int64_t>& awaiting() const { return awaiting_; }
 
   // --- start, counts, retiring -----------------------------------------------------------
-  /// Takes the orders recovered from the journal, at `broker` (the journal keeps no route).
-  /// Returns how many are open.
+  /// Takes the orders recovered from the journal, at `broker` (the journal keeps no route),
+  /// the refused ones with their codes (recovered_state::reject_codes). Returns how many are
+  /// open.
   size_t restore(std::vector<OrderExecution> recovered,
-                 const std::vector<std::string>& commissions_pending, const std::string& broker);
+                 const std::vector<std::string>& commissions_pending, const std::string& broker,
+                 const std::unordered_map<std::string, RejectReason>& reject_codes = {});
   /// The counts of OrderStats that are the book's (submitted, status counts, fills,
   /// commissions pending and completed into `reconciliation`).
   void fill_in(OrderStats& s) const;

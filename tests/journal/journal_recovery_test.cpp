@@ -196,6 +196,45 @@ TEST_F(JournalRecovery, RecoverFoldsOrdersFillsAndIds) {
   EXPECT_EQ(rec.next_order_id, 1234567890123457u);
 }
 
+// A refused order's code comes back with it: the execution keeps only the text, and a
+// venue's own words need not start with the code's name.
+TEST_F(JournalRecovery, RecoverKeepsTheCodesOfRefusals) {
+  {
+    journal_options o;
+    o.dir = dir_;
+    o.fsync = fsync_policy::never;
+    journal_writer w{o, 1};
+    auto refuse = [&](const char* id, RejectReason code, const char* reason) {
+      OrderRequest req;
+      req.order_id = id;
+      req.ticker = "AAPL";
+      req.quantity = *Quantity::parse("10");
+      w.append(journal_stream::order_book, "accepted", req, 1, nullptr);
+      OrderUpdate u;
+      u.order_id = id;
+      u.ticker = "AAPL";
+      u.status = OrderStatus::rejected;
+      u.reason = reason;
+      u.reject = code;
+      w.append(journal_stream::order_book, "rejected", u, 2, nullptr);
+    };
+    refuse("O-1", RejectReason::max_position_size, "max_position_size: 1200 > 1000");
+    refuse("O-2", RejectReason::invalid_order, "qty must be > 0"); // a venue's words
+    OrderRequest open;
+    open.order_id = "O-3";
+    open.ticker = "AAPL";
+    open.quantity = *Quantity::parse("1");
+    w.append(journal_stream::order_book, "accepted", open, 3, nullptr);
+  }
+  auto rec = recover_journal(dir_, false);
+  ASSERT_EQ(rec.orders.size(), 3u);
+  EXPECT_EQ(rec.orders[1].reason, "qty must be > 0");
+  EXPECT_EQ(rec.reject_codes.size(), 2u);
+  EXPECT_EQ(rec.reject_codes.at("O-1"), RejectReason::max_position_size);
+  EXPECT_EQ(rec.reject_codes.at("O-2"), RejectReason::invalid_order);
+  EXPECT_EQ(rec.reject_codes.count("O-3"), 0u);
+}
+
 namespace {
 
 // A journal of every kind of record the fold reads or skips: acceptances,

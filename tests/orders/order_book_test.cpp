@@ -350,6 +350,26 @@ TEST(order_book, an_order_with_a_pending_commission_stays) {
   EXPECT_EQ(book.held(), 0u);
 }
 
+TEST(order_book, restore_gives_refused_orders_their_codes) {
+  order_book book{"O", 10, 100};
+  OrderExecution refused;
+  refused.order_id = "O-1";
+  refused.ticker = "AAPL";
+  refused.quantity = qty("5");
+  refused.status = OrderStatus::rejected;
+  refused.reason = "qty must be > 0";
+  OrderExecution open = refused;
+  open.order_id = "O-2";
+  open.status = OrderStatus::new_;
+  open.reason.clear();
+  EXPECT_EQ(book.restore({refused, open}, {}, "simulator",
+                         {{"O-1", RejectReason::invalid_order}}),
+            1u);
+  EXPECT_EQ(book.find("O-1")->reject, RejectReason::invalid_order);
+  EXPECT_EQ(book.find("O-1")->exec.reason(), "qty must be > 0");
+  EXPECT_EQ(book.find("O-2")->reject, RejectReason::none);
+}
+
 TEST(order_book, restore_takes_the_journal_state) {
   order_book book{"O", 10, 100};
   OrderExecution open;
