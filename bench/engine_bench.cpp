@@ -766,6 +766,29 @@ void BM_memory_breakdown(benchmark::State& state) {
       if (book.held() != n)
         state.SkipWithError("the order book did not hold every order");
     }
+    // What a position book keeps per fill (its exec ids), the risk manager's and the position
+    // keeper's (which refuse a repeated fill) against the simulator's account (which cannot
+    // be sent one).
+    double book_fill_bytes = 0, account_fill_bytes = 0;
+    for (auto check : {position_book::exec_ids::refuse_repeats, position_book::exec_ids::never_repeat}) {
+      position_book book{Money::from_units(10'000'000'000), check};
+      Fill f;
+      f.ticker = "AAPL";
+      f.quantity = Quantity::from_units(1);
+      f.price = quote_bid;
+      release_free_memory();
+      auto before = rss_bytes();
+      for (uint64_t i = 0; i < n; ++i) {
+        f.side = i % 2 == 0 ? OrderSide::buy : OrderSide::sell;
+        f.exec_id = "SIM-" + std::to_string(i + 1);
+        book.apply_fill(f);
+      }
+      release_free_memory();
+      auto per = static_cast<double>(rss_bytes() - before) / static_cast<double>(n);
+      (check == position_book::exec_ids::refuse_repeats ? book_fill_bytes : account_fill_bytes) = per;
+    }
+    state.counters["position_book_bytes_per_fill"] = book_fill_bytes;
+    state.counters["venue_account_bytes_per_fill"] = account_fill_bytes;
     state.counters["fill_engine_bytes_per_order"] = sim_bytes;
     state.counters["risk_rules_bytes_per_order"] = risk_bytes;
     state.counters["order_book_bytes_per_order"] = book_bytes;

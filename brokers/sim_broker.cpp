@@ -198,7 +198,10 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
     st.engine->set_universe(st.opts.universe);
   st.engine->set_exec_id_prefix(st.opts.exec_id_prefix);
   st.calendar = std::make_unique<session_calendar>(st.opts.session);
-  st.account = std::make_unique<position_book>(st.opts.initial_cash);
+  // Its fills are its own engine's (exec ids never repeat, with a new prefix each start) and
+  // the journal's of earlier runs (once per exec id): nothing to refuse, so no id kept.
+  st.account = std::make_unique<position_book>(st.opts.initial_cash,
+                                               position_book::exec_ids::never_repeat);
   for (auto& f : st.opts.initial_fills)
     st.account->apply_fill(f);
   st.opts.initial_fills.clear();

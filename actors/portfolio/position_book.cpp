@@ -20,13 +20,14 @@ Money signed_money(int sign, Money m) { return sign > 0 ? m : -m; }
 
 } // namespace
 
-position_book::position_book(Money initial_cash)
-  : initial_cash_(initial_cash), cash_(initial_cash) {}
+position_book::position_book(Money initial_cash, exec_ids check)
+  : initial_cash_(initial_cash), cash_(initial_cash), check_(check) {}
 
 bool position_book::apply_fill(const Fill& f) {
   if (f.ticker.empty() || !f.quantity.is_positive() || !f.price.is_positive())
     return false;
-  if (!f.exec_id.empty() && seen_exec_ids_.count(f.exec_id) != 0)
+  const bool remember = check_ == exec_ids::refuse_repeats && !f.exec_id.empty();
+  if (remember && seen_exec_ids_.count(f.exec_id) != 0)
     return false;
 
   // Compute the whole change into locals first, so an overflow leaves the books untouched.
@@ -67,7 +68,7 @@ bool position_book::apply_fill(const Fill& f) {
   const Money new_daily_commission = daily_commission_ + f.commission;
 
   // Commit: nothing below throws except allocation.
-  if (!f.exec_id.empty())
+  if (remember)
     seen_exec_ids_.insert(f.exec_id);
   if (it != books_.end())
     it->second = e;

@@ -28,7 +28,13 @@ namespace engine {
 /// - realized + unrealized − Σ commission == equity − initial_cash, exactly.
 class position_book {
 public:
-  explicit position_book(Money initial_cash);
+  /// Whether the book remembers every exec id to refuse a fill delivered twice (about 50
+  /// bytes a fill, for the life of the book). A venue's own account, fed only by its own fill
+  /// engine, whose exec ids never repeat, has nothing to refuse and keeps none; it cannot
+  /// take commission completions (apply_commission refuses them all).
+  enum class exec_ids : uint8_t { refuse_repeats, never_repeat };
+
+  explicit position_book(Money initial_cash, exec_ids check = exec_ids::refuse_repeats);
 
   /// Books a fill. Returns false (and changes nothing) for a repeated exec_id or an invalid
   /// fill (quantity <= 0, price <= 0, empty ticker). A fill with an empty exec_id cannot be
@@ -94,7 +100,8 @@ private:
   Money total_commission_;
   std::map<std::string, book_entry> books_; // ordered: positions() is sorted for free
   std::map<std::string, Price> marks_;
-  string_set seen_exec_ids_;
+  exec_ids check_;
+  string_set seen_exec_ids_;      // refuse_repeats only
   string_set completed_exec_ids_; // commissions booked by apply_commission
   std::optional<int64_t> session_day_;
   int64_t daily_trades_ = 0;

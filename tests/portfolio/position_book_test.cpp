@@ -181,6 +181,19 @@ TEST(position_book, repeated_exec_id_is_ignored) {
   EXPECT_EQ(book.quantity("AAPL"), Q("20"));
 }
 
+// A venue's own account trusts its engine's exec ids never to repeat and keeps none: the
+// same id twice is two fills, and it takes no commission completions.
+TEST(position_book, an_account_whose_exec_ids_never_repeat_keeps_none) {
+  position_book book(M("10000"), position_book::exec_ids::never_repeat);
+  auto f = make_fill("X1", "AAPL", buy, "10", "100", "1");
+  EXPECT_TRUE(book.apply_fill(f));
+  EXPECT_TRUE(book.apply_fill(f));
+  EXPECT_EQ(book.quantity("AAPL"), Q("20"));
+  EXPECT_EQ(book.cash(), M("7998"));
+  EXPECT_FALSE(book.apply_commission(make_fill("X1", "AAPL", buy, "0", "0", "1")));
+  EXPECT_EQ(book.cash(), M("7998"));
+}
+
 TEST(position_book, a_late_commission_is_booked_once_for_a_booked_fill) {
   position_book book{M("100000")};
   ASSERT_TRUE(book.apply_fill(make_fill("E1", "AAPL", buy, "10", "50", "0"))); // pending
