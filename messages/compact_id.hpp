@@ -10,8 +10,8 @@
 
 namespace engine {
 
-/// The books keep an order id, a client order id or an exec id per open order; a
-/// std::string is 32 bytes even when empty. Ids the engine makes (`O-123`, `SIM-7`) fit
+/// The books keep an order id and a client order id per open order; a std::string is 32
+/// bytes even when empty. Ids the engine makes (`O-123`, `SIM-7`) fit
 /// inside; longer ones (a UUID client id) cost the 16 bytes plus one allocation, as a
 /// long std::string does. Compares and converts as a std::string_view.
 class compact_id {
@@ -44,13 +44,13 @@ public:
 
   std::string_view view() const noexcept {
     if (!on_heap())
-      return {bytes_, tag()};
+      return {bytes_, raw_tag()};
     return {heap_ptr(), heap_size()};
   }
   operator std::string_view() const noexcept { return view(); }
   std::string str() const { return std::string{view()}; }
-  size_t size() const noexcept { return view().size(); }
-  bool empty() const noexcept { return tag() == 0; }
+  size_t size() const noexcept { return on_heap() ? heap_size() : raw_tag(); }
+  bool empty() const noexcept { return raw_tag() == 0; } // a heap id is never empty
 
   friend bool operator==(const compact_id& a, const compact_id& b) { return a.view() == b.view(); }
   friend bool operator!=(const compact_id& a, const compact_id& b) { return !(a == b); }
@@ -74,7 +74,6 @@ private:
 
   unsigned char raw_tag() const noexcept { return static_cast<unsigned char>(bytes_[15]); }
   bool on_heap() const noexcept { return raw_tag() == heap_tag; }
-  size_t tag() const noexcept { return on_heap() ? heap_size() : raw_tag(); }
   void set_inline(size_t n) noexcept { bytes_[15] = static_cast<char>(n); }
 
   const char* heap_ptr() const noexcept {

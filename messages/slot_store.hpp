@@ -11,8 +11,8 @@ namespace engine {
 /// A growable array whose elements never move: `PerChunk` records share one allocation.
 /// std::deque gives the same stability, but libstdc++ gives a record over 512 bytes a block
 /// of its own, so each costs an allocation rounded up to the allocator's next size class.
-/// A chunk is at most 64 KiB by default, a size class of every allocator: 256 records of
-/// 176 bytes (44 KiB) would take jemalloc's 48 KiB class, 9% more per record.
+/// A chunk is at most 64 KiB by default, exactly one of jemalloc's size classes: 256 records
+/// of 176 bytes (44 KiB) would take its 48 KiB class, 9% more per record.
 /// Elements are default-constructed a chunk at a time; only `size()` of them are in use.
 template <class T, size_t PerChunk = (sizeof(T) < 65536 ? 65536 / sizeof(T) : 1)>
 class slot_store {

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "actors/portfolio/position_book.hpp"
+#include "messages/compact_id.hpp"
 #include "messages/control.hpp"
 #include "messages/decimal.hpp"
 #include "messages/orders.hpp"
-#include "messages/compact_id.hpp"
 #include "messages/slot_store.hpp"
 #include "messages/string_index.hpp"
 #include "messages/string_pool.hpp"
