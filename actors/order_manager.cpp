@@ -32,6 +32,7 @@ namespace {
 
 constexpr int64_t risk_timeout_ns = 10'000'000'000;    // a risk check unanswered this long fails
 constexpr int64_t journal_timeout_ns = 30'000'000'000; // a journal record unanswered: a halt
+constexpr size_t tick_retirements = 4096; // closed orders one tick lets leave, at most
 
 /// What the order manager knows of one broker connection.
 struct broker_route {
@@ -405,6 +406,10 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
     reply(self, refuse_untaken(self, req, why));
     return;
   }
+  // Two closed orders past the recent bound leave with each new one, so that the book stays
+  // at its bound without the tick retiring a second's worth at once.
+  if (st.book.retirable())
+    st.book.retire_some(2, [&](const order_record& r) { st.submitters.release(r.submitter); });
   req.order_id = st.book.next_order_id();
   if (req.client_order_id.empty())
     req.client_order_id = req.order_id;
@@ -1191,8 +1196,10 @@ void check_timeouts(om_actor* self) {
     if (!unavailable(st, b))
       reconcile_broker(self, b);
   }
-  // Closed orders past the recent bound leave the book (their journal keeps them).
-  st.book.retire([&](const order_record& r) { st.submitters.release(r.submitter); });
+  // Closed orders past the recent bound leave the book (their journal keeps them): up to
+  // tick_retirements here (about 2.5 ms), the rest two with each new order (on_new_order).
+  st.book.retire([&](const order_record& r) { st.submitters.release(r.submitter); },
+                 tick_retirements);
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
 }
 

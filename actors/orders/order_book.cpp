@@ -367,10 +367,19 @@ void order_book::forget(std::string_view order_id) {
   free_slots_.push_back(slot);
 }
 
-size_t order_book::retire(const std::function<void(const order_record&)>& leaving) {
+size_t order_book::retire(const std::function<void(const order_record&)>& leaving,
+                          size_t at_most) {
+  auto left = retire_some(at_most, leaving);
+  ++epoch_;
+  return left;
+}
+
+size_t order_book::retire_some(size_t at_most,
+                               const std::function<void(const order_record&)>& leaving) {
   size_t left = 0;
   // Each is looked at once per call: one with a pending commission goes to the back.
-  for (size_t n = closed_.size(); n > 0 && closed_.size() > max_recent_closed_; --n) {
+  for (size_t n = std::min(at_most, closed_.size()); n > 0 && closed_.size() > max_recent_closed_;
+       --n) {
     if (closed_.front().epoch >= epoch_)
       break; // closed since the last call: not yet
     auto c = std::move(closed_.front());
@@ -391,7 +400,6 @@ size_t order_book::retire(const std::function<void(const order_record&)>& leavin
     forget(c.id);
     ++left;
   }
-  ++epoch_;
   return left;
 }
 

@@ -187,8 +187,17 @@ public:
   /// Lets closed orders past the recent bound leave (their journal keeps them), each shown to
   /// `leaving` first. An order leaves no earlier than the second call after it closed, so what
   /// was asked about it meanwhile (a journal record, a risk check) is answered while it is
-  /// still held: the order manager calls it each second. Returns how many left.
-  size_t retire(const std::function<void(const order_record&)>& leaving = {});
+  /// still held: the order manager calls it each second. Looks at no more than `at_most`
+  /// closed orders. Returns how many left.
+  size_t retire(const std::function<void(const order_record&)>& leaving = {},
+                size_t at_most = SIZE_MAX);
+  /// The same without starting a new period: the order manager lets a few leave with each
+  /// new order, so that its tick (bounded too) never retires a second's worth at once.
+  size_t retire_some(size_t at_most, const std::function<void(const order_record&)>& leaving);
+  /// Whether retire_some would find an order to let leave.
+  bool retirable() const {
+    return closed_.size() > max_recent_closed_ && closed_.front().epoch < epoch_;
+  }
 
 private:
   template <class Message>

@@ -286,6 +286,34 @@ TEST(order_book, a_pending_commission_is_completed_once) {
   EXPECT_EQ(s.reconciliation[1].count, 1); // completed
 }
 
+// A bounded retirement (with each new order) lets no more leave than it may look at, keeps
+// the "not before the next tick" rule, and starts no new period itself.
+TEST(order_book, a_bounded_retirement_leaves_the_period_to_the_tick) {
+  order_book book{"O", 1, 1};
+  for (const char* id : {"a", "b", "c", "d"})
+    close(book, take(book, id));
+  EXPECT_FALSE(book.retirable()); // all closed in this period: not yet
+  EXPECT_EQ(book.retire_some(10, {}), 0u);
+  EXPECT_EQ(book.retire_some(10, {}), 0u); // still not: retire_some starts no period
+  EXPECT_EQ(book.retire(), 0u);            // the tick starts the next one
+  EXPECT_TRUE(book.retirable());
+  std::vector<std::string> leaving;
+  auto note = [&](const order_record& r) { leaving.push_back(r.exec.order_id.str()); };
+  EXPECT_EQ(book.retire_some(1, note), 1u); // oldest first, one only
+  EXPECT_EQ(leaving, (std::vector<std::string>{"O-1"}));
+  EXPECT_EQ(book.retire_some(5, note), 2u); // O-4 stays: the one recent closed order kept
+  EXPECT_EQ(leaving, (std::vector<std::string>{"O-1", "O-2", "O-3"}));
+  EXPECT_FALSE(book.retirable());
+  EXPECT_EQ(book.held(), 1u);
+  EXPECT_TRUE(book.retired("O-2"));
+  close(book, take(book, "e")); // O-4 closed a period ago: it may go now, O-5 not
+  EXPECT_TRUE(book.retirable());
+  EXPECT_EQ(book.retire_some(5, note), 1u);
+  EXPECT_EQ(leaving.back(), "O-4");
+  EXPECT_FALSE(book.retirable());
+  EXPECT_NE(book.find("O-5"), nullptr);
+}
+
 TEST(order_book, closed_orders_past_the_bound_leave_after_a_full_period) {
   order_book book{"O", 1, 1};
   auto& a = take(book, "a");
