@@ -367,6 +367,11 @@ OrderUpdate refuse_untaken(om_actor* self, const OrderRequest& req, const refusa
   return u;
 }
 
+/// What the book calls for each closed order that leaves it: its submitter's slot goes back.
+auto release_submitter(order_manager_state& st) {
+  return [&st](const order_record& r) { st.submitters.release(r.submitter); };
+}
+
 /// Admission control: past the bound, new orders are shed at once (never queued without
 /// bound), so the orders admitted keep a bounded ack latency. None when it may be taken.
 refusal overload(om_actor* self) {
@@ -409,7 +414,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   // Two closed orders past the recent bound leave with each new one, so that the book stays
   // at its bound without the tick retiring a second's worth at once.
   if (st.book.retirable())
-    st.book.retire_some(2, [&](const order_record& r) { st.submitters.release(r.submitter); });
+    st.book.retire_some(2, release_submitter(st));
   req.order_id = st.book.next_order_id();
   if (req.client_order_id.empty())
     req.client_order_id = req.order_id;
@@ -1197,9 +1202,8 @@ void check_timeouts(om_actor* self) {
       reconcile_broker(self, b);
   }
   // Closed orders past the recent bound leave the book (their journal keeps them): up to
-  // tick_retirements here (about 2.5 ms), the rest two with each new order (on_new_order).
-  st.book.retire([&](const order_record& r) { st.submitters.release(r.submitter); },
-                 tick_retirements);
+  // tick_retirements here (about 2 ms), the rest two with each new order (on_new_order).
+  st.book.retire(release_submitter(st), tick_retirements);
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
 }
 

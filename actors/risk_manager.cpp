@@ -30,10 +30,9 @@ struct risk_manager_state {
   std::unique_ptr<risk_rules> rules;
   std::unique_ptr<position_book> book;
   std::unique_ptr<session_calendar> calendar;
-  std::optional<session_day_tracker> days; // of calendar
+  std::optional<session_day_tracker> days; // of calendar: the day the rules count
   std::unique_ptr<protective_orders> protective;
   std::shared_ptr<spdlog::logger> log;
-  int64_t day = 0;
 };
 
 using rm_actor = caf::stateful_actor<risk_manager_state>;
@@ -41,7 +40,6 @@ using rm_actor = caf::stateful_actor<risk_manager_state>;
 void maybe_start_day(rm_actor* self, timestamp_ns ts) {
   auto& st = self->state;
   if (auto day = st.days->changed(ts)) {
-    st.day = *day;
     st.rules->start_day(*day);
     st.book->start_day(*day);
   }
@@ -105,7 +103,7 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
   for (auto& f : opts.initial_fills) {
     maybe_start_day(self, f.timestamp);
     if (st.book->apply_fill(f))
-      st.rules->on_fill(f, st.day);
+      st.rules->on_fill(f, st.days->day());
   }
   return batching_behavior(
     self, &st.out,
@@ -141,7 +139,7 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
       }
       if (!s.book->apply_fill(f))
         return;
-      s.rules->on_fill(f, s.day);
+      s.rules->on_fill(f, s.days->day());
       apply_protection(self, f.ticker, f.timestamp);
     },
     [=](const OrderUpdate& u) {
