@@ -278,12 +278,9 @@ caf::actor submitter_of(om_actor* self, const order_record& r) {
   return self->state.submitters[r.submitter];
 }
 
-/// Sends an update (and a fill) to the submitter and every subscriber.
-void fan_out_update(om_actor* self, const caf::actor& submitter, const OrderUpdate& u) {
-  // The risk manager follows every order's open quantity (unless it submitted it).
+/// Whom an update goes to beside the risk manager: the submitter and every subscriber.
+void update_observers(om_actor* self, const caf::actor& submitter, const OrderUpdate& u) {
   auto& out = self->state.out;
-  if (const auto& risk = self->state.peer(names::risk_manager); risk && risk != submitter)
-    out.send(self, outbox::core, risk, u);
   if (submitter)
     out.send(self, outbox::observers, submitter, u);
   for (auto& s : self->state.subscribers)
@@ -293,11 +290,31 @@ void fan_out_update(om_actor* self, const caf::actor& submitter, const OrderUpda
     tap->put(u);
 }
 
-void fan_out_fill(om_actor* self, const caf::actor& submitter, const Fill& f) {
+/// Sends an update to the submitter and every subscriber. The risk manager follows every
+/// order's open quantity (unless it submitted it): it is told unless the update says it
+/// cannot have changed (`to_risk` false).
+void fan_out_update(om_actor* self, const caf::actor& submitter, const OrderUpdate& u,
+                    bool to_risk = true) {
+  if (const auto& risk = self->state.peer(names::risk_manager);
+      to_risk && risk && risk != submitter)
+    self->state.out.send(self, outbox::core, risk, u);
+  update_observers(self, submitter, u);
+}
+
+/// Sends a fill to the books (position keeper, risk manager), the submitter and every
+/// subscriber; with `u`, the order's update after it follows to each of them. The risk
+/// manager gets both in one message (Fill, OrderUpdate): one hand-off per fill, not two.
+void fan_out_fill(om_actor* self, const caf::actor& submitter, const Fill& f,
+                  const OrderUpdate* u = nullptr) {
   auto& out = self->state.out;
-  for (auto name : {names::position_keeper, names::risk_manager})
-    if (const auto& p = self->state.peer(name))
-      out.send(self, outbox::core, p, f);
+  if (const auto& keeper = self->state.peer(names::position_keeper))
+    out.send(self, outbox::core, keeper, f);
+  if (const auto& risk = self->state.peer(names::risk_manager)) {
+    if (u && risk != submitter)
+      out.send(self, outbox::core, risk, f, *u);
+    else
+      out.send(self, outbox::core, risk, f);
+  }
   if (submitter)
     out.send(self, outbox::observers, submitter, f);
   for (auto& s : self->state.subscribers)
@@ -305,6 +322,8 @@ void fan_out_fill(om_actor* self, const caf::actor& submitter, const Fill& f) {
       out.send(self, outbox::observers, s, f);
   if (auto& tap = self->state.opts.tap; tap && tap->active())
     tap->put(f);
+  if (u)
+    update_observers(self, submitter, *u);
 }
 
 void count_reject(om_actor* self, RejectReason code) {
@@ -639,8 +658,7 @@ bool record_fill(om_actor* self, order_record& r, const Fill& f, std::string eve
   fill.client_order_id = r.exec.client_order_id;
   auto u = make_update(st.book, r, f.timestamp);
   journal_then(self, event, fill, [=, to = submitter_of(self, r)] {
-    fan_out_fill(self, to, fill);
-    fan_out_update(self, to, u);
+    fan_out_fill(self, to, fill, &u);
   });
   return true;
 }
@@ -814,8 +832,11 @@ void on_execution_report(om_actor* self, const ExecutionReport& rep) {
   auto u = make_update(st.book, r, rep.update.timestamp);
   if (rep.event == OrderEvent::cancel_reject)
     u.reason = rep.update.reason;
+  // An acknowledgement or a refused cancel leaves the quantities in the book as they were,
+  // so the risk manager's open exposure stays: one message less per order.
+  bool to_risk = rep.event != OrderEvent::accept && rep.event != OrderEvent::cancel_reject;
   journal_then(self, journal_event, u, [=, to = submitter_of(self, r)] {
-    fan_out_update(self, to, u);
+    fan_out_update(self, to, u, to_risk);
   });
 }
 

@@ -90,6 +90,27 @@ refusal verdict(rm_actor* self, const OrderRequest& o) {
   return {};
 }
 
+/// A fill books into the risk manager's position book (once per exec id) and its counters.
+void on_fill(rm_actor* self, const Fill& f) {
+  auto& s = self->state;
+  maybe_start_day(self, f.timestamp);
+  if (is_commission_completion(f)) {
+    s.book->apply_commission(f); // cash only: no trade, no exposure change
+    return;
+  }
+  if (!s.book->apply_fill(f))
+    return;
+  s.rules->on_fill(f, s.days->day());
+  apply_protection(self, f.ticker, f.timestamp);
+}
+
+/// Every order's updates: open exposure, and the protective orders placed here.
+void on_update(rm_actor* self, const OrderUpdate& u) {
+  self->state.rules->on_order_update(u);
+  if (is_terminal(u.status))
+    self->state.protective->on_order_done(u.client_order_id);
+}
+
 caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
   auto& st = self->state;
   st.peers = peer_cache{opts.directory};
@@ -130,23 +151,12 @@ caf::behavior risk_manager_impl(rm_actor* self, risk_manager_options opts) {
       }
       return done_atom::value;
     },
-    [=](const Fill& f) {
-      auto& s = self->state;
-      maybe_start_day(self, f.timestamp);
-      if (is_commission_completion(f)) {
-        s.book->apply_commission(f); // cash only: no trade, no exposure change
-        return;
-      }
-      if (!s.book->apply_fill(f))
-        return;
-      s.rules->on_fill(f, s.days->day());
-      apply_protection(self, f.ticker, f.timestamp);
-    },
-    [=](const OrderUpdate& u) {
-      // Every order's updates: open exposure, and the protective orders placed here.
-      self->state.rules->on_order_update(u);
-      if (is_terminal(u.status))
-        self->state.protective->on_order_done(u.client_order_id);
+    [=](const Fill& f) { on_fill(self, f); },
+    [=](const OrderUpdate& u) { on_update(self, u); },
+    // A fill and its order's update after it, in one message from the order manager.
+    [=](const Fill& f, const OrderUpdate& u) {
+      on_fill(self, f);
+      on_update(self, u);
     },
     [=](const RiskLimits& limits) {
       self->state.log->warn("risk limits changed at run time (trading state {})",

@@ -96,29 +96,41 @@ std::optional<int64_t> parse_fixed(std::string_view text, int digits) {
   return static_cast<int64_t>(raw);
 }
 
-std::string format_fixed(int64_t raw, int digits) {
-  // Work in unsigned 128 bits so INT64_MIN prints correctly.
+void append_fixed(std::string& out, int64_t raw, int digits) {
+  // The magnitude of any int64 (INT64_MIN's too) fits in 64 unsigned bits.
   bool neg = raw < 0;
-  unsigned __int128 mag = neg ? static_cast<unsigned __int128>(-(static_cast<__int128>(raw)))
-                              : static_cast<unsigned __int128>(raw);
-  auto scale = static_cast<unsigned __int128>(pow10(digits));
-  auto whole = static_cast<uint64_t>(mag / scale);
-  auto frac = static_cast<uint64_t>(mag % scale);
-  std::string out;
-  if (neg)
-    out += '-';
-  out += std::to_string(whole);
+  uint64_t mag = neg ? 0 - static_cast<uint64_t>(raw) : static_cast<uint64_t>(raw);
+  auto scale = static_cast<uint64_t>(pow10(digits));
+  uint64_t whole = mag / scale;
+  uint64_t frac = mag % scale;
+  // Right to left into a buffer: sign, up to 20 whole digits, point, up to 18 fraction digits.
+  char buf[48];
+  char* end = buf + sizeof buf;
+  char* p = end;
   if (frac != 0) {
-    std::string f(static_cast<size_t>(digits), '0');
-    for (int k = digits - 1; k >= 0; --k) {
-      f[static_cast<size_t>(k)] = static_cast<char>('0' + frac % 10);
+    int k = digits;
+    while (frac % 10 == 0) { // trailing zeros are not printed
+      frac /= 10;
+      --k;
+    }
+    for (; k > 0; --k) {
+      *--p = static_cast<char>('0' + frac % 10);
       frac /= 10;
     }
-    while (!f.empty() && f.back() == '0')
-      f.pop_back();
-    out += '.';
-    out += f;
+    *--p = '.';
   }
+  do {
+    *--p = static_cast<char>('0' + whole % 10);
+    whole /= 10;
+  } while (whole != 0);
+  if (neg)
+    *--p = '-';
+  out.append(p, static_cast<size_t>(end - p));
+}
+
+std::string format_fixed(int64_t raw, int digits) {
+  std::string out;
+  append_fixed(out, raw, digits);
   return out;
 }
 

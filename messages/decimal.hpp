@@ -39,6 +39,8 @@ std::optional<int64_t> parse_fixed(std::string_view text, int digits);
 
 /// Prints raw units of 10^-digits as a minimal exact decimal ("1.5", "-0.01", "100").
 std::string format_fixed(int64_t raw, int digits);
+/// The same, appended to `out` (no temporary string: the journal's encoder).
+void append_fixed(std::string& out, int64_t raw, int digits);
 
 } // namespace detail
 
@@ -78,6 +80,7 @@ public:
 
   constexpr int64_t raw() const { return raw_; }
   std::string to_string() const { return detail::format_fixed(raw_, Digits); }
+  void append_to(std::string& out) const { detail::append_fixed(out, raw_, Digits); }
   /// Edge-only conversion for display and statistics, never for the books.
   double to_double() const { return static_cast<double>(raw_) / scale; }
 

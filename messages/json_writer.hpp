@@ -1,7 +1,9 @@
 // A JSON writer driven by the messages' inspect lists (decimals as exact strings).
 #pragma once
 
+#include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -37,11 +39,24 @@ public:
   }
   /// Keys are field names (identifiers): nothing to escape, appended as they are.
   void key(std::string_view k) {
-    comma();
-    out_ += '"';
-    out_ += k;
-    out_ += '"';
-    out_ += ':';
+    // `,"key":` in one append: a record has a dozen keys, each once per record.
+    char buf[64];
+    if (k.size() + 4 > sizeof buf) {
+      comma();
+      out_ += '"';
+      out_ += k;
+      out_ += "\":";
+    } else {
+      size_t n = 0;
+      if (need_comma_)
+        buf[n++] = ',';
+      buf[n++] = '"';
+      std::memcpy(buf + n, k.data(), k.size());
+      n += k.size();
+      buf[n++] = '"';
+      buf[n++] = ':';
+      out_.append(buf, n);
+    }
     need_comma_ = false;
   }
 
@@ -52,7 +67,7 @@ public:
     if constexpr (detail::is_decimal<type>::value) {
       comma();
       out_ += '"';
-      out_ += x.to_string();
+      x.append_to(out_);
       out_ += '"';
       need_comma_ = true;
     } else if constexpr (detail::is_named_enum<type>::value) {
@@ -65,7 +80,9 @@ public:
       need_comma_ = true;
     } else if constexpr (std::is_integral_v<type>) {
       comma();
-      out_ += std::to_string(x);
+      char buf[24];
+      auto end = std::to_chars(buf, buf + sizeof buf, x).ptr;
+      out_.append(buf, static_cast<size_t>(end - buf));
       need_comma_ = true;
     } else if constexpr (std::is_same_v<type, std::string>
                          || std::is_same_v<type, std::string_view>) {

@@ -148,3 +148,13 @@ TEST(Decimal, PrintParseRoundTripOverRandomRaws) {
     ASSERT_EQ(*back, q);
   }
 }
+
+TEST(Decimal, AppendToAddsThePrintedFormToWhatIsThere) {
+  std::string s = "x=";
+  Quantity::parse("-12.5")->append_to(s);
+  s += ' ';
+  Quantity{}.append_to(s);
+  s += ' ';
+  Quantity::from_raw(INT64_MIN).append_to(s);
+  EXPECT_EQ(s, "x=-12.5 0 " + Quantity::from_raw(INT64_MIN).to_string());
+}
