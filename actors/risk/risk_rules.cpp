@@ -96,15 +96,12 @@ std::optional<Price> risk_rules::last_price(const std::string& ticker) const {
 void risk_rules::start_day(int64_t session_day) {
   if (session_day_ && *session_day_ != session_day) {
     daily_trades_ = 0;
-    todays_exec_ids_.clear();
   }
   session_day_ = session_day;
 }
 
-void risk_rules::on_fill(const Fill& f, int64_t session_day) {
+void risk_rules::on_fill(const Fill&, int64_t session_day) {
   start_day(session_day);
-  if (!f.exec_id.empty() && !todays_exec_ids_.insert(f.exec_id))
-    return;
   ++daily_trades_;
 }
 

@@ -17,7 +17,6 @@
 #include "messages/slot_store.hpp"
 #include "messages/string_index.hpp"
 #include "messages/string_pool.hpp"
-#include "messages/string_set.hpp"
 
 namespace engine {
 
@@ -55,8 +54,9 @@ public:
   void on_last_price(const std::string& ticker, Price px);
   std::optional<Price> last_price(const std::string& ticker) const;
 
-  /// Counts a fill towards today's trades (a repeated exec_id counts once); a new
-  /// session_day resets the count first.
+  /// Counts a fill towards today's trades; a new session_day resets the count first. Each
+  /// execution is told once: the caller's position book drops repeated exec ids (apply_fill),
+  /// so the rules keep no second set of them.
   void on_fill(const Fill& f, int64_t session_day);
   /// Resets the daily counters when the day changes (the first call only adopts the day).
   void start_day(int64_t session_day);
@@ -116,7 +116,6 @@ private:
   std::unordered_map<std::string, Price> last_prices_;
   std::optional<int64_t> session_day_;
   int64_t daily_trades_ = 0;
-  string_set todays_exec_ids_;
   std::deque<timestamp_ns> accepted_; // times of accepted orders inside the rate window
 };
 

@@ -269,12 +269,15 @@ TEST(risk_rules, rate_limit_off_accepts_bursts) {
     ASSERT_FALSE(rules.check(market(buy, "1"), book, 42));
 }
 
-TEST(risk_rules, daily_trades_count_fills_once_and_reset_on_a_new_day) {
+TEST(risk_rules, daily_trades_count_fills_and_reset_on_a_new_day) {
   position_book book(M("100000"));
   risk_rules rules(daily_trades(2));
   rules.on_last_price("AAPL", P("10"));
-  rules.on_fill(fill("A", buy, "1", "10"), 7);
-  rules.on_fill(fill("A", buy, "1", "10"), 7); // repeated exec_id
+  // A repeated exec id is the position book's to drop: the rules are told a fill once.
+  auto a = fill("A", buy, "1", "10");
+  ASSERT_TRUE(book.apply_fill(a));
+  rules.on_fill(a, 7);
+  ASSERT_FALSE(book.apply_fill(a));
   EXPECT_EQ(rules.daily_trades(), 1);
   EXPECT_FALSE(rules.check(market(buy, "1"), book, 0));
   rules.on_fill(fill("B", buy, "1", "10"), 7);
