@@ -70,10 +70,12 @@ private:
 
 /// A behavior that also takes MessageBatch (each message in it handled by `handlers`, in
 /// order, as if it came alone from the batch's sender) and flush_atom (the outbox's flush;
-/// `out` may be null for an actor that only receives batches). Registers `self`.
-template <class... Handlers>
-caf::behavior batching_behavior(caf::event_based_actor* self, outbox* out,
-                                Handlers... handlers) {
+/// `out` may be null for an actor that only receives batches). Registers `self`. `around`
+/// runs each batch: called with a function that handles the batch's messages, it may do
+/// something before and after them (the simulator answers a batch of orders at once).
+template <class Around, class... Handlers>
+caf::behavior batching_behavior_around(caf::event_based_actor* self, outbox* out, Around around,
+                                       Handlers... handlers) {
   accept_batches(self);
   auto inner = std::make_shared<caf::behavior>(handlers...);
   return {
@@ -81,12 +83,22 @@ caf::behavior batching_behavior(caf::event_based_actor* self, outbox* out,
       if (out)
         out->flush(self);
     },
-    [inner](MessageBatch& b) {
-      for (auto& m : b.messages)
-        (*inner)(m);
+    [inner, around](MessageBatch& b) mutable {
+      around([&] {
+        for (auto& m : b.messages)
+          (*inner)(m);
+      });
     },
     std::move(handlers)...,
   };
+}
+
+/// batching_behavior_around with nothing around a batch.
+template <class... Handlers>
+caf::behavior batching_behavior(caf::event_based_actor* self, outbox* out,
+                                Handlers... handlers) {
+  return batching_behavior_around(
+    self, out, [](auto&& handle) { handle(); }, std::move(handlers)...);
 }
 
 } // namespace engine

@@ -45,6 +45,9 @@ struct sim_broker_state {
   // the strategies, the reports of the orders taken wait here, so that they reach the order
   // manager after every command of the strategies, in one order whatever the load.
   bool holding = false;
+  // While a batch of the order manager's orders is handled, what they cause waits for the
+  // batch's end and goes back as one batch: one hand-off per batch, not one per order.
+  bool in_batch = false;
 };
 
 using sim_actor = caf::stateful_actor<sim_broker_state>;
@@ -114,7 +117,7 @@ void flush(sim_actor* self) {
 
 /// Sends the reports at once, unless the lock step holds them until the settle step.
 void flush_unless_held(sim_actor* self) {
-  if (!self->state.holding)
+  if (!self->state.holding && !self->state.in_batch)
     flush(self);
 }
 
@@ -206,8 +209,20 @@ caf::behavior sim_broker_impl(sim_actor* self, sim_broker_options opts) {
     st.account->apply_fill(f);
   st.opts.initial_fills.clear();
   // The order manager's orders come batched (actors/outbox.hpp).
-  return batching_behavior(
-    self, nullptr,
+  auto whole_batch = [self](auto&& handle) {
+    struct batch_scope {
+      sim_broker_state& st;
+      explicit batch_scope(sim_broker_state& s) : st(s) { st.in_batch = true; }
+      ~batch_scope() { st.in_batch = false; } // even if a handler throws
+    };
+    {
+      batch_scope scope{self->state};
+      handle();
+    }
+    flush_unless_held(self);
+  };
+  return batching_behavior_around(
+    self, nullptr, whole_batch,
     [=](const OrderRequest& o) {
       auto now = current_time(self);
       self->state.engine->submit(o, now, self->state.events);
