@@ -258,8 +258,10 @@ void journal_then(om_actor* self, const std::string& event, const T& msg, F then
   watch(self, st.watched_logger, logger);
   ++st.journal_in_flight;
   auto n = st.next_record++;
+  // The continuation moves in (it carries the record's update or fill): no copy per record.
   st.journal_records.push_back(
-    {n, st.wall.now(), [=](bool durable, const refusal& why) mutable {
+    {n, st.wall.now(), [self, then = std::move(then), on_fail = std::move(on_fail)](
+                         bool durable, const refusal& why) mutable {
        if (durable) {
          then();
        } else {
@@ -278,14 +280,21 @@ caf::actor submitter_of(om_actor* self, const order_record& r) {
   return self->state.submitters[r.submitter];
 }
 
-/// Whom an update goes to beside the risk manager: the submitter and every subscriber.
-void update_observers(om_actor* self, const caf::actor& submitter, const OrderUpdate& u) {
+/// Whom an update goes to beside the risk manager: the submitter and every subscriber, all
+/// given one message (CAF messages are shared, not copied, between receivers).
+void update_observers(om_actor* self, const caf::actor& submitter, const OrderUpdate& u,
+                      caf::message m = {}) {
   auto& out = self->state.out;
+  auto shared = [&] {
+    if (m.empty())
+      m = caf::make_message(u);
+    return m;
+  };
   if (submitter)
-    out.send(self, outbox::observers, submitter, u);
+    out.send_message(self, outbox::observers, submitter, shared());
   for (auto& s : self->state.subscribers)
     if (s != submitter)
-      out.send(self, outbox::observers, s, u);
+      out.send_message(self, outbox::observers, s, shared());
   if (auto& tap = self->state.opts.tap; tap && tap->active())
     tap->put(u);
 }
@@ -295,10 +304,11 @@ void update_observers(om_actor* self, const caf::actor& submitter, const OrderUp
 /// cannot have changed (`to_risk` false).
 void fan_out_update(om_actor* self, const caf::actor& submitter, const OrderUpdate& u,
                     bool to_risk = true) {
+  auto m = caf::make_message(u);
   if (const auto& risk = self->state.peer(names::risk_manager);
       to_risk && risk && risk != submitter)
-    self->state.out.send(self, outbox::core, risk, u);
-  update_observers(self, submitter, u);
+    self->state.out.send_message(self, outbox::core, risk, m);
+  update_observers(self, submitter, u, std::move(m));
 }
 
 /// Sends a fill to the books (position keeper, risk manager), the submitter and every
@@ -307,19 +317,20 @@ void fan_out_update(om_actor* self, const caf::actor& submitter, const OrderUpda
 void fan_out_fill(om_actor* self, const caf::actor& submitter, const Fill& f,
                   const OrderUpdate* u = nullptr) {
   auto& out = self->state.out;
+  auto m = caf::make_message(f);
   if (const auto& keeper = self->state.peer(names::position_keeper))
-    out.send(self, outbox::core, keeper, f);
+    out.send_message(self, outbox::core, keeper, m);
   if (const auto& risk = self->state.peer(names::risk_manager)) {
     if (u && risk != submitter)
       out.send(self, outbox::core, risk, f, *u);
     else
-      out.send(self, outbox::core, risk, f);
+      out.send_message(self, outbox::core, risk, m);
   }
   if (submitter)
-    out.send(self, outbox::observers, submitter, f);
+    out.send_message(self, outbox::observers, submitter, m);
   for (auto& s : self->state.subscribers)
     if (s != submitter)
-      out.send(self, outbox::observers, s, f);
+      out.send_message(self, outbox::observers, s, m);
   if (auto& tap = self->state.opts.tap; tap && tap->active())
     tap->put(f);
   if (u)

@@ -51,6 +51,18 @@ public:
     }
   }
 
+  /// Sends a message already made: one message for many receivers is shared, not copied.
+  void send_message(caf::event_based_actor* self, rank r, const caf::actor& to,
+                    caf::message m) {
+    if (!to)
+      return;
+    queue_for(to, r).messages.push_back(std::move(m));
+    if (!scheduled_) {
+      scheduled_ = true;
+      self->send(self, flush_atom::value);
+    }
+  }
+
   /// Sends everything held: batches to the receivers that take them, else one by one.
   void flush(caf::event_based_actor* self);
 
