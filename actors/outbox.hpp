@@ -42,13 +42,8 @@ public:
 
   template <class... Ts>
   void send(caf::event_based_actor* self, rank r, const caf::actor& to, Ts&&... xs) {
-    if (!to)
-      return;
-    queue_for(to, r).messages.push_back(caf::make_message(std::forward<Ts>(xs)...));
-    if (!scheduled_) {
-      scheduled_ = true;
-      self->send(self, flush_atom::value);
-    }
+    if (to)
+      send_message(self, r, to, caf::make_message(std::forward<Ts>(xs)...));
   }
 
   /// Sends a message already made: one message for many receivers is shared, not copied.

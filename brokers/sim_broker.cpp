@@ -115,7 +115,8 @@ void flush(sim_actor* self) {
     arm_timer(self);
 }
 
-/// Sends the reports at once, unless the lock step holds them until the settle step.
+/// Sends the reports at once, unless the lock step holds them until the settle step or a
+/// batch of orders is being handled (its reports leave together at the batch's end).
 void flush_unless_held(sim_actor* self) {
   if (!self->state.holding && !self->state.in_batch)
     flush(self);
