@@ -2,6 +2,7 @@
 #include "actors/order_manager.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -122,7 +123,8 @@ struct order_manager_state {
   order_book book{"O", 1, 0}; // every change of a record goes through book.change()
   submitter_table submitters;  // who gets each order's updates, by the book's index
   std::vector<caf::actor> subscribers;
-  std::map<std::string, int64_t> rejects_by_reason;
+  // Refusals by code: counted per order (a shed burst is millions), named only in stats.
+  std::array<int64_t, enum_names<RejectReason>::values.size()> rejects_by_code{};
   std::string halt_reason; // set when the journal failed: nothing more is accepted
   bool closing = false;    // the node is stopping: new orders are refused (shutting_down)
   size_t in_pipeline = 0;  // new orders taken, waiting for risk or the journal
@@ -176,12 +178,12 @@ struct answer {
   uint64_t tag = 0;
   caf::actor from; // who sent the command (read before a promise takes the sender away)
 
-  void operator()(om_actor* self, const OrderUpdate& u) {
+  void operator()(om_actor* self, OrderUpdate u) {
     if (to) {
-      self->state.out.send(self, outbox::observers, to, orders_atom::value, tag, u);
+      self->state.out.send(self, outbox::observers, to, orders_atom::value, tag, std::move(u));
     } else {
       self->state.out.flush(self); // a response follows what was sent before it
-      promise.deliver(u);
+      promise.deliver(std::move(u));
     }
   }
 };
@@ -338,7 +340,7 @@ void fan_out_fill(om_actor* self, const caf::actor& submitter, const Fill& f,
 }
 
 void count_reject(om_actor* self, RejectReason code) {
-  ++self->state.rejects_by_reason[std::string{enum_name(code)}];
+  ++self->state.rejects_by_code[static_cast<size_t>(code)];
 }
 
 /// The refusal an order or request gets: code and "name: detail" text set together, counted.
@@ -416,6 +418,59 @@ refusal overload(om_actor* self) {
                                       std::to_string(st.opts.max_queued_orders) + ")"};
 }
 
+/// A new order on its way through the risk check and the journal: what each step's
+/// continuation needs, held once and shared (each continuation is one pointer, small enough
+/// for std::function to keep in place, instead of copies of the id and the answer's handles).
+struct admission {
+  om_actor* self;
+  std::string id;
+  answer reply;
+  std::chrono::steady_clock::time_point received; // for the order->ack histogram
+};
+
+/// Rejects the order (closed orders leave the book only in the 1 s tick, after this).
+OrderUpdate reject(const admission& a, const refusal& why) {
+  auto& book = a.self->state.book;
+  auto& rr = *book.find(a.id);
+  book.change(rr, [&] {
+    rr.exec.status = OrderStatus::rejected;
+    rr.exec.set_reason(why.text());
+    rr.reject = why.code;
+  });
+  count_reject(a.self, why.code);
+  return make_update(book, rr, rr.terms.timestamp);
+}
+
+/// Every way out of the pipeline answers once and leaves it.
+void admitted(admission& a, OrderUpdate u) {
+  --a.self->state.in_pipeline;
+  a.reply(a.self, std::move(u));
+}
+
+/// Journals the order as accepted, then sends it to its venue and acknowledges it.
+void route(const std::shared_ptr<admission>& a) {
+  auto self = a->self;
+  journal_then(
+    self, "accepted", self->state.book.routed_request(*self->state.book.find(a->id)),
+    [a] {
+      auto self = a->self;
+      auto& rr = *self->state.book.find(a->id); // open until the venue hears of it
+      // It may have gone away while risk and the journal were asked.
+      if (auto why = unavailable(self->state, *rr.broker)) {
+        auto u = reject(*a, why);
+        journal_then(self, "rejected", u, [a, u]() mutable { admitted(*a, std::move(u)); },
+                     [a, u](const refusal&) mutable { admitted(*a, std::move(u)); });
+        return;
+      }
+      self->state.book.await_venue(rr, self->state.wall.now());
+      self->state.out.send(self, outbox::core, self->state.peers.get(*rr.broker),
+                           self->state.book.routed_request(rr));
+      admitted(*a, make_update(self->state.book, rr, rr.terms.timestamp));
+      process_metrics().order_ack.record(std::chrono::steady_clock::now() - a->received);
+    },
+    [a](const refusal& why) { admitted(*a, reject(*a, why)); });
+}
+
 void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   auto& st = self->state;
   auto received = std::chrono::steady_clock::now(); // for the order->ack histogram
@@ -462,85 +517,51 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
   auto id = req.order_id;
   st.book.take(std::move(rec));
 
-  // Rejects the order (closed orders leave the book only in the 1 s tick, after this).
-  auto reject = [=](const refusal& why) {
-    auto& rr = *self->state.book.find(id);
-    self->state.book.change(rr, [&] {
-      rr.exec.status = OrderStatus::rejected;
-      rr.exec.set_reason(why.text());
-      rr.reject = why.code;
-    });
-    count_reject(self, why.code);
-    return make_update(self->state.book, rr, rr.terms.timestamp);
-  };
+  auto a = std::make_shared<admission>(admission{self, std::move(id), std::move(reply), received});
   if (!st.halt_reason.empty()) {
-    reply(self, reject({RejectReason::trading_halted, st.halt_reason}));
+    a->reply(self, reject(*a, {RejectReason::trading_halted, st.halt_reason}));
     return;
   }
   if (!st.ready) {
-    reply(self,
-          reject({RejectReason::not_ready, "reconciling recovered open orders with the broker"}));
+    a->reply(self, reject(*a, {RejectReason::not_ready,
+                               "reconciling recovered open orders with the broker"}));
     return;
   }
 
   auto risk = st.peer(names::risk_manager);
   auto route_name = req.broker.empty() ? st.opts.broker_name : req.broker;
   route_name = fallback_for(self, route_name);
-  st.book.find(id)->broker = st.book.route(route_name);
+  st.book.find(a->id)->broker = st.book.route(route_name);
   auto broker = st.peers.get(route_name);
   if (!broker) {
-    reply(self, reject({RejectReason::no_route, "broker " + route_name + " is not available"}));
+    a->reply(self,
+             reject(*a, {RejectReason::no_route, "broker " + route_name + " is not available"}));
     return;
   }
   if (auto why = unavailable(st, route_name)) {
-    reply(self, reject(why));
+    a->reply(self, reject(*a, why));
     return;
   }
   ++st.in_pipeline;
-  // Every way out of the pipeline answers once and leaves it.
-  auto done = [=](const OrderUpdate& u) mutable {
-    --self->state.in_pipeline;
-    reply(self, u);
-  };
-  auto route = [=]() mutable {
-    journal_then(
-      self, "accepted", self->state.book.routed_request(*self->state.book.find(id)),
-      [=]() mutable {
-        auto& rr = *self->state.book.find(id); // open until the venue hears of it
-        // It may have gone away while risk and the journal were asked.
-        if (auto why = unavailable(self->state, *rr.broker)) {
-          auto u = reject(why);
-          journal_then(self, "rejected", u, [=]() mutable { done(u); },
-                       [=](const refusal&) mutable { done(u); });
-          return;
-        }
-        self->state.book.await_venue(rr, self->state.wall.now());
-        self->state.out.send(self, outbox::core, self->state.peers.get(*rr.broker),
-                             self->state.book.routed_request(rr));
-        done(make_update(self->state.book, rr, rr.terms.timestamp));
-        process_metrics().order_ack.record(std::chrono::steady_clock::now() - received);
-      },
-      [=](const refusal& why) mutable { done(reject(why)); });
-  };
   if (!risk) {
-    route();
+    route(a);
     return;
   }
   // One-way, answered (check_atom, n, code, detail) in the order asked.
   watch(self, st.watched_risk, risk);
   auto n = st.next_check++;
-  st.risk_checks.push_back({n, st.wall.now(), [=](bool answered, const refusal& verdict) mutable {
+  st.risk_checks.push_back({n, st.wall.now(), [a](bool answered, const refusal& verdict) {
     if (!answered) {
-      done(reject(verdict));
+      admitted(*a, reject(*a, verdict));
       return;
     }
     if (!verdict) {
-      route();
+      route(a);
       return;
     }
-    auto u = reject(verdict);
-    journal_then(self, "risk_rejected", u, [=]() mutable { done(u); },
-                 [=](const refusal&) mutable { done(u); });
+    auto u = reject(*a, verdict);
+    journal_then(a->self, "risk_rejected", u, [a, u]() mutable { admitted(*a, std::move(u)); },
+                 [a, u](const refusal&) mutable { admitted(*a, std::move(u)); });
   }});
   st.out.send(self, outbox::core, risk, check_atom::value, std::string{names::order_manager}, n,
               req);
@@ -1248,8 +1269,12 @@ OrderStats compute_stats(const order_manager_state& st) {
     if (route.supervised)
       s.brokers.push_back(route.status);
   s.halt_reason = st.halt_reason;
-  for (auto& [reason, n] : st.rejects_by_reason)
-    s.rejects_by_reason.push_back(ReasonCount{reason, n});
+  for (size_t code = 0; code < st.rejects_by_code.size(); ++code)
+    if (auto n = st.rejects_by_code[code])
+      s.rejects_by_reason.push_back(
+        ReasonCount{std::string{enum_names<RejectReason>::values[code]}, n});
+  std::sort(s.rejects_by_reason.begin(), s.rejects_by_reason.end(),
+            [](const ReasonCount& a, const ReasonCount& b) { return a.reason < b.reason; });
   return s;
 }
 
@@ -1304,11 +1329,15 @@ caf::behavior order_manager_impl(om_actor* self, order_manager_options opts) {
   self->set_down_handler([=](const caf::down_msg& d) {
     auto& st = self->state;
     if (d.source == st.watched_risk) {
+      st.log->critical("the risk manager is gone ({}): its open checks are refused",
+                       caf::to_string(d.reason));
       st.watched_risk = caf::actor_addr{};
       settle(st.risk_checks, UINT64_MAX, false,
              {RejectReason::risk_unavailable, "the risk manager is gone"});
     }
     if (d.source == st.watched_logger) {
+      st.log->critical("the trade logger is gone ({}): its unwritten records are refused",
+                       caf::to_string(d.reason));
       st.watched_logger = caf::actor_addr{};
       settle(st.journal_records, UINT64_MAX, false,
              {RejectReason::journal_failure, "the trade logger is gone"});

@@ -52,6 +52,13 @@ public:
     if (!to)
       return;
     queue_for(to, r).messages.push_back(std::move(m));
+    if (held_ >= max_held) {
+      // A long backlog (a strategy's burst of thousands of orders) would otherwise reach the
+      // next actor only when all of it is handled: the stages would take turns instead of
+      // working at once, and each would find the records of the previous one out of cache.
+      flush(self);
+      return;
+    }
     if (!scheduled_) {
       scheduled_ = true;
       self->send(self, flush_atom::value);
@@ -60,6 +67,10 @@ public:
 
   /// Sends everything held: batches to the receivers that take them, else one by one.
   void flush(caf::event_based_actor* self);
+
+  /// Messages held before a flush comes early: enough that the per-message cost is paid
+  /// per batch, few enough that the receivers start on them while this actor goes on.
+  static constexpr size_t max_held = 256;
 
 private:
   struct queue {
