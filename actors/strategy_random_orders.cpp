@@ -61,7 +61,8 @@ void random_orders::on_update(strategy_context& ctx, const OrderUpdate& u) {
 bool random_orders::crosses(uint64_t draw) const {
   // At the default of one half this is the old coin flip (an odd draw crossed), so a seed
   // gives the same orders as before the knob.
-  if (cfg_.crossing_fraction == *Rate::parse("0.5"))
+  static const Rate half = *Rate::parse("0.5"); // parsed once, not per order
+  if (cfg_.crossing_fraction == half)
     return draw % 2 != 0;
   return static_cast<int64_t>(draw % Rate::scale) < cfg_.crossing_fraction.raw();
 }
@@ -92,7 +93,8 @@ void random_orders::send_one(strategy_context& ctx, const Quote& q) {
     bool away = !crosses(next_random());
     bool lower = (o.side == OrderSide::buy) == away;
     auto px = lower ? touch - offset : touch + offset;
-    auto tick = px >= Price::from_units(1) ? *Price::parse("0.01") : *Price::parse("0.0001");
+    static const Price cent = *Price::parse("0.01"), sub_penny = *Price::parse("0.0001");
+    auto tick = px >= Price::from_units(1) ? cent : sub_penny;
     o.price = px.round_to(tick, rounding::half_even);
     if (!o.price.is_positive())
       o.price = tick;

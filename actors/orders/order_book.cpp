@@ -169,8 +169,28 @@ void order_book::index_client_id(uint32_t slot) {
     by_client_id_.find_or_insert((*slots_)[slot].exec.client_order_id, slot);
 }
 
+std::optional<uint32_t> order_book::slot_of(std::string_view order_id) const {
+  auto s = by_seq_.find(order_id);
+  if (s != sequence_index::none)
+    return s;
+  return by_id_.find(order_id);
+}
+
+void order_book::index_order_id(uint32_t slot) {
+  const auto& id = (*slots_)[slot].exec.order_id;
+  if (!by_seq_.append(id, slot)) {
+    by_id_.find_or_insert(id, slot);
+    return;
+  }
+  // The window spans the oldest held id to the newest: past a few times the orders held
+  // (one order open for a day), its front moves to the hash index.
+  by_seq_.trim_to(std::max<size_t>(65536, 4 * by_seq_.size()), [this](uint32_t s) {
+    by_id_.find_or_insert((*slots_)[s].exec.order_id, s);
+  });
+}
+
 order_record& order_book::take(order_record rec) {
-  if (auto held = by_id_.find(rec.exec.order_id))
+  if (auto held = slot_of(rec.exec.order_id))
     return (*slots_)[*held];
   uint32_t slot;
   if (free_slots_.empty()) {
@@ -183,7 +203,7 @@ order_record& order_book::take(order_record rec) {
   }
   auto& r = (*slots_)[slot];
   last_found_ = slot;
-  by_id_.find_or_insert(r.exec.order_id, slot);
+  index_order_id(slot);
   index_client_id(slot);
   ++taken_;
   tally_.add(r.exec);
@@ -199,7 +219,7 @@ order_record* order_book::find(std::string_view order_id) {
     if (r.exec.order_id == order_id)
       return &r;
   }
-  auto i = by_id_.find(order_id);
+  auto i = slot_of(order_id);
   if (!i)
     return nullptr;
   last_found_ = *i;
@@ -346,7 +366,7 @@ void order_book::fill_in(OrderStats& s) const {
 }
 
 void order_book::forget(std::string_view order_id) {
-  auto slot = *by_id_.find(order_id);
+  auto slot = *slot_of(order_id);
   auto& r = (*slots_)[slot];
   retired_ids_.assign(hash_of(order_id), route_index(*r.broker)); // "" for one never routed
   if (!r.exec.client_order_id.empty()) {
@@ -362,7 +382,8 @@ void order_book::forget(std::string_view order_id) {
   }
   venue_answered(r);
   // Its counts stay in the tally: the run's totals include it.
-  by_id_.erase(order_id);
+  if (!by_seq_.erase(order_id))
+    by_id_.erase(order_id);
   r = order_record{}; // an empty order id marks a free slot
   free_slots_.push_back(slot);
 }

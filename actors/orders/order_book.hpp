@@ -18,6 +18,7 @@
 #include "messages/orders.hpp"
 #include "messages/slot_store.hpp"
 #include "messages/string_pool.hpp"
+#include "messages/sequence_index.hpp"
 #include "messages/string_index.hpp"
 #include "messages/string_set.hpp"
 #include "messages/u64_map.hpp"
@@ -109,7 +110,7 @@ public:
   order_record* find(std::string_view order_id);
   /// By order id, else by client order id.
   order_record* find_any(const std::string& id);
-  size_t held() const { return by_id_.size(); }
+  size_t held() const { return by_seq_.size() + by_id_.size(); }
 
   /// Every held record, in the order of their slots. `f(const std::string& id,
   /// order_record&)`. `f` may change records (through change()), not take new ones.
@@ -208,6 +209,8 @@ private:
   uint32_t route_index(const std::string& broker); // in routes_, added when new
   void count_net(const std::string& broker, const Fill& f); // buys positive
   void forget(std::string_view order_id);
+  std::optional<uint32_t> slot_of(std::string_view order_id) const; // by_seq_, then by_id_
+  void index_order_id(uint32_t slot);
 
   std::string id_prefix_;
   uint64_t next_id_;
@@ -229,6 +232,9 @@ private:
   // The slot last found: an order's answers come in runs (its acceptance and fills in one
   // report batch, its journal answer and routing), so find() tries it before the index.
   uint32_t last_found_ = UINT32_MAX;
+  // Ids this book gave ("<prefix>-<n>") by number, the rest (recovered, adopted, or slid
+  // out of the window) by hash: find() asks the window first.
+  sequence_index by_seq_{id_prefix_};
   string_index<order_id_of> by_id_{order_id_of{slots_.get()}};
   string_index<client_id_of> by_client_id_{client_id_of{slots_.get()}};
   // Of orders that left: hashes of their ids (-> their broker), client ids and exec ids.

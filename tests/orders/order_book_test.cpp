@@ -180,6 +180,61 @@ TEST(order_book, a_freed_slot_is_reused_and_indexes_stay_right) {
   EXPECT_EQ(seen, 1u);
 }
 
+TEST(order_book, an_order_open_while_many_come_and_go_stays_found) {
+  // The book finds its own ids through a window of numbers; one order open while 100,000
+  // others come and go slides out of the window into the hash index, and stays found.
+  order_book book{"O", 1, 0};
+  auto& old = take(book, "old");
+  auto old_id = old.exec.order_id.str();
+  for (int i = 0; i < 100000; ++i) {
+    auto& r = take(book, "c" + std::to_string(i));
+    close(book, r);
+    if (i % 1000 == 999) {
+      book.retire();
+      book.retire();
+    }
+  }
+  book.retire();
+  book.retire();
+  EXPECT_EQ(book.held(), 1u);
+  ASSERT_NE(book.find(old_id), nullptr);
+  EXPECT_EQ(book.find(old_id)->exec.client_order_id, "old");
+  EXPECT_EQ(book.by_client_id("old"), book.find(old_id));
+  close(book, *book.find(old_id));
+  book.retire();
+  book.retire();
+  EXPECT_EQ(book.held(), 0u);
+  EXPECT_EQ(book.find(old_id), nullptr);
+  EXPECT_TRUE(book.retired(old_id));
+  auto& next = take(book, "next");
+  EXPECT_EQ(book.find(next.exec.order_id), &next);
+}
+
+TEST(order_book, ids_it_did_not_give_are_found_beside_its_own) {
+  order_book book{"O", 1, 10};
+  auto& own = take(book, "a");
+  order_record foreign;
+  foreign.exec.order_id = "alpaca-61e69015"; // adopted from a broker
+  foreign.exec.client_order_id = "theirs";
+  auto& adopted = book.take(std::move(foreign));
+  order_record far;
+  far.exec.order_id = "O-900000"; // recovered from an older journal, far past the window
+  auto& recovered = book.take(std::move(far));
+  order_record padded;
+  padded.exec.order_id = "O-02"; // not a number this book writes
+  auto& odd = book.take(std::move(padded));
+  EXPECT_EQ(book.find(own.exec.order_id), &own);
+  EXPECT_EQ(book.find("alpaca-61e69015"), &adopted);
+  EXPECT_EQ(book.find("O-900000"), &recovered);
+  EXPECT_EQ(book.find("O-02"), &odd);
+  EXPECT_EQ(book.find("O-2"), nullptr);
+  auto& second = take(book, "b"); // O-2: its own numbers go on
+  EXPECT_EQ(second.exec.order_id, "O-2");
+  EXPECT_EQ(book.find("O-2"), &second);
+  EXPECT_EQ(book.find("O-02"), &odd);
+  EXPECT_EQ(book.held(), 5u);
+}
+
 TEST(order_book, an_id_taken_twice_keeps_its_first_record) {
   order_book book{"O", 1, 10};
   auto& first = take(book, "c");
