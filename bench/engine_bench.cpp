@@ -75,9 +75,11 @@ uint64_t env_count(const char* name, uint64_t fallback) {
 
 fs::path build_dir() { return fs::read_symlink("/proc/self/exe").parent_path().parent_path(); }
 
-// <build dir>/bench-tmp/<leaf>: journals must sit on the project's disk, not a tmpfs.
+// <build dir>/bench-tmp/<leaf>.<pid>: journals must sit on the project's disk, not a tmpfs.
+// Per process: two runs at once (two profilers) must neither share a journal (the second's
+// trade logger finds it locked and stops) nor delete each other's.
 std::string bench_dir(const std::string& leaf) {
-  auto dir = build_dir() / "bench-tmp" / leaf;
+  auto dir = build_dir() / "bench-tmp" / (leaf + "." + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
