@@ -447,6 +447,13 @@ void admitted(admission& a, OrderUpdate u) {
   a.reply(a.self, std::move(u));
 }
 
+/// Journals the rejection `u` (event "rejected" or "risk_rejected"), then answers it: the
+/// order is refused whether or not the record was written.
+void journal_rejection(const std::shared_ptr<admission>& a, const char* event, OrderUpdate u) {
+  journal_then(a->self, event, u, [a, u]() mutable { admitted(*a, std::move(u)); },
+               [a, u](const refusal&) mutable { admitted(*a, std::move(u)); });
+}
+
 /// Journals the order as accepted, then sends it to its venue and acknowledges it.
 void route(const std::shared_ptr<admission>& a) {
   auto self = a->self;
@@ -457,9 +464,7 @@ void route(const std::shared_ptr<admission>& a) {
       auto& rr = *self->state.book.find(a->id); // open until the venue hears of it
       // It may have gone away while risk and the journal were asked.
       if (auto why = unavailable(self->state, *rr.broker)) {
-        auto u = reject(*a, why);
-        journal_then(self, "rejected", u, [a, u]() mutable { admitted(*a, std::move(u)); },
-                     [a, u](const refusal&) mutable { admitted(*a, std::move(u)); });
+        journal_rejection(a, "rejected", reject(*a, why));
         return;
       }
       self->state.book.await_venue(rr, self->state.wall.now());
@@ -559,9 +564,7 @@ void on_new_order(om_actor* self, OrderRequest req, answer reply) {
       route(a);
       return;
     }
-    auto u = reject(*a, verdict);
-    journal_then(a->self, "risk_rejected", u, [a, u]() mutable { admitted(*a, std::move(u)); },
-                 [a, u](const refusal&) mutable { admitted(*a, std::move(u)); });
+    journal_rejection(a, "risk_rejected", reject(*a, verdict));
   }});
   st.out.send(self, outbox::core, risk, check_atom::value, std::string{names::order_manager}, n,
               req);

@@ -39,10 +39,8 @@ public:
 
   /// The slot stored for `id`, or `none`.
   uint32_t find(std::string_view id) const {
-    auto n = number_of(id);
-    if (!n || *n < base_ || *n - base_ >= slots_.size())
-      return none;
-    return slots_[*n - base_];
+    auto i = position_of(id);
+    return i ? slots_[*i] : none;
   }
 
   /// Stores `slot` for `id` when its number is the next one of the window (or the window is
@@ -66,15 +64,12 @@ public:
   /// Forgets `id`; false when it is not stored here. The window's front moves past the
   /// numbers forgotten, so it spans the oldest id held to the newest.
   bool erase(std::string_view id) {
-    auto n = number_of(id);
-    if (!n || *n < base_ || *n - base_ >= slots_.size() || slots_[*n - base_] == none)
+    auto i = position_of(id);
+    if (!i || slots_[*i] == none)
       return false;
-    slots_[*n - base_] = none;
+    slots_[*i] = none;
     --held_;
-    while (!slots_.empty() && slots_.front() == none) {
-      slots_.pop_front();
-      ++base_;
-    }
+    drop_forgotten_front();
     return true;
   }
 
@@ -91,16 +86,29 @@ public:
       slots_.pop_front();
       ++base_;
     }
-    while (!slots_.empty() && slots_.front() == none) {
-      slots_.pop_front();
-      ++base_;
-    }
+    drop_forgotten_front();
   }
 
   size_t size() const { return held_; }  // ids held
   size_t span() const { return slots_.size(); } // numbers in the window
 
 private:
+  /// Where `id` sits in the window, if it has this index's form and a number inside it.
+  std::optional<size_t> position_of(std::string_view id) const {
+    auto n = number_of(id);
+    if (!n || *n < base_ || *n - base_ >= slots_.size())
+      return std::nullopt;
+    return static_cast<size_t>(*n - base_);
+  }
+
+  /// Moves the front past the numbers forgotten: the window starts at the oldest id held.
+  void drop_forgotten_front() {
+    while (!slots_.empty() && slots_.front() == none) {
+      slots_.pop_front();
+      ++base_;
+    }
+  }
+
   std::string prefix_; // with its "-"
   uint64_t base_ = 0;
   std::deque<uint32_t> slots_; // none: forgotten (a gap the front has not passed yet)
