@@ -20,10 +20,18 @@ struct decode_status {
   static decode_status failure(std::string why) { return {false, std::move(why)}; }
 };
 
+/// What a decoder does with a top-level field that is not there.
+enum class missing_fields {
+  error,        // say so (fields marked optional excepted)
+  take_default, // a scalar takes its type's default: an order book journal record leaves
+                // those out (json_writer::fields_without_defaults)
+};
+
 /// Reads one JSON object into x. Unknown keys are ignored (journal records
-/// carry seq, ts and crc beside the fields); a missing field is an error.
+/// carry seq, ts and crc beside the fields); a missing field is an error, unless
+/// `missing` says to take its default.
 template <class T>
-decode_status from_json(std::string_view text, T& x);
+decode_status from_json(std::string_view text, T& x, missing_fields missing = missing_fields::error);
 
 /// Packs x as msgpack: a struct is an array of its fields in inspect order,
 /// decimals are raw int64, enums their underlying value.

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -67,6 +68,27 @@ field_counter count_fields(const T& x) {
 template <class T>
 size_t field_count(const T& x) {
   return count_fields(x).count;
+}
+
+/// The field types a record written without defaults may leave out: scalars (decimal,
+/// enum, bool, integer, string). Lists and nested objects are always written.
+template <class T>
+constexpr bool omittable_v = is_decimal<T>::value || is_named_enum<T>::value
+                             || std::is_integral_v<T> || std::is_same_v<T, std::string>
+                             || std::is_same_v<T, std::string_view>;
+
+/// Whether this value is left out of a record written without defaults
+/// (json_writer::fields_without_defaults): an omittable scalar equal to its type's default,
+/// which is what a reader then takes it to be.
+template <class T>
+bool omitted_default(const T& x) {
+  using type = std::decay_t<T>;
+  if constexpr (std::is_same_v<type, std::string> || std::is_same_v<type, std::string_view>)
+    return x.empty();
+  else if constexpr (omittable_v<type>)
+    return x == type{};
+  else
+    return false;
 }
 
 } // namespace engine::detail

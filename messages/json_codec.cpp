@@ -39,8 +39,9 @@ class json_reader {
 public:
   using result_type = bool;
 
-  json_reader(simdjson::dom::object obj, std::string path, std::string& error)
-    : obj_(obj), path_(std::move(path)), error_(error) {}
+  json_reader(simdjson::dom::object obj, std::string path, std::string& error,
+              missing_fields missing = missing_fields::error)
+    : obj_(obj), path_(std::move(path)), error_(error), missing_(missing) {}
 
   template <class... Ts>
   bool operator()(Ts&&... xs) {
@@ -125,7 +126,9 @@ private:
       auto where = path_.empty() ? std::string{key_} : path_ + "." + key_;
       simdjson::dom::element e;
       if (obj_[key_].get(e)) {
-        if (!optional_)
+        bool defaulted = missing_ == missing_fields::take_default
+                         && detail::omittable_v<std::decay_t<T>>;
+        if (!optional_ && !defaulted)
           return fail(where, "missing field");
         x = std::decay_t<T>{}; // written before the field existed: its default
         return true;
@@ -144,12 +147,13 @@ private:
   std::string& error_;
   const char* key_ = "";
   bool optional_ = false;
+  missing_fields missing_; // nested objects are written whole: their readers keep `error`
 };
 
 } // namespace
 
 template <class T>
-decode_status from_json(std::string_view text, T& x) {
+decode_status from_json(std::string_view text, T& x, missing_fields missing) {
   // One parser per thread: simdjson parsers reuse their buffers.
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
@@ -159,13 +163,14 @@ decode_status from_json(std::string_view text, T& x) {
   simdjson::dom::object obj;
   if (root.get_object().get(obj))
     return decode_status::failure("expected a JSON object");
-  json_reader r{obj, "", error};
+  json_reader r{obj, "", error, missing};
   if (!inspect(r, x))
     return decode_status::failure(error);
   return {};
 }
 
-#define ENGINE_INSTANTIATE_JSON(T) template decode_status from_json<T>(std::string_view, T&);
+#define ENGINE_INSTANTIATE_JSON(T) \
+  template decode_status from_json<T>(std::string_view, T&, missing_fields);
 ENGINE_MESSAGE_TYPES(ENGINE_INSTANTIATE_JSON)
 #undef ENGINE_INSTANTIATE_JSON
 

@@ -110,14 +110,42 @@ public:
     inspect(*this, const_cast<T&>(x));
   }
 
+  /// The same, leaving out each top-level field whose value is its type's default (zero,
+  /// empty, false, the enum's zero value): a reader takes a missing field as that default
+  /// (omitted_default, from_json with missing_fields::take_default). Order book records
+  /// are written so: most of an order's fields are zero for most orders.
+  template <class T>
+  void fields_without_defaults(const T& x) {
+    omit_defaults_ = true;
+    inspect(*this, const_cast<T&>(x));
+    omit_defaults_ = false;
+    pending_key_ = nullptr;
+  }
+
 private:
   template <class T>
   void consume(T& x) {
     using type = std::decay_t<T>;
-    if constexpr (std::is_same_v<type, field_t>)
-      key(x.name);
-    else if constexpr (!detail::is_annotation_v<type>)
-      value(x);
+    if constexpr (std::is_same_v<type, field_t>) {
+      if (omit_defaults_)
+        pending_key_ = x.name; // written with its value, unless the value is left out
+      else
+        key(x.name);
+    } else if constexpr (!detail::is_annotation_v<type>) {
+      if (pending_key_ != nullptr) {
+        auto k = pending_key_;
+        pending_key_ = nullptr;
+        if (detail::omitted_default(x))
+          return;
+        // Nested objects and lists are written whole, defaults included.
+        omit_defaults_ = false;
+        key(k);
+        value(x);
+        omit_defaults_ = true;
+      } else {
+        value(x);
+      }
+    }
   }
 
   void comma() {
@@ -129,6 +157,8 @@ private:
 
   std::string& out_;
   bool need_comma_ = false;
+  bool omit_defaults_ = false;
+  const char* pending_key_ = nullptr;
 };
 
 /// Serialises one message as a JSON object.

@@ -33,7 +33,8 @@ void decode(const journal_record& r, T& x, record_string_views& views) {
     return;
   views.clear();
   x = T{};
-  auto st = from_json(r.line, x);
+  // Order book records leave out fields at their default (journal_writer::encode).
+  auto st = from_json(r.line, x, missing_fields::take_default);
   if (!st)
     throw journal_error(std::string{r.file} + ":" + std::to_string(r.line_no) + ": event "
                         + std::string{r.event} + ": " + st.error);

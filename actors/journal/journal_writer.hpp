@@ -73,15 +73,21 @@ void check_message_type() {
 // A message waiting in the writer's queue; the writer thread encodes it.
 struct record_body {
   virtual ~record_body() = default;
-  // Appends the message's fields (`"a":1,"b":"x"`, no braces) to out.
-  virtual void write_fields(json_writer& w) const = 0;
+  // Appends the message's fields (`"a":1,"b":"x"`, no braces) to out; with
+  // without_defaults, only those not at their default (json_writer::fields_without_defaults).
+  virtual void write_fields(json_writer& w, bool without_defaults) const = 0;
 };
 
 template <class T>
 struct typed_record_body final : record_body {
   template <class U>
   explicit typed_record_body(U&& m) : msg(std::forward<U>(m)) {}
-  void write_fields(json_writer& w) const override { w.fields(msg); }
+  void write_fields(json_writer& w, bool without_defaults) const override {
+    if (without_defaults)
+      w.fields_without_defaults(msg);
+    else
+      w.fields(msg);
+  }
   T msg;
 };
 

@@ -47,7 +47,7 @@ private:
 namespace detail {
 
 // Walks `"name":value` pairs in exactly the order and form json_writer writes
-// them. Anything else (another key order, an escape, a non-ASCII byte, a
+// them, a field left out at its default taken as that default. Anything else (another key order, an escape, a non-ASCII byte, a
 // nested object, a number simdjson would read differently) stops it, and the
 // caller decodes the line with from_json instead, so the fast path can only
 // ever agree with the general one.
@@ -79,17 +79,31 @@ private:
     }
   }
 
+  // ,"name": here, or (an order book record leaves out fields at their default) the key
+  // of a later field or the crc: then the field is missing and its value the default.
   __attribute__((always_inline)) bool key(std::string_view name) {
-    // ,"name":
     const auto n = name.size();
-    if (s_.size() - pos_ < n + 4)
-      return false;
     const char* p = s_.data() + pos_;
-    if (p[0] != ',' || p[1] != '"' || !same_bytes(p + 2, name.data(), n) || p[n + 2] != '"'
-        || p[n + 3] != ':')
-      return false;
+    if (s_.size() - pos_ < n + 4 || p[0] != ',' || p[1] != '"'
+        || !same_bytes(p + 2, name.data(), n) || p[n + 2] != '"' || p[n + 3] != ':') {
+      missing_ = true;
+      return true;
+    }
     pos_ += n + 4;
     return true;
+  }
+
+  // A missing field's value: the default, for the scalars a writer may leave out (anything
+  // else is not what journal_writer writes: the general decoder decides).
+  template <class T>
+  bool take_default(T& x) {
+    missing_ = false;
+    if constexpr (omittable_v<std::decay_t<T>>) {
+      x = std::decay_t<T>{};
+      return true;
+    } else {
+      return false;
+    }
   }
 
   // Field names are short: word compares inline beat a call to memcmp.
@@ -170,6 +184,8 @@ private:
   template <class T>
   bool value(T& x) {
     using type = std::decay_t<T>;
+    if (missing_)
+      return take_default(x);
     if constexpr (is_decimal<type>::value) {
       std::string_view text;
       if (!plain_string(text))
@@ -227,6 +243,7 @@ private:
   std::string_view s_;
   size_t pos_;
   record_string_views* views_;
+  bool missing_ = false; // the last key was not there
 };
 
 } // namespace detail

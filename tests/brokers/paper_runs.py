@@ -17,6 +17,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -228,6 +229,7 @@ def main():
             print("ok   %s %s: %d orders, %d fills, reconciliation %s" % (
                 venue, name, report["orders"]["submitted"], report["orders"]["fills"],
                 report["orders"].get("reconciliation", {})))
+            shutil.rmtree(workdir, ignore_errors=True)  # kept only when something failed
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

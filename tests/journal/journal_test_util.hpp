@@ -177,7 +177,7 @@ inline std::string decoded_json(const replayed& r) {
     return to_json(f);
   }
   OrderRequest o;
-  auto st = from_json(r.line, o);
+  auto st = from_json(r.line, o, missing_fields::take_default); // defaults left out
   EXPECT_TRUE(st) << st.error << " in " << r.line;
   return to_json(o);
 }
