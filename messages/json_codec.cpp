@@ -130,7 +130,7 @@ private:
                          && detail::omittable_v<std::decay_t<T>>;
         if (!optional_ && !defaulted)
           return fail(where, "missing field");
-        x = std::decay_t<T>{}; // written before the field existed: its default
+        x = std::decay_t<T>{}; // written before the field existed, or left out: its default
         return true;
       }
       return read(e, x, where);

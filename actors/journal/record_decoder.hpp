@@ -47,10 +47,11 @@ private:
 namespace detail {
 
 // Walks `"name":value` pairs in exactly the order and form json_writer writes
-// them, a field left out at its default taken as that default. Anything else (another key order, an escape, a non-ASCII byte, a
-// nested object, a number simdjson would read differently) stops it, and the
-// caller decodes the line with from_json instead, so the fast path can only
-// ever agree with the general one.
+// them, a field left out at its default taken as that default. Anything else
+// (another key order, an escape, a non-ASCII byte, a nested object, a number
+// simdjson would read differently) stops it, and the caller decodes the line
+// with from_json instead, so the fast path can only ever agree with the
+// general one.
 class sequential_record_reader {
 public:
   using result_type = bool;

@@ -151,12 +151,15 @@ void order_book::count_net(const std::string& broker, const Fill& f) {
 }
 
 order_record* order_book::by_client_id(const std::string& client_order_id) {
+  if (client_ids_seen_.certainly_new(client_order_id))
+    return nullptr;
   auto i = by_client_id_.find(client_order_id);
   return i ? &(*slots_)[*i] : nullptr;
 }
 
 bool order_book::client_id_retired(const std::string& client_order_id) const {
-  return !retired_client_ids_.empty() && retired_client_ids_.contains(hash_of(client_order_id));
+  return !retired_client_ids_.empty() && !client_ids_seen_.certainly_new(client_order_id)
+         && retired_client_ids_.contains(hash_of(client_order_id));
 }
 
 bool order_book::retired(const std::string& order_id) const {
@@ -165,8 +168,11 @@ bool order_book::retired(const std::string& order_id) const {
 
 void order_book::index_client_id(uint32_t slot) {
   // A client order id another held order has keeps naming that one.
-  if (!(*slots_)[slot].exec.client_order_id.empty())
-    by_client_id_.find_or_insert((*slots_)[slot].exec.client_order_id, slot);
+  const auto& id = (*slots_)[slot].exec.client_order_id;
+  if (!id.empty()) {
+    by_client_id_.find_or_insert(id, slot);
+    client_ids_seen_.saw(id); // every id held, and so every id retired, passes here
+  }
 }
 
 std::optional<uint32_t> order_book::slot_of(std::string_view order_id) const {

@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "actors/orders/client_id_fence.hpp"
 #include "actors/orders/order_state.hpp"
 #include "actors/orders/order_tally.hpp"
 #include "messages/order_state_machine.hpp"
@@ -237,6 +238,8 @@ private:
   sequence_index by_seq_{id_prefix_};
   string_index<order_id_of> by_id_{order_id_of{slots_.get()}};
   string_index<client_id_of> by_client_id_{client_id_of{slots_.get()}};
+  // Each client id prefix's highest number: a new "<prefix>-<n>" past it is looked up nowhere.
+  client_id_fence client_ids_seen_;
   // Of orders that left: hashes of their ids (-> their broker), client ids and exec ids.
   u64_map retired_ids_;                               // -> index in routes_
   u64_map retired_client_ids_{false}, retired_exec_ids_{false}; // sets
