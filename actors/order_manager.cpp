@@ -448,10 +448,12 @@ void admitted(admission& a, OrderUpdate u) {
 }
 
 /// Journals the rejection `u` (event "rejected" or "risk_rejected"), then answers it: the
-/// order is refused whether or not the record was written.
+/// order is refused whether or not the record was written. The two outcomes share one held
+/// update (a rejection is most of a loaded node's orders: no copy for each outcome).
 void journal_rejection(const std::shared_ptr<admission>& a, const char* event, OrderUpdate u) {
-  journal_then(a->self, event, u, [a, u]() mutable { admitted(*a, std::move(u)); },
-               [a, u](const refusal&) mutable { admitted(*a, std::move(u)); });
+  auto held = std::make_shared<OrderUpdate>(std::move(u));
+  journal_then(a->self, event, *held, [a, held] { admitted(*a, std::move(*held)); },
+               [a, held](const refusal&) { admitted(*a, std::move(*held)); });
 }
 
 /// Journals the order as accepted, then sends it to its venue and acknowledges it.
