@@ -198,6 +198,7 @@ struct journal_config {
   int64_t batch_max_us = 500;
   std::string rotate = "daily"; // daily | size
   int64_t rotate_bytes = 256 * 1024 * 1024;
+  int64_t page_cache_bytes = 4 * 1024 * 1024; // newest journal bytes per stream kept cached
 };
 
 struct logging_config {

@@ -742,7 +742,8 @@ void read_strategies(const entry& f, app_config& cfg) {
 
 void read_journal(const entry& f, journal_config& j) {
   auto s = check_keys(
-    f, {"dir", "fsync", "batch_max_records", "batch_max_us", "rotate", "rotate_bytes"});
+    f, {"dir", "fsync", "batch_max_records", "batch_max_us", "rotate", "rotate_bytes",
+        "page_cache_bytes"});
   if (auto x = s.get("dir"))
     j.dir = read_nonempty_string(*x);
   if (auto x = s.get("fsync"))
@@ -755,6 +756,8 @@ void read_journal(const entry& f, journal_config& j) {
     j.rotate = rotate_kinds[read_choice(*x, rotate_kinds)];
   if (auto x = s.get("rotate_bytes"))
     j.rotate_bytes = read_int(*x, at_least<int64_t>(4096));
+  if (auto x = s.get("page_cache_bytes"))
+    j.page_cache_bytes = read_int(*x, at_least<int64_t>(0));
 }
 
 void read_logging(const entry& f, logging_config& l) {

@@ -53,6 +53,28 @@ int posix_file_ops::sync_dir(const std::string& dir) {
   return rc;
 }
 
+int file_ops::start_writeback(int, uint64_t, uint64_t) {
+  return 0;
+}
+
+int file_ops::drop_cached(int, uint64_t, uint64_t) {
+  return 0;
+}
+
+int posix_file_ops::start_writeback(int fd, uint64_t offset, uint64_t len) {
+  return ::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(len),
+                           SYNC_FILE_RANGE_WRITE)
+             == 0
+           ? 0
+           : -errno;
+}
+
+int posix_file_ops::drop_cached(int fd, uint64_t offset, uint64_t len) {
+  // Returns the error itself, not -1 and errno.
+  return -::posix_fadvise(fd, static_cast<off_t>(offset), static_cast<off_t>(len),
+                          POSIX_FADV_DONTNEED);
+}
+
 std::shared_ptr<file_ops> default_file_ops() {
   static auto ops = std::make_shared<posix_file_ops>();
   return ops;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -27,9 +28,16 @@ public:
 
   /// Makes the directory's entries durable (a newly created segment file).
   virtual int sync_dir(const std::string& dir) = 0;
+
+  /// Hints, not promises (the writer ignores their failures, and a fake may
+  /// leave them as these no-ops): start writing [offset, offset + len) back to
+  /// disk without waiting, and drop those pages from the page cache once clean.
+  virtual int start_writeback(int fd, uint64_t offset, uint64_t len);
+  virtual int drop_cached(int fd, uint64_t offset, uint64_t len);
 };
 
-/// The real thing: open(2), write(2), fdatasync(2), close(2), fsync(2) on the directory.
+/// The real thing: open(2), write(2), fdatasync(2), close(2), fsync(2) on the
+/// directory, sync_file_range(2) and posix_fadvise(2) for the hints.
 class posix_file_ops : public file_ops {
 public:
   int open_append(const std::string& path) override;
@@ -37,6 +45,8 @@ public:
   int fdatasync(int fd) override;
   int close(int fd) override;
   int sync_dir(const std::string& dir) override;
+  int start_writeback(int fd, uint64_t offset, uint64_t len) override;
+  int drop_cached(int fd, uint64_t offset, uint64_t len) override;
 };
 
 /// A shared POSIX instance, the writer's default.

@@ -30,6 +30,10 @@ struct journal_options {
   int64_t batch_max_us = 500;      // how long a short batch waits for more (batch)
   std::string rotate = "daily";    // daily: new segments at rotate_day; size: past rotate_bytes
   int64_t rotate_bytes = 256 * 1024 * 1024;
+  /// Per stream, how much of the newest journal the page cache keeps: older
+  /// pages are written back and dropped, so the writer keeps reusing a few
+  /// warm pages instead of taking fresh ones (0: leave it to the kernel).
+  int64_t page_cache_bytes = 4 * 1024 * 1024;
   int64_t session_day = 0;         // YYYYMMDD label of the first segments; 0 = no label
   /// Told how long each fdatasync took, on the writer thread (for the fsync histogram).
   std::function<void(std::chrono::nanoseconds)> on_sync;
@@ -184,6 +188,8 @@ private:
     uint64_t next_index = 1;
     uint64_t bytes = 0;    // in the open segment, written or buffered
     bool unsynced = false; // written since its last fdatasync
+    uint64_t writeback_from = 0; // written bytes before this were handed to writeback
+    uint64_t dropped_upto = 0;   // bytes before this were dropped from the page cache
     std::string path;
     std::string buffer;    // this chunk's lines for this stream
   };
@@ -199,6 +205,8 @@ private:
   bool open_segment(segment& seg, journal_stream s, std::string& error);
   bool flush(segment& seg, std::string& error);
   bool sync(segment& seg, std::string& error);
+  // Writes back and drops the pages older than page_cache_bytes (after a flush).
+  void trim_cache(segment& seg);
   // Flushes, syncs (unless the policy is never) and closes: the end of a segment.
   bool finish_segment(segment& seg, std::string& error);
   void set_failed(const std::string& error);

@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "tests/journal/journal_test_util.hpp"
@@ -335,6 +337,7 @@ TEST_F(JournalWriter, RejectsBadOptions) {
     {"unknown rotate", [](journal_options& o) { o.rotate = "hourly"; }},
     {"size without bytes", [](journal_options& o) { o.rotate = "size"; o.rotate_bytes = 0; }},
     {"bad day", [](journal_options& o) { o.session_day = 20241301; }},
+    {"negative page cache", [](journal_options& o) { o.page_cache_bytes = -1; }},
   };
   for (const auto& r : rows) {
     auto o = options(fsync_policy::batch);
@@ -354,6 +357,7 @@ TEST_F(JournalWriter, FromConfigCopiesEveryKey) {
   cfg.batch_max_us = 9;
   cfg.rotate = "size";
   cfg.rotate_bytes = 1234;
+  cfg.page_cache_bytes = 8192;
   auto o = journal_options::from_config(cfg, 20240105);
   EXPECT_EQ(o.dir, "x/y");
   EXPECT_EQ(o.fsync, fsync_policy::always);
@@ -361,6 +365,7 @@ TEST_F(JournalWriter, FromConfigCopiesEveryKey) {
   EXPECT_EQ(o.batch_max_us, 9);
   EXPECT_EQ(o.rotate, "size");
   EXPECT_EQ(o.rotate_bytes, 1234);
+  EXPECT_EQ(o.page_cache_bytes, 8192);
   EXPECT_EQ(o.session_day, 20240105);
 }
 
@@ -617,4 +622,103 @@ TEST_F(JournalWriter, OnCommitCarriesTheFailure) {
   EXPECT_EQ(failures[0].first, 1u);
   EXPECT_NE(failures[0].second.find("Input/output error"), std::string::npos)
     << failures[0].second;
+}
+
+namespace {
+
+// Real POSIX operations that also record the page-cache hints, per file.
+class hint_log_ops : public posix_file_ops {
+public:
+  struct range {
+    uint64_t offset, len;
+  };
+  std::mutex m;
+  std::map<int, std::vector<range>> writebacks, drops;
+
+  int start_writeback(int fd, uint64_t offset, uint64_t len) override {
+    std::lock_guard<std::mutex> g{m};
+    writebacks[fd].push_back({offset, len});
+    return posix_file_ops::start_writeback(fd, offset, len);
+  }
+  int drop_cached(int fd, uint64_t offset, uint64_t len) override {
+    std::lock_guard<std::mutex> g{m};
+    drops[fd].push_back({offset, len});
+    return posix_file_ops::drop_cached(fd, offset, len);
+  }
+};
+
+// The ranges follow one another from offset 0 and end at most at `limit`.
+uint64_t expect_contiguous(const std::vector<hint_log_ops::range>& rs, uint64_t min_len,
+                           uint64_t limit, const char* what) {
+  uint64_t next = 0;
+  for (const auto& r : rs) {
+    EXPECT_EQ(r.offset, next) << what;
+    EXPECT_GE(r.len, min_len) << what;
+    next = r.offset + r.len;
+  }
+  EXPECT_LE(next, limit) << what;
+  return next;
+}
+
+} // namespace
+
+TEST_P(JournalWriterPolicy, PageCacheKeepsOnlyTheNewestWindow) {
+  const uint64_t window = 16384;
+  auto ops = std::make_shared<hint_log_ops>();
+  auto opts = options(GetParam());
+  opts.page_cache_bytes = window;
+  opts.batch_max_records = 8; // many small commits, each a chance to trim
+  completion_log log;
+  std::vector<expected_record> want;
+  {
+    journal_writer w{opts, 1, ops};
+    want = append_random(w, 2000, 31, log);
+    ASSERT_TRUE(log.wait_for(2000));
+  }
+  // Neither hint changes what the journal holds.
+  std::vector<replayed> got;
+  EXPECT_TRUE(replay_all(dir_, false, got).clean());
+  expect_same(got, want);
+
+  uint64_t largest = 0;
+  for (const auto& name : files_in(dir_))
+    largest = std::max<uint64_t>(largest, std::filesystem::file_size(path(name)));
+  ASSERT_GT(largest, 4 * window) << "the test must write well past the window";
+  std::lock_guard<std::mutex> g{ops->m};
+  ASSERT_FALSE(ops->drops.empty());
+  uint64_t dropped_total = 0;
+  for (const auto& [fd, rs] : ops->drops) {
+    // Whole pages, never the newest window of the file.
+    auto upto = expect_contiguous(rs, 4096, largest - window, "drops");
+    EXPECT_EQ(upto % 4096, 0u);
+    dropped_total += upto;
+  }
+  EXPECT_GT(dropped_total, 0u);
+  if (GetParam() == fsync_policy::never) {
+    // Nothing else cleans the pages: the writer starts their write-back, a
+    // quarter window at a time, ahead of dropping them.
+    ASSERT_EQ(ops->writebacks.size(), ops->drops.size());
+    for (const auto& [fd, rs] : ops->writebacks) {
+      auto upto = expect_contiguous(rs, window / 4, largest, "writebacks");
+      EXPECT_GE(upto, ops->drops[fd].back().offset + ops->drops[fd].back().len);
+    }
+  } else {
+    EXPECT_TRUE(ops->writebacks.empty()) << "fdatasync already wrote them back";
+  }
+}
+
+TEST_F(JournalWriter, PageCacheZeroLeavesTheCacheToTheKernel) {
+  auto ops = std::make_shared<hint_log_ops>();
+  auto opts = options(fsync_policy::never);
+  opts.page_cache_bytes = 0;
+  opts.batch_max_records = 8;
+  completion_log log;
+  {
+    journal_writer w{opts, 1, ops};
+    append_random(w, 2000, 32, log);
+    ASSERT_TRUE(log.wait_for(2000));
+  }
+  std::lock_guard<std::mutex> g{ops->m};
+  EXPECT_TRUE(ops->writebacks.empty());
+  EXPECT_TRUE(ops->drops.empty());
 }
