@@ -129,8 +129,7 @@ caf::behavior trade_logger_impl(tl_actor* self, journal_config cfg, uint64_t nex
   st.calendar = std::make_unique<session_calendar>(session);
   st.days.emplace(*st.calendar);
   st.log = logger("trade_logger");
-  journal_options opts{cfg.dir,          cfg.fsync,  cfg.batch_max_records,
-                       cfg.batch_max_us, cfg.rotate, cfg.rotate_bytes, 0, {}};
+  auto opts = journal_options::from_config(cfg);
   opts.on_sync = [](std::chrono::nanoseconds d) { process_metrics().journal_fsync.record(d); };
   // One message per group commit, from the writer thread, settles its whole
   // seq range (not one message per record). The writer holds only a weak

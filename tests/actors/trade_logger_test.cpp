@@ -257,3 +257,46 @@ TEST_F(TradeLogger, DroppingTheLastHandleEndsTheActor) {
   replay(dir_, false, [&](const journal_record&) { ++seen; });
   EXPECT_EQ(seen, 1u);
 }
+
+namespace {
+
+// POSIX, counting the page-cache drops the writer asks for.
+class counting_drop_ops : public posix_file_ops {
+public:
+  std::atomic<int> drops{0};
+  int drop_cached(int fd, uint64_t offset, uint64_t len) override {
+    ++drops;
+    return posix_file_ops::drop_cached(fd, offset, len);
+  }
+};
+
+} // namespace
+
+// Every journal key of the config reaches the writer (page_cache_bytes once did not: the
+// logger built the writer's options by position, and the window was silently 0).
+TEST_F(TradeLogger, TheConfigsPageCacheWindowReachesTheWriter) {
+  for (int64_t window : {int64_t{0}, int64_t{16384}}) {
+    std::filesystem::remove_all(dir_);
+    auto ops = std::make_shared<counting_drop_ops>();
+    auto cfg = journal(fsync_policy::batch);
+    cfg.page_cache_bytes = window;
+    auto tl = spawn_trade_logger(*sys_, cfg, 1, ops);
+    caf::scoped_actor self{*sys_};
+    Fill f;
+    f.exec_id = "E-1";
+    for (int i = 0; i < 2000; ++i)
+      self->send(tl, journal_atom::value, std::string{"fill"}, f);
+    uint64_t durable = 0;
+    self->request(tl, timeout, journal_atom::value)
+      .receive([&](uint64_t d) { durable = d; },
+               [&](caf::error& e) { ADD_FAILURE() << sys_->render(e); });
+    EXPECT_EQ(durable, 2000u);
+    for (int i = 0; i < 2000; ++i)
+      self->receive([](uint64_t) {}, caf::after(timeout) >> [] { ADD_FAILURE(); });
+    if (window == 0)
+      EXPECT_EQ(ops->drops.load(), 0) << "0 leaves the cache to the kernel";
+    else
+      EXPECT_GT(ops->drops.load(), 0) << "a 16 KiB window is trimmed well before 2000 fills";
+    self->send_exit(tl, caf::exit_reason::user_shutdown);
+  }
+}
