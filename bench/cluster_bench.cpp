@@ -18,6 +18,7 @@
 #include "messages/type_ids.hpp"
 #include "nodes/engine_core.hpp"
 #include "nodes/remote_bridge.hpp"
+#include "nodes/scheduler_settings.hpp"
 
 using namespace engine;
 using clk = std::chrono::steady_clock;
@@ -67,8 +68,9 @@ struct node {
   std::vector<caf::actor> actors; // anything else (the driver's strategy)
   node() {
     cfg.add_message_types<caf::id_block::engine>();
-    cfg.set("scheduler.max-threads", 2);
-    cfg.set("work-stealing.moderate-poll-attempts", 0);
+    // Three nodes share this process's two cores: workers that poll long would
+    // take them from each other, so they poll no longer than CAF's default.
+    apply_scheduler_settings(cfg, scheduler_config{100});
     sys = std::make_unique<caf::actor_system>(cfg);
   }
   void add(const char* name, caf::actor a) {

@@ -43,6 +43,7 @@
 #include "messages/type_ids.hpp"
 #include "nodes/engine_core.hpp"
 #include "nodes/engine_node.hpp"
+#include "nodes/scheduler_settings.hpp"
 
 using namespace engine;
 using engine::bench::latency_histogram;
@@ -153,17 +154,15 @@ struct engine_harness {
   engine_core core;
   timestamp_ns now = parse_iso8601("2026-11-24T10:00:00-05:00");
 
-  engine_harness(fsync_policy policy, const std::string& leaf, bool tuned_scheduler = false,
+  engine_harness(fsync_policy policy, const std::string& leaf, bool caf_default_scheduler = false,
                  size_t max_queued_orders = 0)
     : dir(bench_dir(leaf)) {
     cfg.add_message_types<caf::id_block::engine>();
-    cfg.set("scheduler.max-threads", 2); // as engine_node: two workers on two cores
+    if (caf_default_scheduler)
+      cfg.set("scheduler.max-threads", 2); // CAF's polling, for comparison
+    else
+      apply_scheduler_settings(cfg); // as engine_node, on the default config
     cfg.set("logger.verbosity", caf::atom("quiet"));
-    if (tuned_scheduler)
-      // An experiment, not engine_node's setting: idle workers block on their
-      // condition variable (which every enqueue signals) instead of polling in
-      // 50 us sleeps that no enqueue interrupts (see limits_bench).
-      cfg.set("work-stealing.moderate-poll-attempts", 0);
     sys = std::make_unique<caf::actor_system>(cfg);
     engine_core_options o;
     o.directory = directory;
@@ -467,7 +466,7 @@ void wait_until(clock_type::time_point t) {
 /// when orders are microseconds apart), the sender sleeps 50 us at a time and sends what
 /// fell due meanwhile; latencies still count from each order's intended time.
 void open_loop(benchmark::State& state, fsync_policy policy, int64_t rate, int64_t duration_ms,
-               bool tuned, size_t max_queued, bool bursts = false) {
+               bool caf_default, size_t max_queued, bool bursts = false) {
   // The sender thread's timer slack: wake-ups within ~1 us of the asked time.
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   for (auto _ : state) {
@@ -480,7 +479,7 @@ void open_loop(benchmark::State& state, fsync_policy policy, int64_t rate, int64
     std::string why;
     uint64_t acks = 0;
     {
-      engine_harness h{policy, std::string{"lat-"} + policy_name(policy), tuned, max_queued};
+      engine_harness h{policy, std::string{"lat-"} + policy_name(policy), caf_default, max_queued};
       if (policy != fsync_policy::never)
         probe = std::make_unique<raw_sync_probe>();
       auto om = h.get(names::order_manager);
@@ -543,8 +542,8 @@ void open_loop(benchmark::State& state, fsync_policy policy, int64_t rate, int64
   state.SetLabel(policy_name(policy));
 }
 
-// Args: policy, offered orders/s, duration in ms, scheduler (0 = engine_node's, 1 = the tuned
-// experiment). No admission control: past capacity the queue grows.
+// Args: policy, offered orders/s, duration in ms, scheduler (0 = engine_node's, 1 = CAF's
+// default polling, for comparison). No admission control: past capacity the queue grows.
 void BM_engine_ack_latency_open_loop(benchmark::State& state) {
   open_loop(state, policy_of(state.range(0)), state.range(1), state.range(2),
             state.range(3) != 0, 0);
@@ -557,7 +556,7 @@ void BM_engine_overload_open_loop(benchmark::State& state) {
             static_cast<size_t>(state.range(1)), true);
 }
 BENCHMARK(BM_engine_ack_latency_open_loop)
-  ->ArgNames({"fsync", "rate", "ms", "tuned"})
+  ->ArgNames({"fsync", "rate", "ms", "caf_default"})
   ->Args({0, 1000, 2000, 0})
   ->Args({0, 10000, 2000, 0})
   ->Args({0, 50000, 1000, 0})

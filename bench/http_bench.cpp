@@ -21,6 +21,7 @@
 #include "nodes/engine_core.hpp"
 #include "nodes/http/event_tap.hpp"
 #include "nodes/http/http_service.hpp"
+#include "nodes/scheduler_settings.hpp"
 #include "tests/http/http_client.hpp"
 
 using namespace engine;
@@ -48,8 +49,7 @@ struct node {
   node() {
     dir = (fs::temp_directory_path() / ("http-bench-" + std::to_string(::getpid()))).string();
     cfg.add_message_types<caf::id_block::engine>();
-    cfg.set("scheduler.max-threads", 2);
-    cfg.set("work-stealing.moderate-poll-attempts", 0); // as engine_node
+    apply_scheduler_settings(cfg); // as engine_node
     cfg.set("logger.verbosity", caf::atom("quiet"));
     sys = std::make_unique<caf::actor_system>(cfg);
     engine_core_options o;

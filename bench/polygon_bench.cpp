@@ -35,6 +35,7 @@
 #include "brokers/polygon/feed.hpp"
 #include "brokers/polygon/wire.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/scheduler_settings.hpp"
 
 namespace {
 
@@ -242,8 +243,7 @@ void BM_market_data_to_subscribers(benchmark::State& state) {
   for (auto _ : state) {
     caf::actor_system_config cfg; // engine_node's settings (nodes/engine_node.cpp)
     cfg.add_message_types<caf::id_block::engine>();
-    cfg.set("scheduler.max-threads", 2);
-    cfg.set("work-stealing.moderate-poll-attempts", 0);
+    apply_scheduler_settings(cfg);
     cfg.set("logger.verbosity", caf::atom("quiet"));
     caf::actor_system sys{cfg};
     auto dir = std::make_shared<actor_directory>();

@@ -340,13 +340,14 @@ for pol, arg, win in [("never", 0, 1000), ("never_w100", 0, 100), ("batch", 1, 1
     F[f"orders_per_s_{pol}"] = get(E, run, "orders_per_s")
     F[f"cpu_us_per_order_{pol}"] = get(E, run, "cpu_us_per_order")
     F[f"cpu_cores_busy_{pol}"] = get(E, run, "cpu_cores_busy")
-for label, args in [("never_1k", "0/rate:1000/ms:2000/tuned:0"),
-                    ("never_10k", "0/rate:10000/ms:2000/tuned:0"),
-                    ("never_50k", "0/rate:50000/ms:1000/tuned:0"),
-                    ("always_40", "2/rate:40/ms:5000/tuned:0"),
-                    ("never_1k_tuned", "0/rate:1000/ms:2000/tuned:1"),
-                    ("never_10k_tuned", "0/rate:10000/ms:2000/tuned:1"),
-                    ("always_40_tuned", "2/rate:40/ms:5000/tuned:1")]:
+# caf_default:0 is execution-node's scheduler (nodes/scheduler_settings.cpp), 1 CAF's defaults.
+for label, args in [("never_1k", "0/rate:1000/ms:2000/caf_default:0"),
+                    ("never_10k", "0/rate:10000/ms:2000/caf_default:0"),
+                    ("never_50k", "0/rate:50000/ms:1000/caf_default:0"),
+                    ("always_40", "2/rate:40/ms:5000/caf_default:0"),
+                    ("never_1k_caf", "0/rate:1000/ms:2000/caf_default:1"),
+                    ("never_10k_caf", "0/rate:10000/ms:2000/caf_default:1"),
+                    ("always_40_caf", "2/rate:40/ms:5000/caf_default:1")]:
     run = "BM_engine_ack_latency_open_loop/fsync:" + args
     for k in ["ack_p50_us", "ack_p99_us", "ack_p999_us", "fill_p50_us", "fill_p99_us",
               "send_lag_p99_us", "samples", "raw_fdatasync_p50_us", "raw_fdatasync_p99_us",
@@ -473,15 +474,15 @@ row("ack p50, never, 1k/s open loop", F.get("never_1k_ack_p50_us"), "us",
 row("ack p99, never, 1k/s open loop", F.get("never_1k_ack_p99_us"), "us",
     "CAF request round trip p99", F["caf_rt_p99_us"], "us", 20.0, "<= 20 us", higher=False)
 row("ack p50, never, 1k/s open loop", F.get("never_1k_ack_p50_us"), "us",
-    "foreign thread -> actor round trip p50 (idle workers)", F["caf_foreign_rt_p50_us"], "us")
-row("ack p50, never, 1k/s, tuned scheduler (experiment)", F.get("never_1k_tuned_ack_p50_us"),
-    "us", "same, tuned scheduler", F["caf_foreign_rt_tuned_p50_us"], "us", 5.0, "<= 5 us",
-    higher=False)
+    "foreign thread -> actor round trip p50 (moderate-poll-attempts=0)",
+    F["caf_foreign_rt_tuned_p50_us"], "us")
+row("ack p50, never, 1k/s, CAF's default scheduler (comparison)", F.get("never_1k_caf_ack_p50_us"),
+    "us", "foreign thread -> actor round trip p50 (CAF default)", F["caf_foreign_rt_p50_us"], "us")
 row("ack p50, never, 10k/s open loop", F.get("never_10k_ack_p50_us"), "us",
     "CAF request round trip p50", F["caf_rt_p50_us"], "us", 5.0, "<= 5 us", higher=False)
 row("ack p99, never, 10k/s open loop", F.get("never_10k_ack_p99_us"), "us",
     "CAF request round trip p99", F["caf_rt_p99_us"], "us", 20.0, "<= 20 us", higher=False)
-row("ack p50, never, 10k/s, tuned scheduler (experiment)", F.get("never_10k_tuned_ack_p50_us"),
+row("ack p50, never, 10k/s, CAF's default scheduler (comparison)", F.get("never_10k_caf_ack_p50_us"),
     "us", "CAF request round trip p50", F["caf_rt_p50_us"], "us")
 row("achieved orders/s when 50k/s is offered (open loop)", F.get("never_50k_achieved_orders_per_s"),
     "/s", "orders/s, fsync never, closed loop (capacity)", F["orders_per_s_never"], "/s")
@@ -491,10 +492,10 @@ row("durable ack p50, always, 40/s open loop", F.get("always_40_ack_p50_us"), "u
     "raw 200 B write+fdatasync p50, sampled between the orders", F.get("always_40_raw_fdatasync_p50_us"),
     "us", 1.3, "<= 1.3x fdatasync p50", higher=False,
     ratio_value=ratio(F.get("always_40_ack_p50_us"), F.get("always_40_raw_fdatasync_p50_us")))
-row("durable ack p50, always, 40/s, tuned scheduler (experiment)", F.get("always_40_tuned_ack_p50_us"),
+row("durable ack p50, always, 40/s, CAF's default scheduler (comparison)", F.get("always_40_caf_ack_p50_us"),
     "us", "raw 200 B write+fdatasync p50, sampled between the orders",
-    F.get("always_40_tuned_raw_fdatasync_p50_us"), "us", 1.3, "<= 1.3x fdatasync p50", higher=False,
-    ratio_value=ratio(F.get("always_40_tuned_ack_p50_us"), F.get("always_40_tuned_raw_fdatasync_p50_us")))
+    F.get("always_40_caf_raw_fdatasync_p50_us"), "us",
+    ratio_value=ratio(F.get("always_40_caf_ack_p50_us"), F.get("always_40_caf_raw_fdatasync_p50_us")))
 row("durable ack p50, always (vs limits_bench fdatasync)", F.get("always_40_ack_p50_us"), "us",
     "raw 200 B append+fdatasync p50 (limits_bench)", F["fdatasync_append_p50_us"], "us")
 row("replay records/s (recover_journal, 200k)", F["replay_records_per_s"], "/s",
@@ -584,9 +585,9 @@ row("execution-node orders/s (random_orders 5k/s simulated, --duration 10, stop 
 latency_detail = []
 for label, name in [("never_1k", "never, 1k/s"), ("never_10k", "never, 10k/s"),
                     ("never_50k", "never, 50k/s"), ("always_40", "always, 40/s"),
-                    ("never_1k_tuned", "never, 1k/s, tuned scheduler"),
-                    ("never_10k_tuned", "never, 10k/s, tuned scheduler"),
-                    ("always_40_tuned", "always, 40/s, tuned scheduler")]:
+                    ("never_1k_caf", "never, 1k/s, CAF's default scheduler"),
+                    ("never_10k_caf", "never, 10k/s, CAF's default scheduler"),
+                    ("always_40_caf", "always, 40/s, CAF's default scheduler")]:
     latency_detail.append((name, *[fmt(F.get(f"{label}_{k}"), "us") for k in
                                    ["ack_p50_us", "ack_p99_us", "ack_p999_us", "fill_p50_us",
                                     "fill_p99_us", "send_lag_p99_us"]],

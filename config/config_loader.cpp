@@ -760,6 +760,12 @@ void read_journal(const entry& f, journal_config& j) {
     j.page_cache_bytes = read_int(*x, at_least<int64_t>(0));
 }
 
+void read_scheduler(const entry& f, scheduler_config& s) {
+  auto k = check_keys(f, {"idle_polls"});
+  if (auto x = k.get("idle_polls"))
+    s.idle_polls = read_int(*x, between<int64_t>(0, 10'000'000));
+}
+
 void read_logging(const entry& f, logging_config& l) {
   auto s = check_keys(f, {"level", "file"});
   if (auto x = s.get("level"))
@@ -929,7 +935,8 @@ app_config parse(const std::string& text, const source& src) {
   entry root{&src, docs.empty() ? YAML::Node() : docs[0], "",
              docs.empty() ? 0 : docs[0].Mark().line + 1};
   auto top = check_keys(root, {"initial_cash", "execution", "session", "clock", "market_data",
-                               "strategies", "journal", "logging", "nodes", "http"});
+                               "strategies", "journal", "scheduler", "logging", "nodes",
+                               "http"});
   app_config cfg;
   cfg.source_file = src.file;
   if (auto x = top.get("initial_cash"))
@@ -940,6 +947,7 @@ app_config parse(const std::string& text, const source& src) {
   read_market_data(sub(top, "market_data"), cfg.market_data);
   read_strategies(sub(top, "strategies"), cfg); // after market_data: tickers are checked
   read_journal(sub(top, "journal"), cfg.journal);
+  read_scheduler(sub(top, "scheduler"), cfg.scheduler);
   read_logging(sub(top, "logging"), cfg.logging);
   read_nodes(top, cfg); // last: it places strategies and the broker
   read_http(sub(top, "http"), cfg.http);

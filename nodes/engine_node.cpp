@@ -27,6 +27,7 @@
 #include "messages/type_ids.hpp"
 #include "nodes/engine_core.hpp"
 #include "nodes/http/event_tap.hpp"
+#include "nodes/scheduler_settings.hpp"
 #include "nodes/http/http_service.hpp"
 #include "nodes/remote_bridge.hpp"
 
@@ -44,14 +45,10 @@ constexpr auto step_budget = std::chrono::milliseconds(100);
 // rounds below wait behind it.
 constexpr auto reconcile_budget = std::chrono::milliseconds(300);
 
-caf::actor_system_config make_system_config() {
+caf::actor_system_config make_system_config(const scheduler_config& s) {
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::engine>();
-  // Two cores: two workers keep the actors busy without oversubscribing.
-  cfg.set("scheduler.max-threads", 2);
-  // Idle workers go to sleep without a round of aggressive polling first:
-  // measured in bench/ (docs/PERFORMANCE.md), this halves in-process ack latency here.
-  cfg.set("work-stealing.moderate-poll-attempts", 0);
+  apply_scheduler_settings(cfg, s);
   cfg.set("logger.verbosity", caf::atom("quiet"));
   return cfg;
 }
@@ -102,7 +99,7 @@ struct engine_node::impl {
   app_config cfg;
   node_options opts;
   std::string node_name;
-  caf::actor_system_config sys_cfg = make_system_config();
+  caf::actor_system_config sys_cfg = make_system_config(cfg.scheduler); // cfg is set first
   caf::actor_system sys{sys_cfg};
   std::shared_ptr<actor_directory> dir = std::make_shared<actor_directory>();
   std::shared_ptr<simulated_clock> sim_clock;

@@ -85,6 +85,8 @@ TEST(default_config, loads_with_the_expected_values) {
 
   EXPECT_EQ(c.journal.dir, "logs/execution");
   EXPECT_EQ(c.journal.fsync, fsync_policy::batch);
+  EXPECT_EQ(c.journal.page_cache_bytes, 4194304);
+  EXPECT_EQ(c.scheduler.idle_polls, 20000);
   EXPECT_EQ(c.logging.level, "info");
   ASSERT_EQ(c.nodes.size(), 1u);
   EXPECT_EQ(c.nodes[0].name, "main");
@@ -132,6 +134,8 @@ TEST(minimal_config, keeps_the_struct_defaults) {
   EXPECT_EQ(c.execution.simulator.seed, d.execution.simulator.seed);
   EXPECT_EQ(c.execution.broker.port, d.execution.broker.port);
   EXPECT_EQ(c.journal.batch_max_records, d.journal.batch_max_records);
+  EXPECT_EQ(c.journal.page_cache_bytes, d.journal.page_cache_bytes);
+  EXPECT_EQ(c.scheduler.idle_polls, d.scheduler.idle_polls);
   EXPECT_EQ(c.market_data.quote_interval_ms, d.market_data.quote_interval_ms);
   EXPECT_TRUE(c.strategies.empty());
   ASSERT_EQ(c.nodes.size(), 1u);
