@@ -8,6 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "messages/numbered_id.hpp"
+#include "messages/prefix_table.hpp"
+
 namespace engine {
 
 /// Client order ids of the form "<prefix>-<n>" ("noise-41": prefix "noise", number 41), as
@@ -20,7 +23,7 @@ class client_id_fence {
 public:
   /// Prefixes tracked at most (one per strategy is the common case); ids of later prefixes
   /// are always looked up.
-  static constexpr size_t max_prefixes = 64;
+  static constexpr size_t max_prefixes = prefix_table<uint64_t>::max_prefixes;
 
   /// Records an id the book indexes (every one: held, then retired, ids pass through here).
   void saw(std::string_view id) {
@@ -28,15 +31,14 @@ public:
     uint64_t n = 0;
     if (!split(id, prefix, n))
       return;
-    if (auto i = index_of(prefix); i != npos) {
-      if (n > highest_[i].second)
-        highest_[i].second = n;
+    if (auto* highest = highest_.find(prefix)) {
+      if (n > *highest)
+        *highest = n;
       return;
     }
     // A prefix seen for the first time: every id with it so far is this one. Past the bound
     // it is not tracked, now or later, so "certainly new" never holds for it.
-    if (highest_.size() < max_prefixes)
-      highest_.emplace_back(std::string{prefix}, n);
+    highest_.add(prefix, n);
   }
 
   /// True when id is "<prefix>-<n>" with a tracked prefix and n past its highest.
@@ -45,41 +47,17 @@ public:
     uint64_t n = 0;
     if (!split(id, prefix, n))
       return false;
-    auto i = index_of(prefix);
-    return i != npos && n > highest_[i].second;
+    auto* highest = highest_.find(prefix);
+    return highest && n > *highest;
   }
 
   /// Splits at the last '-': a non-empty prefix and 1-19 decimal digits (no overflow).
   static bool split(std::string_view id, std::string_view& prefix, uint64_t& n) {
-    auto dash = id.rfind('-');
-    if (dash == std::string_view::npos || dash == 0 || id.size() - dash - 1 == 0
-        || id.size() - dash - 1 > 19)
-      return false;
-    uint64_t v = 0;
-    for (auto c : id.substr(dash + 1)) {
-      if (c < '0' || c > '9')
-        return false;
-      v = v * 10 + static_cast<uint64_t>(c - '0');
-    }
-    prefix = id.substr(0, dash);
-    n = v;
-    return true;
+    return split_numbered_id(id, prefix, n);
   }
 
 private:
-  static constexpr size_t npos = ~size_t{0};
-
-  size_t index_of(std::string_view prefix) const {
-    if (last_ < highest_.size() && highest_[last_].first == prefix)
-      return last_;
-    for (size_t i = 0; i < highest_.size(); ++i)
-      if (highest_[i].first == prefix)
-        return last_ = i;
-    return npos;
-  }
-
-  std::vector<std::pair<std::string, uint64_t>> highest_;
-  mutable size_t last_ = 0; // the prefix found last: one strategy's orders come in runs
+  prefix_table<uint64_t> highest_;
 };
 
 } // namespace engine

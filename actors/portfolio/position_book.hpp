@@ -11,7 +11,7 @@
 #include "messages/decimal.hpp"
 #include "messages/orders.hpp"
 #include "messages/portfolio.hpp"
-#include "messages/string_set.hpp"
+#include "messages/exec_id_set.hpp"
 
 namespace engine {
 
@@ -28,8 +28,9 @@ namespace engine {
 /// - realized + unrealized − Σ commission == equity − initial_cash, exactly.
 class position_book {
 public:
-  /// Whether the book remembers every exec id to refuse a fill delivered twice (about 50
-  /// bytes a fill, for the life of the book). A venue's own account, fed only by its own fill
+  /// Whether the book remembers every exec id to refuse a fill delivered twice, for the life
+  /// of the book (a simulator's numbered ids as one run, a broker's about 50 bytes a fill:
+  /// messages/exec_id_set.hpp). A venue's own account, fed only by its own fill
   /// engine, whose exec ids never repeat, has nothing to refuse and keeps none; it cannot
   /// take commission completions (apply_commission refuses them all).
   enum class exec_ids : uint8_t { refuse_repeats, never_repeat };
@@ -101,8 +102,8 @@ private:
   std::map<std::string, book_entry> books_; // ordered: positions() is sorted for free
   std::map<std::string, Price> marks_;
   exec_ids check_;
-  string_set seen_exec_ids_;      // refuse_repeats only
-  string_set completed_exec_ids_; // commissions booked by apply_commission
+  exec_id_set seen_exec_ids_;      // refuse_repeats only
+  exec_id_set completed_exec_ids_; // commissions booked by apply_commission
   std::optional<int64_t> session_day_;
   int64_t daily_trades_ = 0;
   Money daily_volume_;
