@@ -74,6 +74,13 @@ uint64_t env_count(const char* name, uint64_t fallback) {
   return fallback;
 }
 
+/// The node's default scheduler; ENGINE_BENCH_WORKERS sets scheduler.workers, to compare.
+scheduler_config bench_scheduler() {
+  scheduler_config s;
+  s.workers = static_cast<int64_t>(env_count("ENGINE_BENCH_WORKERS", static_cast<uint64_t>(s.workers)));
+  return s;
+}
+
 fs::path build_dir() { return fs::read_symlink("/proc/self/exe").parent_path().parent_path(); }
 
 // <build dir>/bench-tmp/<leaf>.<pid>: journals must sit on the project's disk, not a tmpfs.
@@ -161,7 +168,7 @@ struct engine_harness {
     if (caf_default_scheduler)
       cfg.set("scheduler.max-threads", 2); // CAF's polling, for comparison
     else
-      apply_scheduler_settings(cfg); // as engine_node, on the default config
+      apply_scheduler_settings(cfg, bench_scheduler()); // as engine_node, on the default config
     cfg.set("logger.verbosity", caf::atom("quiet"));
     sys = std::make_unique<caf::actor_system>(cfg);
     engine_core_options o;

@@ -207,6 +207,11 @@ struct scheduler_config {
   /// sleeps: a message arriving meanwhile needs no thread wake-up. Each poll is tens of
   /// nanoseconds, so the default holds a core for about a millisecond after the last message.
   int64_t idle_polls = 20000;
+  /// CAF worker threads, shared by every actor of the node (the journal writer, the network
+  /// clients and the HTTP server have threads of their own). Two on the two-core machine:
+  /// one worker is cheaper per order for the order path alone, but a node whose strategies
+  /// and feeds make the load loses throughput (docs/PERFORMANCE.md, session 16).
+  int64_t workers = 2;
 };
 
 struct logging_config {

@@ -761,9 +761,11 @@ void read_journal(const entry& f, journal_config& j) {
 }
 
 void read_scheduler(const entry& f, scheduler_config& s) {
-  auto k = check_keys(f, {"idle_polls"});
+  auto k = check_keys(f, {"idle_polls", "workers"});
   if (auto x = k.get("idle_polls"))
     s.idle_polls = read_int(*x, between<int64_t>(0, 10'000'000));
+  if (auto x = k.get("workers"))
+    s.workers = read_int(*x, between<int64_t>(1, 256));
 }
 
 void read_logging(const entry& f, logging_config& l) {

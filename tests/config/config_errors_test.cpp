@@ -81,6 +81,8 @@ const bad_config cases[] = {
    "bad.yaml:2: journal.page_cache_bytes: must be >= 0, got '-1'"},
   {"negative idle polls", "scheduler:\n  idle_polls: -5\n" + one_ticker,
    "bad.yaml:2: scheduler.idle_polls: must be in [0, 10000000], got '-5'"},
+  {"no scheduler workers", "scheduler:\n  workers: 0\n" + one_ticker,
+   "bad.yaml:2: scheduler.workers: must be in [1, 256], got '0'"},
   {"unknown scheduler key", "scheduler:\n  threads: 4\n" + one_ticker,
    "bad.yaml:2: scheduler.threads: unknown key"},
   {"backoff max below initial",

@@ -87,6 +87,7 @@ TEST(default_config, loads_with_the_expected_values) {
   EXPECT_EQ(c.journal.fsync, fsync_policy::batch);
   EXPECT_EQ(c.journal.page_cache_bytes, 4194304);
   EXPECT_EQ(c.scheduler.idle_polls, 20000);
+  EXPECT_EQ(c.scheduler.workers, 2);
   EXPECT_EQ(c.logging.level, "info");
   ASSERT_EQ(c.nodes.size(), 1u);
   EXPECT_EQ(c.nodes[0].name, "main");

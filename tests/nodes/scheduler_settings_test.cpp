@@ -14,6 +14,14 @@ TEST(SchedulerSettings, TwoWorkersThatPollThenSleepWithoutCafsTimedNaps) {
   EXPECT_EQ(caf::get_or(cfg, "work-stealing.moderate-poll-attempts", size_t{99}), 0u);
 }
 
+TEST(SchedulerSettings, TheWorkerCountComesFromTheConfig) {
+  caf::actor_system_config cfg;
+  scheduler_config s;
+  s.workers = 1;
+  apply_scheduler_settings(cfg, s);
+  EXPECT_EQ(caf::get_or(cfg, "scheduler.max-threads", size_t{0}), 1u);
+}
+
 TEST(SchedulerSettings, TheDefaultIsTheConfigsDefault) {
   caf::actor_system_config cfg;
   apply_scheduler_settings(cfg);
