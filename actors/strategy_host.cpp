@@ -72,6 +72,9 @@ public:
   std::unordered_map<uint64_t, awaiting_answer> awaiting;
   uint64_t next_tag = 0;
   bool watchdog_armed = false;
+  /// The strategy's commands to the order manager, batched: a burst of orders in one step
+  /// reaches it as MessageBatches of up to outbox::max_held, not one mailbox element each.
+  outbox out;
   caf::response_promise step_done; // answers the batch in flight
   bool step_pending = false;
   std::set<std::string> open_orders; // order ids not yet terminal, cancelled if it stops
@@ -118,6 +121,7 @@ void guarded(host_context& c, const char* callback, F&& f) {
 void maybe_finish_step(host_context& c) {
   if (c.step_pending && c.outstanding == 0) {
     c.step_pending = false;
+    c.out.flush(c.self); // a promise follows everything sent before it
     c.step_done.deliver(done_atom::value);
   }
 }
@@ -153,7 +157,7 @@ void ask_order_manager(host_context& c, Request req, std::string what) {
   ++c.outstanding;
   auto tag = ++c.next_tag;
   c.awaiting.emplace(tag, host_context::awaiting_answer{std::move(what), steady_ns()});
-  c.self->send(om, orders_atom::value, c.reply_name, tag, std::move(req));
+  c.out.send(c.self, outbox::core, om, orders_atom::value, c.reply_name, tag, std::move(req));
   if (!c.watchdog_armed) {
     c.watchdog_armed = true;
     c.self->delayed_send(c.self, std::chrono::seconds(1), tick_atom::value);
@@ -268,6 +272,7 @@ void step_with_account(sh_actor* self, const QuoteBatch& batch, caf::response_pr
     run_batch(self, batch, rp);
     return;
   }
+  st.ctx->out.flush(self); // a request follows everything sent before it
   self->request(pk, std::chrono::seconds(10), account_atom::value)
     .then(
       [=](const AccountInfo& a) {
@@ -284,7 +289,7 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
   guarded(*self->state.ctx, "on_start", [=] { self->state.impl->on_start(*self->state.ctx); });
   // The order manager's answers, updates and fills come batched (actors/outbox.hpp).
   return batching_behavior(
-    self, nullptr,
+    self, &self->state.ctx->out,
     [=](step_atom, const QuoteBatch& batch) -> caf::result<done_atom> {
       if (self->state.ctx->stopped) {
         // A stopped strategy never holds up the lock step.
@@ -302,6 +307,9 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
         step_with_account(self, batch, rp);
         return rp;
       }
+      // The barrier must follow every command sent before it (a strategy's reaction to a
+      // fill may still be held).
+      self->state.ctx->out.flush(self);
       auto token = ++self->state.next_sync;
       self->state.after_sync.emplace(token, [=] { step_with_account(self, batch, rp); });
       self->send(om, sync_atom::value, "strategy:" + self->state.ctx->opts.name, token);
