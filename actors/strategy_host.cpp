@@ -338,6 +338,8 @@ caf::behavior strategy_host_impl(sh_actor* self, strategy_host_options opts,
     },
     [=](stop_atom) {
       guarded(*self->state.ctx, "on_stop", [=] { self->state.impl->on_stop(*self->state.ctx); });
+      // What on_stop sent leaves now: the exit that follows a stop outruns a flush_atom.
+      self->state.ctx->out.flush(self);
     },
     [=](stats_atom) -> std::string {
       auto& c = *self->state.ctx;
